@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Both install what they
+# need into .venv (and tests/node/node_modules for the test oracles) by themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/node/node_modules/.installed
+
+.PHONY: dev test schema install node bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMP)
+
+node: $(NODE_STAMP)
+
+dev: $(STAMP)
+	$(PY) -m devstack.dev
+
+test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+schema: $(STAMP)
+	$(PY) -m devstack.schema
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules .pytest_cache
