@@ -203,11 +203,25 @@ async def list_orders(filter_: dict[str, Any], *, first: int, after: str | None,
 
 
 async def on_payment_succeeded(event: Event, session: AsyncClientSession) -> None:
-    """A payment for the full amount confirms a pending order; anything else changes nothing."""
+    """A payment for the full amount confirms a pending order. A payment that lands on an
+    order cancelled meanwhile gets the cancellation announced again, so payments refunds it."""
     oid = object_id(str(event.data["orderId"]))
     amount = event.data["amount"]
     order = await OrderDocument.get(oid, session=session) if oid else None
-    if order is None or order.status != Status.PENDING:
+    if order is None:
+        return
+    if order.status == Status.CANCELLED:
+        data = {
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "previousStatus": Status.CANCELLED.value,
+            "cancelledBy": "orders",
+            "total": _money(order.total, order.currency),
+            "reason": "paid after cancellation",
+        }
+        await outbox.record(Event.new(ORDER_CANCELLED, data), session)
+        return
+    if order.status != Status.PENDING:
         return
     if amount["currency"] != order.currency or int(amount["amount"]) < order.total:
         return

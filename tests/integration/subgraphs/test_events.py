@@ -97,3 +97,24 @@ async def test_unsigned_or_forged_events_are_refused(http, gql: GraphQL, new_acc
     garbage = orjson.dumps({"type": "payment.succeeded"})
     assert (await http.post(url, content=garbage, headers={SIGNATURE_HEADER: sign(secret, garbage)})).status_code == 400
     assert await order_status(gql, account, order["id"]) == "PENDING"
+
+
+async def test_a_payment_landing_on_a_cancelled_order_is_refunded(http, gql: GraphQL, new_account, mongo, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    """The race: the order is cancelled after payments checked it but before the charge settled."""
+    account: Account = await new_account()
+    order = (await gql("orders", PLACE, token=account.token))["data"]["createOrder"]
+    payment = (await gql("payments", PAY, {"o": order["id"], "k": f"k-{uuid.uuid4().hex}"}, token=account.token))["data"]["payOrder"]
+    # Simulate the lost race: cancel straight in the orders database, bypassing the event.
+    from bson import ObjectId
+
+    await mongo[shop.database("orders")].orders.update_one({"_id": ObjectId(order["id"])}, {"$set": {"status": "CANCELLED"}})
+    secret = shop.specs["orders"].env["EVENTS_SECRET"].encode()
+    late = Event.new(PAYMENT_SUCCEEDED, {"paymentId": payment["id"], "orderId": order["id"], "userId": account.id, "amount": order["total"], "method": "CARD"})
+    response = await http.post(f"{shop.base('orders')}{PATH}", content=late.to_json(), headers={SIGNATURE_HEADER: sign(secret, late.to_json())})
+    assert response.status_code == 200
+
+    async def refunded() -> bool:
+        body = await gql("payments", PAYMENT, {"id": payment["id"]}, token=account.token)
+        return body["data"]["payment"]["status"] == "REFUNDED"
+
+    assert await eventually(refunded)
