@@ -31,6 +31,7 @@ class Config:
     workers: int = 1
     graphql_path: str = "/graphql"
     subgraph_timeout: float = 30.0
+    client: str = "pool"
     subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
     plan_cache_entries: int = 2048
     document_cache_entries: int = 2048
@@ -43,7 +44,7 @@ class Config:
 _SCHEMA: dict[str, dict[str, type | tuple]] = {
     "supergraph": {"path": str, "hot_reload": bool, "poll_interval": (int, float)},
     "server": {"host": str, "port": int, "workers": int, "graphql_path": str},
-    "traffic": {"subgraph_timeout": (int, float)},
+    "traffic": {"subgraph_timeout": (int, float), "client": str},
     "plan": {"cache_entries": int, "document_cache_entries": int, "expose_query_plan": bool},
     "introspection": {"enabled": bool},
     "override_labels": {},
@@ -138,6 +139,8 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
             _apply(cfg, section, key, value)
     if cfg.port < 0 or cfg.port > 65535:
         raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
+    if cfg.client not in ("pool", "httpx"):
+        raise ConfigError(f"traffic.client: must be 'pool' or 'httpx', got {cfg.client!r}")
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
     return cfg
@@ -167,7 +170,7 @@ def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
         ("supergraph", "path"): "supergraph_path", ("supergraph", "hot_reload"): "hot_reload",
         ("supergraph", "poll_interval"): "poll_interval", ("server", "host"): "host", ("server", "port"): "port",
         ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
-        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("plan", "cache_entries"): "plan_cache_entries",
+        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
         ("plan", "document_cache_entries"): "document_cache_entries",
         ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",
     }[(section, key)]

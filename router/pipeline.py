@@ -75,7 +75,7 @@ class RouterState:
             urls[name] = sc.url if sc and sc.url else supergraph.url(name)
             if sc and sc.timeout:
                 timeouts[name] = sc.timeout
-        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout)
+        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
 
 
 def _err(message: str, code: str) -> dict:
