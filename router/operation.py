@@ -200,6 +200,7 @@ def prepare_operation(
         coerced = get_variable_values(schema, defs, raw)
         if isinstance(coerced, list):
             raise OperationError([_err(e.message, "BAD_USER_INPUT", **_locations(e)) for e in coerced])
+        coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the dict
         sent = {}
         for vd in defs:
             n = vd.variable.name.value

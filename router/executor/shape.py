@@ -17,13 +17,14 @@ TYPENAME, LEAF, OBJECT = 0, 1, 2
 
 
 class Shape:
-    __slots__ = ("type", "abstract", "by_type", "fallback")
+    __slots__ = ("type", "abstract", "by_type", "fallback", "fallback_typename")
 
     def __init__(self, type_: str, abstract: bool) -> None:
         self.type = type_
         self.abstract = abstract
         self.by_type: dict[str, tuple] = {}
         self.fallback: tuple = ()
+        self.fallback_typename = False
 
 
 def _wrappers(t) -> tuple:
@@ -62,7 +63,12 @@ def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
                     out.append((f.key, OBJECT, f.nonnull, _wrappers(f.type), comp(f.sub), f.name))
             sh.by_type[tname] = tuple(out)
         if sh.by_type:
-            sh.fallback = next(iter(sh.by_type.values()))
+            # fields selected on the abstract type itself: what an object whose concrete type
+            # is unknown (an @interfaceObject never resolved) can still answer
+            lists = list(sh.by_type.values())
+            common = set.intersection(*(set(f[0] for f in fs) for fs in lists))
+            sh.fallback = tuple(f for f in lists[0] if f[0] in common)
+            sh.fallback_typename = any(f[1] == TYPENAME for f in sh.fallback)
         return sh
 
     return comp(sel)
@@ -73,6 +79,8 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
         tn = src.get("__typename")
         fields = sh.by_type.get(tn)
         if fields is None:
+            if sh.fallback_typename:
+                return INVALID  # no concrete type to report: the object is null
             fields = sh.fallback
     else:
         tn = sh.type

@@ -218,10 +218,12 @@ class Builder:
             for f in sel.by_type[t]:
                 if f.name == "__typename":
                     continue
-                if self.local(graph, t, f.name, prov):
-                    total += self.field_cost(graph, t, f, prov)
-                    continue
                 best = INF
+                if self.local(graph, t, f.name, prov):
+                    best = self.field_cost(graph, t, f, prov)
+                    if best < INF:
+                        total += best
+                        continue
                 for h in self.resolvers(t, f.name):
                     if self.jumpable(graph, t, h, prov) is None:
                         continue
