@@ -55,19 +55,19 @@ _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cor
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(value: Any, where: str) -> Any:
+def _expand(value: Any, where: str, env) -> Any:
     if isinstance(value, str):
         def sub(m: re.Match) -> str:
             name = m.group(1)
-            if name not in os.environ:
+            if name not in env:
                 raise ConfigError(f"{where}: environment variable {name} is not set")
-            return os.environ[name]
+            return env[name]
 
         return _ENV_RE.sub(sub, value)
     if isinstance(value, dict):
-        return {k: _expand(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _expand(v, f"{where}.{k}" if where else str(k), env) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [_expand(v, f"{where}[{i}]", env) for i, v in enumerate(value)]
     return value
 
 
@@ -93,7 +93,7 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
             raise ConfigError(f"config {path} is not valid YAML: {e}") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"config {path}: top level must be a mapping")
-    raw = _expand(raw, "config")
+    raw = _expand(raw, "", env)
     cfg = Config()
     for section, body in raw.items():
         if section in _PLUGIN_SECTIONS:
