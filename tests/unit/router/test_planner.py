@@ -23,7 +23,7 @@ def plan(sg, query, variables=None, labels=frozenset(), name=None):
 
 def test_bench_query_is_7_fetches_in_4_steps():
     sg = Supergraph((BENCH_DIR / "supergraph.graphql").read_text())
-    p = plan(sg, (BENCH_DIR / "query.graphql").read_text())
+    p = plan(sg, (BENCH_DIR / "operations" / "query.graphql").read_text())
     assert p.fetch_count == 7
     assert len(p.steps) == 4
     assert [sorted(s for s, _ in step) for step in plan_shape(p)] == [
