@@ -86,7 +86,11 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             return _bad("variables must be an object.", 400, media)
         req = GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers))
         expose = request.headers.get("x-router-expose-plan") == "true"
-        status, body = await router.execute(req, expose)
+        try:
+            status, body = await router.execute(req, expose)
+        except Exception:  # never a stack trace to the client
+            log.exception("request failed")
+            return _bad("Internal router error.", 500, media, "INTERNAL_SERVER_ERROR")
         headers = {"allow": "POST"} if status == 405 else None
         if media == JSON and status == 400 and _is_graphql_error(body):
             status = 200

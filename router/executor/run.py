@@ -93,6 +93,11 @@ class Execution:
         for call, targets in zip(f.calls, targets_by_call):
             ents = d.get(call.alias) if type(d) is dict else None
             if type(ents) is not list or len(ents) != len(targets):
+                if not resp.get("errors") and targets:
+                    self.errors.append({"message": f'Subgraph "{f.service}" returned an invalid _entities '
+                                                   f"result (expected {len(targets)} entities)",
+                                        "extensions": {"code": "INVALID_SUBGRAPH_RESPONSE",
+                                                       "serviceName": f.service}})
                 continue
             for e, objs in zip(ents, targets):
                 if type(e) is dict:
