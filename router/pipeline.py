@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -94,7 +95,8 @@ class Router:
     # ------------------------------------------------------------------ request path
     async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict]:
         state = self.state  # one consistent snapshot for the whole request
-        ctx = Context(request, state, labels=self.config.override_labels)
+        ctx = Context(request, state, labels=active_labels(self.config.override_labels,
+                                                           state.supergraph.percent_labels))
         hooks = self._hooks
         for h in hooks["on_request"]:
             early = await h(ctx)
@@ -208,6 +210,16 @@ class Router:
         if self._watch_task is not None:
             self._watch_task.cancel()
         await self.state.clients.aclose()
+
+
+def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], ...],
+                  rand=random.random) -> frozenset[str]:
+    """Labels in force for one request: the configured ones plus each percent(N) label drawn
+    with probability N% (the plan cache keys on the result, so at most 2^k plans)."""
+    if not percent:
+        return configured
+    drawn = {label for label, pct in percent if rand() * 100.0 < pct}
+    return configured | drawn if drawn else configured
 
 
 def _introspect(sg: Supergraph, op: Operation) -> tuple[dict, list]:

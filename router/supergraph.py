@@ -549,6 +549,18 @@ class Supergraph:
                 return g.url
         raise KeyError(graph)
 
+    @cached_property
+    def percent_labels(self) -> tuple[tuple[str, float], ...]:
+        """Progressive-override labels of the form percent(N): active for N% of requests."""
+        out = {}
+        for t in self.types.values():
+            for f in t.fields.values():
+                for label in f.labels:
+                    m = re.fullmatch(r"percent\((\d+(?:\.\d+)?)\)", label)
+                    if m:
+                        out[label] = float(m.group(1))
+        return tuple(sorted(out.items()))
+
     @property
     def graph_names(self) -> list[str]:
         return [g.name for g in self.graphs.values()]
