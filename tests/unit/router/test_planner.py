@@ -133,3 +133,9 @@ def test_plan_printing_is_a_readable_tree(sg):
     text = plan(sg, "{ users { reviews { body } } }").print()
     assert text.startswith("QueryPlan {") and "Sequence {" in text
     assert 'Fetch(service: "users")' in text and 'Flatten(path: "users.@")' in text
+
+
+def test_guild_composition_output_plans_the_same():
+    sg = Supergraph((BENCH_DIR / "supergraph.guild.graphql").read_text())
+    p = plan(sg, (BENCH_DIR / "operations" / "query.graphql").read_text())
+    assert p.fetch_count == 7 and len(p.steps) == 4
