@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.integration.subgraphs.helpers import Account, GraphQL, codes
+from tests.integration.subgraphs.helpers import Account, GraphQL, codes, events_settled
 
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { __typename %s } }"
 
@@ -93,6 +93,7 @@ async def test_payments_resolves_order_and_payment_references(gql: GraphQL, new_
             token=account.token,
         )
         payment_ids.append(paid["data"]["payOrder"]["id"])
+    await events_settled(mongo, gql.shop)
 
     reps = [{"__typename": "Order", "id": o["id"], "total": o["total"]} for o in orders]
     before = await queries_served(mongo)
