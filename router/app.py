@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from .config import load_config
 from .http import create_app
 from .pipeline import Router
+from .plugins import build_plugins
 from .supergraph import Supergraph
 
 
@@ -18,4 +19,4 @@ def create_app_from_env() -> Starlette:
     assert cfg.supergraph_path, "ROUTER_SUPERGRAPH is not set"
     with open(cfg.supergraph_path, encoding="utf-8") as f:
         sg = Supergraph(f.read())
-    return create_app(Router(cfg, sg), cfg.supergraph_path)
+    return create_app(Router(cfg, sg, build_plugins(cfg)), cfg.supergraph_path)

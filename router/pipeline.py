@@ -50,6 +50,10 @@ class Context:
     labels: frozenset[str] = frozenset()
     extensions: dict = field(default_factory=dict)
     subgraph_headers: dict[str, str] = field(default_factory=dict)
+    # Verified JWT claims of the caller, set by the jwt plugin (None: anonymous).
+    claims: dict[str, Any] | None = None
+    # The client's address as the router trusts it (X-Forwarded-For only from trusted proxies).
+    client_ip: str | None = None
 
 
 class Plugin(Protocol):
