@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
+GRAPHIQL := router/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test schema install node bench clean
+.PHONY: dev test schema install node graphiql bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,14 +20,27 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(STAMP)
+# GraphiQL's browser bundles from the npm registry, served by the router itself (git-ignored;
+# without them the router's GraphiQL page loads the same versions from a CDN).
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(GRAPHIQL)/assets
+	cp $(GRAPHIQL)/node_modules/react/umd/react.production.min.js \
+	   $(GRAPHIQL)/node_modules/react-dom/umd/react-dom.production.min.js \
+	   $(GRAPHIQL)/node_modules/graphiql/graphiql.min.js \
+	   $(GRAPHIQL)/node_modules/graphiql/graphiql.min.css $(GRAPHIQL)/assets/
+	@touch $@
+
+install: $(STAMP) $(GRAPHIQL_STAMP)
+
+graphiql: $(GRAPHIQL_STAMP)
 
 node: $(NODE_STAMP)
 
-dev: $(STAMP)
+dev: $(STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m devstack.dev
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 schema: $(STAMP)
@@ -42,4 +57,4 @@ bench: $(STAMP)
 	python3 bench/ratios.py "$$OUT"
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules .pytest_cache
+	rm -rf $(VENV) tests/node/node_modules .pytest_cache $(GRAPHIQL)/node_modules $(GRAPHIQL)/assets

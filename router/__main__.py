@@ -83,7 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     uvicorn.run("router.app:create_app_from_env", factory=True, host=cfg.host, port=cfg.port, workers=cfg.workers,
-                log_level="warning", access_log=False, loop="auto", http="auto", lifespan="on")
+                log_level="warning", access_log=False, loop="auto", http="auto", lifespan="on",
+                proxy_headers=False)  # X-Forwarded-For is judged by rate_limit.trusted_proxies
     return 0
 
 

@@ -21,6 +21,20 @@ def _decode(name: str, status: int, content: bytes) -> dict:
     return payload
 
 
+_FIXED = frozenset(("host", "content-length", "content-type", "accept", "transfer-encoding", "connection"))
+
+
+def _header_bytes(headers: dict[str, str]) -> bytes:
+    """Extra request headers for the raw transport. A CR or LF in a name or value would let a
+    forwarded value inject headers or a second request, so such a header is dropped."""
+    out = []
+    for name, value in headers.items():
+        if name.lower() in _FIXED or any(c in name for c in "\r\n:") or "\r" in value or "\n" in value:
+            continue
+        out.append(f"{name}: {value}\r\n")
+    return "".join(out).encode("latin-1", "replace")
+
+
 class SubgraphClient:
     def __init__(self, name: str, url: str, timeout: float = 30.0) -> None:
         self.name = name
@@ -28,9 +42,9 @@ class SubgraphClient:
         self.timeout = timeout
         self.pool = HTTPPool(url, timeout)
 
-    async def post(self, body: bytes) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
         try:
-            status, content = await self.pool.post(body)
+            status, content = await self.pool.post(body, _header_bytes(headers) if headers else b"")
         except TransportTimeout:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
@@ -56,10 +70,10 @@ class HttpxSubgraphClient:
                      "accept": "application/graphql-response+json, application/json"},
         )
 
-    async def post(self, body: bytes) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
         httpx = self._httpx
         try:
-            resp = await self.http.post(self.url, content=body)
+            resp = await self.http.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
@@ -78,11 +92,11 @@ class SubgraphClients:
         cls = HttpxSubgraphClient if kind == "httpx" else SubgraphClient
         self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
 
-    async def send(self, service: str, body: bytes) -> dict:
+    async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict:
         c = self.clients.get(service)
         if c is None:
             raise SubgraphError(service, f'unknown subgraph "{service}"')
-        return await c.post(body)
+        return await c.post(body, headers)
 
     async def aclose(self) -> None:
         for c in self.clients.values():

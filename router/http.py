@@ -6,15 +6,19 @@ any well-formed request)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import graphiql as graphiql_ide
+from .health import Readiness
 from .pipeline import GraphQLRequest, Router
 
 log = logging.getLogger("router")
@@ -44,10 +48,37 @@ def _bad(message: str, status: int, media: str, code: str = "BAD_REQUEST", heade
                     status_code=status, media_type=media, headers=headers)
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes `limit` (a declared Content-Length is checked
+    before anything is read)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     path = router.config.graphql_path
+    plugins = router.plugins
+    # Set by the limits plugin when configured; a body limit applies in any case.
+    max_body = next((p.max_request_bytes for p in plugins if getattr(p, "max_request_bytes", None)), 2_000_000)
+    timeout = next((p.request_timeout for p in plugins if getattr(p, "request_timeout", None)), None)
+    ide = graphiql_ide.build(router.config)
 
     async def graphql(request: Request) -> Response:
+        if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
+            return ide.response(request)
         media = _media(request.headers.get("accept"))
         if media is None:
             return _bad("Accept must allow application/graphql-response+json or application/json.", 406, JSON,
@@ -56,13 +87,17 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             ctype = request.headers.get("content-type", "")
             if not ctype.startswith("application/json") and not ctype.startswith(GQL_RESPONSE):
                 return _bad("Content-Type must be application/json.", 415, media, "UNSUPPORTED_MEDIA_TYPE")
-            raw = await request.body()
+            try:
+                raw = await _read_body(request, max_body)
+            except BodyTooLarge:
+                return _bad(f"Request body is larger than {max_body} bytes.", 413, media, "PAYLOAD_TOO_LARGE")
             try:
                 payload = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 return _bad("Request body is not valid JSON.", 400, media)
             if isinstance(payload, list):
-                return _bad("Batched requests are not supported.", 400, media)
+                return _bad("Batched requests (a JSON array of operations) are not supported: send one "
+                            "operation per request.", 400, media, "BATCHING_NOT_SUPPORTED")
             if not isinstance(payload, dict):
                 return _bad("Request body must be a JSON object.", 400, media)
             query = payload.get("query")
@@ -84,20 +119,36 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             return _bad("operationName must be a string.", 400, media)
         if variables is not None and not isinstance(variables, dict):
             return _bad("variables must be an object.", 400, media)
-        req = GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers))
+        req = GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers),
+                             request.client.host if request.client else None)
+        request.scope["router.request"] = req  # for telemetry's access line
         expose = request.headers.get("x-router-expose-plan") == "true"
         try:
-            status, body = await router.execute(req, expose)
+            if timeout is None:
+                status, body = await router.execute(req, expose)
+            else:
+                status, body = await asyncio.wait_for(router.execute(req, expose), timeout)
+        except asyncio.TimeoutError:
+            return _bad(f"Request timed out after {timeout:g} s.", 504, media, "REQUEST_TIMEOUT")
         except Exception:  # never a stack trace to the client
             log.exception("request failed")
             return _bad("Internal router error.", 500, media, "INTERNAL_SERVER_ERROR")
-        headers = {"allow": "POST"} if status == 405 else None
+        request.scope["router.body"] = body
+        headers = req.response_headers or None
+        if status == 405:
+            headers = {**(headers or {}), "allow": "POST"}
         if media == JSON and status == 400 and _is_graphql_error(body):
             status = 200
         return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
 
     async def health(request: Request) -> Response:
         return Response(b'{"status":"UP"}', media_type=JSON)
+
+    readiness = Readiness(router)
+
+    async def ready(request: Request) -> Response:
+        ok, body = await readiness.check()
+        return Response(orjson.dumps(body), status_code=200 if ok else 503, media_type=JSON)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -108,5 +159,14 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         finally:
             await router.aclose()
 
-    routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"])]
-    return Starlette(routes=routes, lifespan=lifespan)
+    routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"]),
+              Route("/ready", ready, methods=["GET"])]
+    if ide is not None:
+        routes += ide.routes()
+    middleware = []
+    for p in plugins:  # plugins with HTTP routes of their own (metrics) or wrapping every request
+        if hasattr(p, "http_routes"):
+            routes += p.http_routes(router)
+        if hasattr(p, "wrap_asgi"):
+            middleware.append(Middleware(p.wrap_asgi))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

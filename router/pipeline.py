@@ -12,7 +12,7 @@ import logging
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 from graphql import DocumentNode, execute_sync
@@ -35,6 +35,10 @@ class GraphQLRequest:
     extensions: dict | None = None
     method: str = "POST"
     headers: dict[str, str] = field(default_factory=dict)
+    # The TCP peer (a proxy's address when behind one; see rate_limit for X-Forwarded-For).
+    remote_addr: str | None = None
+    # Headers the plugins add to the HTTP response (e.g. Retry-After); http.py sends them.
+    response_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Context:
     client_ip: str | None = None
 
 
+HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict]]
+
+
 class Plugin(Protocol):
     """Hook points. Each may return a result dict to answer the request right away."""
 
@@ -64,6 +71,9 @@ class Plugin(Protocol):
     async def on_plan(self, ctx: Context) -> dict | None: ...  # plan chosen, before execution
     async def on_subgraph_request(self, ctx: Context, service: str, body: bytes) -> bytes: ...
     async def on_response(self, ctx: Context) -> None: ...  # after execution (masking, telemetry)
+    # Wraps one request's subgraph send(service, body, headers) (retries, breaker, fetch spans);
+    # the first plugin's wrapper is the outermost.
+    def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend: ...
 
 
 class RouterState:
@@ -94,6 +104,7 @@ class Router:
         self.plugins = list(plugins or [])
         self._hooks = {name: [getattr(p, name) for p in self.plugins if hasattr(p, name)]
                        for name in ("on_request", "on_operation", "on_plan", "on_subgraph_request", "on_response")}
+        self._wrappers = [p.wrap_send for p in reversed(self.plugins) if hasattr(p, "wrap_send")]
         self._watch_task: asyncio.Task | None = None
 
     # ------------------------------------------------------------------ request path
@@ -138,6 +149,8 @@ class Router:
             if errs:
                 return 200, {"errors": errs, "data": None}
         send = state.clients.send
+        if self._wrappers or ctx.subgraph_headers:
+            send = self._wrapped_send(ctx, send)
         if hooks["on_subgraph_request"]:
             send = self._hooked_send(ctx, send)
         ex = Execution(plan, op.variables, send)
@@ -152,6 +165,15 @@ class Router:
         for h in hooks["on_response"]:
             await h(ctx)
         return ctx.status, ctx.result
+
+    def _wrapped_send(self, ctx: Context, send: HeadersSend):
+        for wrap in self._wrappers:
+            send = wrap(ctx, send)
+
+        async def with_headers(service: str, body: bytes) -> dict:
+            return await send(service, body, ctx.subgraph_headers or None)
+
+        return with_headers
 
     def _hooked_send(self, ctx: Context, send):
         hooks = self._hooks["on_subgraph_request"]
@@ -214,6 +236,9 @@ class Router:
         if self._watch_task is not None:
             self._watch_task.cancel()
         await self.state.clients.aclose()
+        for p in self.plugins:
+            if hasattr(p, "aclose"):
+                await p.aclose()
 
 
 def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], ...],

@@ -18,6 +18,7 @@ from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
 from .logging import RequestLogMiddleware, configure_logging
 from .schema import SubgraphGraphQL, SubgraphSchema
+from .tracing import TraceMiddleware, make_tracer
 
 logger = logging.getLogger("service")
 
@@ -82,6 +83,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(TraceMiddleware, tracer=make_tracer(settings.service))  # outermost: logs see the span
     app.state.settings = settings
     app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     return app

@@ -1,0 +1,154 @@
+"""GraphiQL (`graphiql:`): the in-browser IDE on `GET /graphql` (when the browser asks for
+HTML) and `GET /`, pointed at this router, with the headers editor open for a token.
+
+Its JS/CSS come from the npm registry at build time (`make graphiql`: `npm ci` in this folder,
+the bundles copied into `assets/`, which git ignores) and are served by the router itself;
+when they are absent the page loads the same versions from a CDN. On by default, off by
+default when `ROUTER_ENV=production`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+from ..config import Config
+from ..plugins.options import Section
+
+SECTION = "graphiql"
+HERE = Path(__file__).resolve().parent
+ASSETS = HERE / "assets"
+ASSET_PATH = "/graphiql/assets"
+CDN = "https://cdn.jsdelivr.net/npm"
+
+# file served -> (npm package, path inside the package)
+BUNDLES = {
+    "react.production.min.js": ("react", "umd/react.production.min.js"),
+    "react-dom.production.min.js": ("react-dom", "umd/react-dom.production.min.js"),
+    "graphiql.min.js": ("graphiql", "graphiql.min.js"),
+    "graphiql.min.css": ("graphiql", "graphiql.min.css"),
+}
+
+
+def _versions() -> dict[str, str]:
+    with open(HERE / "package.json", encoding="utf-8") as f:
+        return json.load(f)["dependencies"]
+
+
+@dataclass
+class GraphiQLConfig:
+    enabled: bool = True
+    title: str = "GraphiQL · router"
+    default_headers: str = '{\n  "Authorization": "Bearer "\n}'
+
+
+def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
+    env = os.environ if env is None else env
+    production = env.get("ROUTER_ENV", "").lower() in ("production", "prod")
+    sec = Section(SECTION, raw)
+    cfg = GraphiQLConfig()
+    cfg.enabled = sec.boolean("enabled", not production)
+    cfg.title = sec.string("title", cfg.title)  # type: ignore[assignment]
+    cfg.default_headers = sec.string("default_headers", cfg.default_headers)  # type: ignore[assignment]
+    sec.done()
+    return cfg
+
+
+def assets_present() -> bool:
+    return all((ASSETS / name).is_file() for name in BUNDLES)
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside <script>: no `</script>` or HTML comment can be closed by a value."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
+    versions = _versions()
+    if local:
+        url = {name: f"{ASSET_PATH}/{name}" for name in BUNDLES}
+    else:
+        url = {name: f"{CDN}/{pkg}@{versions[pkg]}/{path}" for name, (pkg, path) in BUNDLES.items()}
+    settings = _script_json({"endpoint": endpoint, "headers": cfg.default_headers})
+    title = cfg.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="{url['graphiql.min.css']}">
+<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script src="{url['react.production.min.js']}"></script>
+<script src="{url['react-dom.production.min.js']}"></script>
+<script src="{url['graphiql.min.js']}"></script>
+<script nonce="{nonce}">
+(function () {{
+  var settings = {settings};
+  var params = new URLSearchParams(window.location.search);
+  var fetcher = GraphiQL.createFetcher({{ url: new URL(settings.endpoint, window.location.href).toString() }});
+  var props = {{
+    fetcher: fetcher,
+    defaultHeaders: settings.headers,
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: false,
+    defaultEditorToolsVisibility: "headers"
+  }};
+  if (params.get("query")) props.defaultQuery = params.get("query");
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, props));
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def wants_html(request: Request) -> bool:
+    """A browser navigating here (not a GraphQL GET, which carries `query`)."""
+    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+
+
+class GraphiQL:
+    def __init__(self, cfg: GraphiQLConfig, endpoint: str) -> None:
+        self.cfg = cfg
+        self.endpoint = endpoint
+
+    def response(self, request: Request) -> Response:
+        nonce = secrets.token_urlsafe(16)
+        local = assets_present()
+        sources = "'self'" if local else f"'self' {CDN}"
+        csp = (f"default-src 'self'; script-src {sources} 'nonce-{nonce}'; style-src {sources} 'unsafe-inline'; "
+               f"img-src 'self' data:; font-src 'self' data: {CDN}; connect-src 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'")
+        return HTMLResponse(page(self.cfg, self.endpoint, local, nonce),
+                            headers={"content-security-policy": csp, "x-content-type-options": "nosniff",
+                                     "cache-control": "no-store"})
+
+    def routes(self) -> list[Route]:
+        async def root(request: Request) -> Response:
+            return self.response(request)
+
+        async def asset(request: Request) -> Response:
+            name = request.path_params["name"]
+            if name not in BUNDLES or not (ASSETS / name).is_file():  # only our own files, never a path
+                return Response(b"not found", status_code=404, media_type="text/plain")
+            media = "text/css" if name.endswith(".css") else "application/javascript"
+            return FileResponse(ASSETS / name, media_type=media,
+                                headers={"cache-control": "public, max-age=86400", "x-content-type-options": "nosniff"})
+
+        return [Route("/", root, methods=["GET"]), Route(ASSET_PATH + "/{name}", asset, methods=["GET"])]
+
+
+def build(config: Config, env: Mapping[str, str] | None = None) -> GraphiQL | None:
+    cfg = parse(config.plugins.get(SECTION), env)
+    return GraphiQL(cfg, config.graphql_path) if cfg.enabled else None

@@ -1,0 +1,256 @@
+"""Request limits and subgraph resilience (`limits:`).
+
+Operation shape, checked before planning (a refused operation costs no subgraph work):
+`max_depth` (root fields are depth 1, fragments add no level), `max_aliases`, `max_root_fields`
+(fragments expanded; each fragment is measured once, so fragment fan-out cannot blow up the
+count's own cost) and `max_tokens` (lexed before parsing, stopping at the limit).
+HTTP (read by http.py): `max_request_bytes` (413 before the body is read past it) and
+`request_timeout` (504). Batched requests (JSON arrays) are refused: the batch limit is 1.
+Subgraph fetches: `retry` re-sends failed fetches of queries (never of mutations) with
+exponential backoff and jitter; `circuit_breaker` opens per subgraph after consecutive
+failures (see breaker.py). Only what is configured is hooked into the request path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, FragmentSpreadNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode
+from graphql.language import Lexer, Source, TokenKind
+
+from ..breaker import CircuitBreaker
+from ..config import Config, ConfigError
+from ..executor.run import SubgraphError
+from ..pipeline import Context, HeadersSend
+from .options import Section
+from .rate_limit import parse_duration
+
+SECTION = "limits"
+DEFAULT_MAX_REQUEST_BYTES = 2_000_000
+
+
+@dataclass
+class Retry:
+    attempts: int = 2  # re-sends after the first failure
+    backoff: float = 0.05  # seconds before the first re-send, doubled each time
+    max_backoff: float = 1.0
+
+
+@dataclass
+class LimitsConfig:
+    max_depth: int | None = None
+    max_aliases: int | None = None
+    max_root_fields: int | None = None
+    max_tokens: int | None = None
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    request_timeout: float | None = None
+    retry: Retry | None = None
+    breaker_failures: int | None = None
+    breaker_cool_down: float = 10.0
+
+
+def parse(raw: Any) -> LimitsConfig:
+    sec = Section(SECTION, raw)
+    cfg = LimitsConfig()
+    cfg.max_depth = sec.integer("max_depth", minimum=1)
+    cfg.max_aliases = sec.integer("max_aliases", minimum=0)
+    cfg.max_root_fields = sec.integer("max_root_fields", minimum=1)
+    cfg.max_tokens = sec.integer("max_tokens", minimum=1)
+    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)  # type: ignore[assignment]
+    if sec.has("request_timeout"):
+        cfg.request_timeout = parse_duration(f"{SECTION}.request_timeout", sec._get("request_timeout"))
+    if (r := sec.section("retry")) is not None:
+        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),  # type: ignore[arg-type]
+                          r.number("backoff", 0.05, minimum=0),  # type: ignore[arg-type]
+                          r.number("max_backoff", 1.0, minimum=0))  # type: ignore[arg-type]
+        r.done()
+    if (b := sec.section("circuit_breaker")) is not None:
+        cfg.breaker_failures = b.integer("failures", 5, minimum=1)
+        if b.has("cool_down"):
+            cfg.breaker_cool_down = parse_duration(f"{SECTION}.circuit_breaker.cool_down", b._get("cool_down"))
+        b.done()
+    if sec.has("max_batch_size"):
+        if sec._get("max_batch_size") != 1:
+            raise ConfigError(f"{SECTION}.max_batch_size: batched requests are not supported; only 1 is allowed")
+    sec.done()
+    return cfg
+
+
+# ---------------------------------------------------------------------------------- measuring
+@dataclass(frozen=True)
+class Shape:
+    depth: int  # deepest field nesting below (and including) this selection set
+    aliases: int
+    fields: int  # fields directly in this selection set (fragments inlined)
+
+
+def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Shape] | None = None) -> Shape:
+    memo = {} if memo is None else memo
+    depth = aliases = fields = 0
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            fields += 1
+            d = 1
+            if sel.alias is not None:
+                aliases += 1
+            if sel.selection_set is not None:
+                sub = measure(sel.selection_set, fragments, memo)
+                d += sub.depth
+                aliases += sub.aliases
+            depth = max(depth, d)
+            continue
+        if isinstance(sel, InlineFragmentNode):
+            sub = measure(sel.selection_set, fragments, memo)
+        elif isinstance(sel, FragmentSpreadNode):
+            name = sel.name.value
+            sub = memo.get(name)  # type: ignore[assignment]
+            if sub is None:
+                frag = fragments.get(name)
+                if frag is None:
+                    continue
+                memo[name] = Shape(0, 0, 0)  # a cycle (refused by validation anyway) ends here
+                sub = memo[name] = measure(frag.selection_set, fragments, memo)
+        else:
+            continue
+        depth = max(depth, sub.depth)
+        aliases += sub.aliases
+        fields += sub.fields
+    return Shape(depth, aliases, fields)
+
+
+def count_tokens(query: str, stop_after: int) -> int:
+    """Lexical tokens of the document (punctuators, names, values; not comments), counting
+    no further than `stop_after` + 1 so an oversized document costs no more than the limit."""
+    lexer = Lexer(Source(query))
+    n = 0
+    try:
+        while lexer.advance().kind != TokenKind.EOF:
+            n += 1
+            if n > stop_after:
+                break
+    except GraphQLSyntaxError:
+        pass  # the parser reports it with a location
+    return n
+
+
+def _introspection_only(op: Any) -> bool:
+    """Schema introspection (GraphiQL's own query is 15 levels deep) is answered by the router
+    from the API schema without any subgraph work, so the depth limit leaves it alone."""
+    sels = op.definition.selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value.startswith("__") for s in sels)
+
+
+def _refuse(ctx: Context, message: str, code: str) -> dict:
+    ctx.status = 400
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+# ---------------------------------------------------------------------------------- plugin
+class Limits:
+    def __init__(self, cfg: LimitsConfig) -> None:
+        self.cfg = cfg
+        self.max_request_bytes = cfg.max_request_bytes
+        self.request_timeout = cfg.request_timeout
+        self.breakers: dict[str, CircuitBreaker] = {}
+        self._tokens = _LRU(2048)
+        self._shapes = _LRU(2048)
+        # Hooks exist only when something is configured: an absent hook costs nothing.
+        if cfg.max_tokens is not None:
+            self.on_request = self._check_tokens
+        if cfg.max_depth is not None or cfg.max_aliases is not None or cfg.max_root_fields is not None:
+            self.on_operation = self._check_shape
+        if cfg.retry is not None or cfg.breaker_failures is not None:
+            self.wrap_send = self._wrap_send
+
+    async def _check_tokens(self, ctx: Context) -> dict | None:
+        limit = self.cfg.max_tokens
+        query = ctx.request.query
+        n = self._tokens.get(query)
+        if n is None:
+            n = count_tokens(query, limit)  # type: ignore[arg-type]
+            if len(query) < 100_000:
+                self._tokens.put(query, n)
+        if n > limit:  # type: ignore[operator]
+            return _refuse(ctx, f"Operation has more than {limit} tokens.", "MAX_TOKENS_LIMIT")
+        return None
+
+    async def _check_shape(self, ctx: Context) -> dict | None:
+        op = ctx.operation
+        key = (op.document.text, op.name)  # type: ignore[union-attr]
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = measure(op.definition.selection_set, op.document.fragments)  # type: ignore[union-attr]
+            self._shapes.put(key, shape)
+        cfg = self.cfg
+        if cfg.max_depth is not None and shape.depth > cfg.max_depth and not _introspection_only(op):
+            return _refuse(ctx, f"Operation is {shape.depth} levels deep; the limit is {cfg.max_depth}.",
+                           "MAX_DEPTH_LIMIT")
+        if cfg.max_aliases is not None and shape.aliases > cfg.max_aliases:
+            return _refuse(ctx, f"Operation uses {shape.aliases} aliases; the limit is {cfg.max_aliases}.",
+                           "MAX_ALIASES_LIMIT")
+        if cfg.max_root_fields is not None and shape.fields > cfg.max_root_fields:
+            return _refuse(ctx, f"Operation selects {shape.fields} root fields; the limit is {cfg.max_root_fields}.",
+                           "MAX_ROOT_FIELDS_LIMIT")
+        return None
+
+    def breaker(self, service: str) -> CircuitBreaker | None:
+        if self.cfg.breaker_failures is None:
+            return None
+        b = self.breakers.get(service)
+        if b is None:
+            b = self.breakers[service] = CircuitBreaker(self.cfg.breaker_failures, self.cfg.breaker_cool_down)
+        return b
+
+    def _wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
+        op = ctx.operation
+        retry = self.cfg.retry if op is not None and op.kind == "query" else None
+
+        async def guarded(service: str, body: bytes, headers: dict[str, str] | None) -> dict:
+            attempt = 0
+            while True:
+                br = self.breaker(service)
+                if br is not None and not br.allow():
+                    raise SubgraphError(service, f'Circuit breaker open for subgraph "{service}": failing fast '
+                                                 f"after repeated failures (next try in {br.retry_in():.1f} s)",
+                                        "SUBGRAPH_CIRCUIT_OPEN")
+                try:
+                    result = await send(service, body, headers)
+                except SubgraphError:
+                    if br is not None:
+                        br.failure()
+                    if retry is None or attempt >= retry.attempts:
+                        raise
+                    delay = min(retry.max_backoff, retry.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
+                    attempt += 1
+                    await asyncio.sleep(delay)
+                    continue
+                except BaseException:
+                    if br is not None:
+                        br.abandon()
+                    raise
+                if br is not None:
+                    br.success()
+                return result
+
+        return guarded
+
+
+def build(config: Config) -> Limits | None:
+    if SECTION not in config.plugins:
+        return None
+    return Limits(parse(config.plugins[SECTION]))

@@ -1,0 +1,316 @@
+"""Telemetry (`telemetry:`): Prometheus metrics, OpenTelemetry traces, JSON access logs.
+
+An ASGI middleware sees every HTTP request, also those refused before the pipeline runs or by
+another plugin: it assigns the request id (a safe incoming `x-request-id`, else a new one,
+echoed in the response), opens the server span (continuing a client's `traceparent`), and at
+the end counts the request, its latency and its errors by code, and writes one access line.
+Around each subgraph fetch it opens a client span, sends `traceparent` and `x-request-id`
+(so the subgraph continues the trace and logs the same request id) and records the fetch's
+latency and failures. Unconfigured, none of it exists: `build` returns None.
+
+The plugin comes first in the plugin list: its `on_request` only remembers the request's
+Context (so the access line can name the client and operation even when a later plugin
+refuses the request), and its fetch wrapper is the outermost one (one span per logical fetch,
+retries inside it).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..config import Config
+from ..executor.run import SubgraphError
+from ..metrics import CONTENT_TYPE, RouterMetrics
+from ..pipeline import Context, HeadersSend
+from .options import Section
+
+SECTION = "telemetry"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_QUIET_PATHS = ("/health", "/ready")
+
+
+@dataclass
+class Record:
+    request_id: str
+    ctx: Context | None = None
+
+
+CURRENT: contextvars.ContextVar[Record | None] = contextvars.ContextVar("router_request", default=None)
+
+
+@dataclass
+class TelemetryConfig:
+    service_name: str = "router"
+    metrics: bool = False
+    metrics_path: str = "/metrics"
+    tracing: bool = False
+    exporter: str = "none"
+    endpoint: str | None = None
+    exporter_headers: dict[str, str] | None = None
+    sample_ratio: float = 1.0
+    access_log: bool = False
+
+
+def parse(raw: Any) -> TelemetryConfig:
+    sec = Section(SECTION, raw)
+    cfg = TelemetryConfig()
+    cfg.service_name = sec.string("service_name", "router")  # type: ignore[assignment]
+    if (m := sec.section("metrics")) is not None:
+        cfg.metrics = m.boolean("enabled", True)
+        cfg.metrics_path = m.string("path", "/metrics")  # type: ignore[assignment]
+        m.done()
+        if not cfg.metrics_path.startswith("/"):
+            from ..config import ConfigError
+
+            raise ConfigError(f"{SECTION}.metrics.path: must start with /, got {cfg.metrics_path!r}")
+    if (t := sec.section("tracing")) is not None:
+        cfg.tracing = t.boolean("enabled", True)
+        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))  # type: ignore[assignment]
+        cfg.endpoint = t.string("endpoint")
+        hdrs = t.mapping("headers")
+        cfg.exporter_headers = {str(k): str(v) for k, v in hdrs.items()}
+        ratio = t.number("sample_ratio", 1.0, minimum=0)
+        if ratio is not None and ratio > 1:
+            from ..config import ConfigError
+
+            raise ConfigError(f"{SECTION}.tracing.sample_ratio: must be between 0 and 1, got {ratio}")
+        cfg.sample_ratio = ratio  # type: ignore[assignment]
+        t.done()
+        if cfg.exporter == "otlp" and not cfg.endpoint:
+            from ..config import ConfigError
+
+            raise ConfigError(f"{SECTION}.tracing.endpoint: required with exporter: otlp "
+                              "(e.g. http://collector:4318/v1/traces)")
+    if (a := sec.section("access_log")) is not None:
+        cfg.access_log = a.boolean("enabled", True)
+        a.done()
+    sec.done()
+    return cfg
+
+
+class _AccessHandler(logging.Handler):
+    """Writes the pre-serialised JSON line to the current stdout."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(record.getMessage() + "\n")
+            sys.stdout.flush()
+        except Exception:  # pragma: no cover - a closed stdout must not fail a request
+            self.handleError(record)
+
+
+def _access_logger() -> logging.Logger:
+    logger = logging.getLogger("router.access")
+    if not any(isinstance(h, _AccessHandler) for h in logger.handlers):
+        logger.addHandler(_AccessHandler())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+class Telemetry:
+    def __init__(self, cfg: TelemetryConfig) -> None:
+        self.cfg = cfg
+        self.metrics: RouterMetrics | None = None
+        self.tracing = None
+        self.router: Any = None
+        if cfg.tracing:
+            from ..tracing import Tracing, make_exporter
+
+            self.tracing = Tracing(cfg.service_name, make_exporter(cfg.exporter, cfg.endpoint, cfg.exporter_headers),
+                                   cfg.sample_ratio)
+        self.log = _access_logger() if cfg.access_log else None
+        if cfg.metrics or cfg.tracing:
+            self.wrap_send = self._wrap_send
+
+    # ------------------------------------------------------------------ http level
+    def http_routes(self, router: Any) -> list[Route]:
+        """Called by http.create_app with the router (the plan cache is read at scrape time)."""
+        self.router = router
+        if not self.cfg.metrics:
+            return []
+        self.metrics = RouterMetrics(lambda: router.state.planner)
+        metrics = self.metrics
+
+        async def scrape(request: Request) -> Response:
+            return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+        return [Route(self.cfg.metrics_path, scrape, methods=["GET"])]
+
+    def wrap_asgi(self, app: Any) -> Any:
+        telemetry = self
+        skip = {*_QUIET_PATHS, self.cfg.metrics_path}
+
+        async def middleware(scope: dict, receive: Any, send: Any) -> None:
+            if scope["type"] != "http" or scope["path"] in skip:
+                await app(scope, receive, send)
+                return
+            started = time.perf_counter()
+            incoming = ""
+            for name, value in scope["headers"]:
+                if name == b"x-request-id":
+                    incoming = value.decode("latin-1")
+                    break
+            rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+            record = Record(rid)
+            token = CURRENT.set(record)
+            status = 500
+            rid_header = (b"x-request-id", rid.encode())
+
+            async def send_with_id(message: dict) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message["headers"] = [*message.get("headers", ()), rid_header]
+                await send(message)
+
+            span = None
+            otel_token = None
+            tracing = telemetry.tracing
+            if tracing is not None:
+                from opentelemetry import context as otel_context, trace
+
+                carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                           if k in (b"traceparent", b"tracestate")}
+                span = tracing.tracer.start_span(f"{scope['method']} {scope['path']}", context=tracing.extract(carrier),
+                                                 kind=trace.SpanKind.SERVER,
+                                                 attributes={"http.request.method": scope["method"],
+                                                             "url.path": scope["path"], "router.request_id": rid})
+                otel_token = otel_context.attach(trace.set_span_in_context(span))
+            try:
+                await app(scope, receive, send_with_id)
+            finally:
+                CURRENT.reset(token)
+                telemetry._finish(scope, record, status, time.perf_counter() - started, span)
+                if otel_token is not None:
+                    from opentelemetry import context as otel_context
+
+                    otel_context.detach(otel_token)
+
+        return middleware
+
+    def _finish(self, scope: dict, record: Record, status: int, seconds: float, span: Any) -> None:
+        req = scope.get("router.request")
+        body = scope.get("router.body")
+        ctx = record.ctx
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if self.metrics is not None:
+            self.metrics.request(status, seconds, errors)
+        op_name = op_type = None
+        if ctx is not None and ctx.operation is not None:
+            op_name, op_type = ctx.operation.name, ctx.operation.kind
+        elif req is not None:
+            op_name = req.operation_name
+        trace_id = None
+        if span is not None:
+            from opentelemetry.trace import Status, StatusCode
+
+            sc = span.get_span_context()
+            trace_id = format(sc.trace_id, "032x")
+            span.set_attribute("http.response.status_code", status)
+            if op_name:
+                span.set_attribute("graphql.operation.name", op_name)
+                span.update_name(f"{op_type or 'query'} {op_name}")
+            if op_type:
+                span.set_attribute("graphql.operation.type", op_type)
+            if status >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            span.end()
+        if self.log is not None:
+            line: dict[str, Any] = {
+                "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "level": "info", "logger": "router.access", "request_id": record.request_id,
+                "method": scope["method"], "path": scope["path"], "operation": op_name,
+                "client": _client(ctx, req, scope), "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+            }
+            if errors:
+                line["errors"] = sorted({(e.get("extensions") or {}).get("code") or "NONE"
+                                         for e in errors if isinstance(e, dict)})
+            if trace_id:
+                line["trace_id"] = trace_id
+            self.log.info(orjson.dumps(line).decode())
+
+    # ------------------------------------------------------------------ pipeline hooks
+    async def on_request(self, ctx: Context) -> None:
+        record = CURRENT.get()
+        if record is not None:
+            record.ctx = ctx
+        return None
+
+    def _wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
+        record = CURRENT.get()
+        rid = record.request_id if record is not None else None
+        metrics = self.metrics
+        tracing = self.tracing
+
+        async def observed(service: str, body: bytes, headers: dict[str, str] | None) -> dict:
+            h = dict(headers) if headers else {}
+            if rid is not None:
+                h["x-request-id"] = rid
+            started = time.perf_counter()
+            span = otel_token = None
+            if tracing is not None:
+                from opentelemetry import context as otel_context, trace
+
+                span = tracing.tracer.start_span(f"fetch {service}", kind=trace.SpanKind.CLIENT,
+                                                 attributes={"router.subgraph": service})
+                otel_token = otel_context.attach(trace.set_span_in_context(span))
+                tracing.inject(h)
+            code = None
+            try:
+                return await send(service, body, h)
+            except SubgraphError as e:
+                code = e.code
+                raise
+            finally:
+                if metrics is not None:
+                    metrics.fetch(service, time.perf_counter() - started, code)
+                if span is not None:
+                    from opentelemetry import context as otel_context
+                    from opentelemetry.trace import Status, StatusCode
+
+                    if code is not None:
+                        span.set_status(Status(StatusCode.ERROR, code))
+                    span.end()
+                    otel_context.detach(otel_token)
+
+        return observed
+
+    async def aclose(self) -> None:
+        if self.tracing is not None:
+            self.tracing.shutdown()
+
+
+def _client(ctx: Context | None, req: Any, scope: dict) -> str | None:
+    if ctx is not None:
+        if ctx.claims and isinstance(ctx.claims.get("sub"), str):
+            return "sub:" + ctx.claims["sub"]
+        if ctx.client_ip:
+            return ctx.client_ip
+    if req is not None and req.remote_addr:
+        return req.remote_addr
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+def build(config: Config) -> Telemetry | None:
+    if SECTION not in config.plugins:
+        return None
+    cfg = parse(config.plugins[SECTION])
+    if not (cfg.metrics or cfg.tracing or cfg.access_log):
+        return None
+    return Telemetry(cfg)

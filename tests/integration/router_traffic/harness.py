@@ -1,0 +1,154 @@
+"""Harness: our router (with its plugins) in a thread or as a process, and a scriptable stub
+subgraph, on free loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
+import router_harness as h  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Router:
+    """Our router with `build_plugins(config)`, served by uvicorn in a thread."""
+
+    def __init__(self, supergraph_path: str, config_path: str | None, env: dict | None = None) -> None:
+        import uvicorn
+
+        from router.config import load_config
+        from router.http import create_app
+        from router.pipeline import Router as Pipeline
+        from router.plugins import build_plugins
+        from router.supergraph import Supergraph
+
+        cfg = load_config(config_path, env=env or {})
+        self.router = Pipeline(cfg, Supergraph(Path(supergraph_path).read_text()), build_plugins(cfg))
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(create_app(self.router), log_level="warning", lifespan="on",
+                                                   proxy_headers=False))
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[self.sock])),
+                                       daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started, "router did not start"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base + "/graphql"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+class RouterProcess:
+    """`python -m router` as its own process (what production runs), stdout to a file."""
+
+    def __init__(self, supergraph_path: str, config_path: str, log_path: Path, env: dict | None = None) -> None:
+        self.port = h.closed_port()
+        self.log_path = log_path
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "router", "--supergraph", supergraph_path, "--config", config_path,
+             "--port", str(self.port)],
+            cwd=ROOT, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert self.proc.poll() is None, log_path.read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"router did not start: {log_path.read_text()}")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base + "/graphql"
+
+    def stop(self) -> None:
+        h.stop(self.proc)
+
+
+class StubSubgraph:
+    """A subgraph whose answers the test scripts: `ok` answers `{"data": data}`, `fail` answers
+    503 with a non-GraphQL body (a failed fetch for the router), `slow` waits first. Counts
+    the requests it receives and keeps their headers."""
+
+    def __init__(self, data: dict | None = None) -> None:
+        self.data = data or {"legacyStatus": "ok"}
+        self.mode = "ok"
+        self.delay = 0.0
+        self.requests: list[dict] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                stub.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                      "body": json.loads(body or b"{}")})
+                if stub.delay:
+                    time.sleep(stub.delay)
+                if stub.mode == "fail":
+                    out, status, ctype = b"upstream unavailable", 503, "text/plain"
+                else:
+                    out, status, ctype = json.dumps({"data": stub.data}).encode(), 200, "application/json"
+                self.send_response(status)
+                self.send_header("content-type", ctype)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def post(url: str, query: str, headers: dict | None = None, operation_name: str | None = None,
+         variables: dict | None = None) -> httpx.Response:
+    body: dict = {"query": query}
+    if operation_name:
+        body["operationName"] = operation_name
+    if variables is not None:
+        body["variables"] = variables
+    return httpx.post(url, json=body, headers=headers or {}, timeout=30)

@@ -1,0 +1,46 @@
+"""Two router processes share one limit through the machine's Redis (127.0.0.1:6379)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import redis
+
+from tests.integration.router_traffic.harness import post
+from tests.integration.router_traffic.test_rate_limit import Q, assert_refused
+
+
+@pytest.fixture
+def prefix():
+    p = f"test:router:{uuid.uuid4().hex[:12]}:"
+    yield p
+    r = redis.Redis(host="127.0.0.1", port=6379)
+    keys = list(r.scan_iter(p + "*"))
+    if keys:
+        r.delete(*keys)
+
+
+def test_two_routers_share_an_exact_window(make_router_process, prefix):
+    cfg = f"""
+rate_limit:
+  store: redis
+  redis: {{ url: "redis://127.0.0.1:6379/0", key_prefix: "{prefix}" }}
+  per_client: {{ requests: 4, window: 3 }}
+"""
+    a = make_router_process(cfg)
+    b = make_router_process(cfg)
+    for i, url in enumerate((a.url, b.url, a.url, b.url)):  # 4 allowed in total, whichever instance answers
+        resp = post(url, Q)
+        assert resp.status_code == 200, resp.text
+        if i == 0:
+            window_ends = time.monotonic() + 3  # the window began while the first request was in flight
+    assert_refused(post(a.url, Q), "client")
+    assert_refused(post(b.url, Q), "client")
+    keys = redis.Redis(host="127.0.0.1", port=6379).keys(prefix + "*")
+    assert keys == [f"{prefix}client:ip:127.0.0.1".encode()]
+    time.sleep(max(0.0, window_ends + 0.1 - time.monotonic()))
+    for url in (b.url, a.url, b.url, a.url):
+        assert post(url, Q).status_code == 200
+    assert_refused(post(b.url, Q), "client")
