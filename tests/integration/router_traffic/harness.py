@@ -105,6 +105,7 @@ class StubSubgraph:
     def __init__(self, data: dict | None = None) -> None:
         self.data = data or {"legacyStatus": "ok"}
         self.mode = "ok"
+        self.fail_next = 0  # fail this many requests, then answer as `mode` says
         self.delay = 0.0
         self.requests: list[dict] = []
         stub = self
@@ -116,7 +117,9 @@ class StubSubgraph:
                                       "body": json.loads(body or b"{}")})
                 if stub.delay:
                     time.sleep(stub.delay)
-                if stub.mode == "fail":
+                failing = stub.mode == "fail" or stub.fail_next > 0
+                stub.fail_next = max(0, stub.fail_next - 1)
+                if failing:
                     out, status, ctype = b"upstream unavailable", 503, "text/plain"
                 else:
                     out, status, ctype = json.dumps({"data": stub.data}).encode(), 200, "application/json"
