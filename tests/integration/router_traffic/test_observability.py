@@ -1,0 +1,90 @@
+"""/health, /ready, Prometheus /metrics and JSON access logs of a running router."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import httpx
+
+from tests.integration.router_traffic.harness import post
+
+TELEMETRY = """
+telemetry:
+  metrics: { enabled: true }
+  access_log: { enabled: true }
+rate_limit:
+  per_client: { requests: 5, window: 60 }
+"""
+
+
+def metric(text: str, name: str, labels: str = "") -> float:
+    m = re.search(rf"^{re.escape(name)}{re.escape(labels)} ([0-9.e+]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_health_and_readiness(make_router, stub):
+    down = make_router()  # the test supergraph's "legacy" subgraph is not served
+    assert httpx.get(down.base + "/health").json() == {"status": "UP"}
+    resp = httpx.get(down.base + "/ready")
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["status"] == "unavailable" and body["supergraph"] == "loaded"
+    assert body["subgraphs"]["legacy"] == "down" and body["subgraphs"]["reviews"] == "up"
+    assert "127.0.0.1" not in resp.text  # names, never addresses
+    up = make_router(f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\n")
+    resp = httpx.get(up.base + "/ready")
+    assert resp.status_code == 200 and resp.json()["status"] == "ready"
+    assert set(resp.json()["subgraphs"].values()) == {"up"}
+
+
+def test_metrics_count_requests_errors_fetches_plan_cache_and_rejections(make_router):
+    r = make_router(TELEMETRY)
+    assert httpx.get(r.base + "/metrics").status_code == 200
+    for _ in range(2):
+        assert post(r.url, "{ users { id reviews { id } } }").status_code == 200
+    post(r.url, "{ legacyStatus }")  # the legacy subgraph is down: a failed fetch
+    post(r.url, "{ nope }")  # validation error
+    post(r.url, "{ reviews { id } }")
+    assert post(r.url, "{ reviews { id } }").status_code == 429  # the 6th request of this client
+    text = httpx.get(r.base + "/metrics").text
+    assert metric(text, "router_http_requests_total", '{status="200"}') == 5
+    assert metric(text, "router_http_requests_total", '{status="429"}') == 1
+    assert metric(text, "router_graphql_errors_total", '{code="SUBGRAPH_REQUEST_FAILED"}') == 1
+    assert metric(text, "router_graphql_errors_total", '{code="GRAPHQL_VALIDATION_FAILED"}') == 1
+    assert metric(text, "router_graphql_errors_total", '{code="RATE_LIMITED"}') == 1
+    assert metric(text, "router_rate_limit_rejections_total", '{limit="client"}') == 1
+    assert metric(text, "router_http_request_duration_seconds_count") == 6
+    assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="users"}') == 2
+    assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="reviews"}') == 3
+    assert metric(text, "router_subgraph_fetch_errors_total",
+                  '{code="SUBGRAPH_REQUEST_FAILED",subgraph="legacy"}') == 1
+    assert metric(text, "router_plan_cache_hits_total") == 1  # the second identical users query
+    assert metric(text, "router_plan_cache_misses_total") == 3
+
+
+def test_one_json_access_line_per_request(make_router, capsys):
+    r = make_router(TELEMETRY + "  trusted_proxies: [127.0.0.1/32]\n")
+    capsys.readouterr()
+    ok = post(r.url, "query Reviews { reviews { id } }", {"x-request-id": "req-42", "x-forwarded-for": "203.0.113.9"})
+    assert ok.headers["x-request-id"] == "req-42"
+    bad = httpx.post(r.url, content=b"{", headers={"content-type": "application/json"})
+    generated = bad.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    forged = post(r.url, "{ reviews { id } }", {"x-request-id": "bad id <script>"})
+    assert forged.headers["x-request-id"] != "bad id <script>"
+    access: list[dict] = []
+    deadline = time.monotonic() + 5
+    while len(access) < 3 and time.monotonic() < deadline:  # written once the response is sent
+        out = capsys.readouterr().out
+        access += [x for x in map(json.loads, filter(lambda s: s.startswith("{"), out.splitlines()))
+                   if x.get("logger") == "router.access"]
+        time.sleep(0.02)
+    assert len(access) == 3
+    first = access[0]
+    assert first["request_id"] == "req-42" and first["operation"] == "Reviews"
+    assert first["client"] == "203.0.113.9" and first["status"] == 200
+    assert first["method"] == "POST" and first["path"] == "/graphql" and first["duration_ms"] > 0
+    assert access[1]["request_id"] == generated and access[1]["status"] == 400
+    assert access[2]["request_id"] == forged.headers["x-request-id"]

@@ -1,0 +1,94 @@
+"""The trace goes on from the router into a real shop subgraph (users over the embedded
+store): the subgraph's server span, and so its JSON log lines, carry the router's trace id."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.keys import ensure_key_pair
+from devstack.ports import free_port, wait_for_port
+from devstack.stack import subgraph_specs
+from devstack.store import EmbeddedStore
+from tests.integration.router_traffic.harness import Router, post
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory):
+    root = tmp_path_factory.mktemp("users")
+    store = EmbeddedStore(root / "store", log=open(root / "store.log", "wb")).start()
+    keys = root / "keys"
+    ensure_key_pair(keys)
+    ports = {"users": free_port(), "orders": free_port(), "payments": free_port()}
+    spec = subgraph_specs(mongodb_uri=store.uri, keys_dir=keys, ports=ports,
+                          database_prefix=f"t{uuid.uuid4().hex[:6]}_", extra_env={"BCRYPT_ROUNDS": "4"})[0]
+    log = root / "users.log"
+    proc = subprocess.Popen(spec.argv, env=spec.environment(), stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    try:
+        assert wait_for_port(spec.port, 30), log.read_text()
+        sdl = subprocess.run(["node", str(HERE / "compose_users.mjs"), f"{spec.url}/graphql"], check=True,
+                             capture_output=True, text=True).stdout
+        supergraph = root / "supergraph.graphql"
+        supergraph.write_text(sdl)
+        yield supergraph, log, f"{spec.url}/graphql"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        store.stop()
+
+
+def subgraph_lines(log: Path, request_id: str) -> list[dict]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+        found = [x for x in lines if x.get("request_id") == request_id]
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no log line of request {request_id} in {log.read_text()[-2000:]}")
+
+
+def test_subgraph_continues_the_routers_trace(users, tmp_path, capsys):
+    supergraph, log, _ = users
+    cfg = tmp_path / "router.yaml"
+    cfg.write_text("telemetry:\n  tracing: { enabled: true, exporter: none }\n  access_log: { enabled: true }\n")
+    r = Router(str(supergraph), str(cfg))
+    try:
+        capsys.readouterr()
+        resp = post(r.url, '{ user(id: "000000000000000000000000") { id username } }', {"x-request-id": "trace-1"})
+        assert resp.status_code == 200 and resp.json()["data"] == {"user": None}
+        access = []
+        deadline = time.monotonic() + 5
+        while not access and time.monotonic() < deadline:
+            access = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"router.access"' in x]
+            time.sleep(0.02)
+        router_trace = access[0]["trace_id"]
+        assert len(router_trace) == 32 and int(router_trace, 16) != 0
+        at_subgraph = subgraph_lines(log, "trace-1")  # the router forwarded its request id
+        assert {x["trace_id"] for x in at_subgraph} == {router_trace}
+
+        # a client's own traceparent is continued end to end
+        client_trace = uuid.uuid4().hex
+        traceparent = f"00-{client_trace}-{uuid.uuid4().hex[:16]}-01"
+        post(r.url, '{ user(id: "000000000000000000000000") { id } }',
+             {"traceparent": traceparent, "x-request-id": "trace-2"})
+        at_subgraph = subgraph_lines(log, "trace-2")
+        assert {x["trace_id"] for x in at_subgraph} == {client_trace}
+        assert all(x["span_id"] != traceparent.split("-")[2] for x in at_subgraph)  # a span of its own
+    finally:
+        r.stop()
+
+
+def test_subgraph_starts_a_trace_without_traceparent(users):
+    _, log, url = users
+    httpx.post(url, json={"query": "{ __typename }"}, headers={"x-request-id": "trace-3"})
+    (line, *_) = subgraph_lines(log, "trace-3")
+    assert len(line["trace_id"]) == 32 and int(line["trace_id"], 16) != 0
