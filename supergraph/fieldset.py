@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from graphql import GraphQLSyntaxError, parse
 from graphql.language import FieldNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 
-from .model import Schema, named_type
+from .model import Field, Schema, named_type
 
 
 class FieldSetError(ValueError):
@@ -55,12 +56,18 @@ def parse_fieldset(text: str) -> SelectionSetNode:
     return op.selection_set
 
 
-def bind(schema: Schema, parent: str, text: str) -> tuple[Selection, ...]:
-    """Bind field set `text` to type `parent` of `schema`; raise FieldSetError when invalid."""
-    return _bind_set(schema, parent, parse_fieldset(text))
+FieldCheck = Callable[[str, Field], None]
 
 
-def _bind_set(schema: Schema, parent: str, node: SelectionSetNode) -> tuple[Selection, ...]:
+def bind(schema: Schema, parent: str, text: str, on_field: FieldCheck | None = None) -> tuple[Selection, ...]:
+    """Bind field set `text` to type `parent` of `schema`; raise FieldSetError when invalid.
+
+    `on_field` sees each field as soon as it is resolved, before its sub-selection is checked.
+    """
+    return _bind_set(schema, parent, parse_fieldset(text), on_field)
+
+
+def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: FieldCheck | None = None) -> tuple[Selection, ...]:
     out: list[Selection] = []
     parent_type = schema.type(parent)
     for sel in node.selections:
@@ -74,6 +81,8 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode) -> tuple[Sele
             field = schema.field(parent, name) if parent_type is not None and parent_type.kind in ("OBJECT", "INTERFACE") else None
             if field is None:
                 raise FieldSetError(f'Cannot query field "{name}" on type "{parent}".')
+            if on_field is not None:
+                on_field(parent, field)
             base = named_type(field.type)
             base_type = schema.type(base)
             composite = base_type is not None and base_type.is_composite
@@ -87,7 +96,7 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode) -> tuple[Sele
             for arg in sel.arguments or ():
                 if arg.name.value not in field.args:
                     raise FieldSetError(f'Unknown argument "{arg.name.value}" found in value: "{parent}.{name}" has no argument "{arg.name.value}".')
-            children = _bind_set(schema, base, sel.selection_set) if sel.selection_set is not None else ()
+            children = _bind_set(schema, base, sel.selection_set, on_field) if sel.selection_set is not None else ()
             out.append(
                 Selection(
                     parent, name, None, children, bool(sel.arguments), bool(sel.directives),
@@ -100,7 +109,7 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode) -> tuple[Sele
                 raise FieldSetError(f'Unknown type "{cond}".')
             if cond != parent and not (set(schema.possible_types(cond)) & set(schema.possible_types(parent))):
                 raise FieldSetError(f'Fragment cannot be spread here as objects of type "{parent}" can never be of type "{cond}".')
-            out.append(Selection(parent, None, cond, _bind_set(schema, cond, sel.selection_set), False, bool(sel.directives)))
+            out.append(Selection(parent, None, cond, _bind_set(schema, cond, sel.selection_set, on_field), False, bool(sel.directives)))
         else:
             raise FieldSetError("Fragment spreads are not allowed in a field set.")
     return tuple(out)

@@ -275,17 +275,20 @@ class Merger:
                 if spec in used[sub.name]:
                     names_in.setdefault(spec, {})[sub.name] = sub.names.get(spec, spec)
         for spec, per_subgraph in names_in.items():
-            distinct = list(dict.fromkeys(per_subgraph.values()))
-            if len(distinct) > 1:
-                parts = ", ".join(f'"@{n}" in subgraph "{s}"' for s, n in per_subgraph.items())
-                self.error(
+            first = next(iter(per_subgraph.values()))
+            differing = [sub for sub, n in per_subgraph.items() if n != first]
+            if differing:
+                dest = f'"@{per_subgraph[differing[0]]}"'
+                minor = max(s.minor for s in self.subs if s.name in per_subgraph)
+                sources = {i: s for i, s in enumerate(self.subs) if s.name in per_subgraph}
+                self.mismatch(
                     Code.LINK_IMPORT_NAME_MISMATCH,
-                    f'The "@{spec}" directive (from {MERGED_SPECS[spec].url}) is imported with mismatched name between'
-                    f" subgraphs: it is imported as {parts}",
-                    per_subgraph,
+                    f'The "@{spec}" directive (from https://specs.apollo.dev/federation/v2.{minor}) is imported with'
+                    " mismatched name between subgraphs: it is imported as ",
+                    dest, sources, lambda sub, _p=per_subgraph: f'"@{_p[sub.name]}"',  # type: ignore[attr-defined]
                 )
                 continue
-            out.merged_specs[spec] = distinct[0]
+            out.merged_specs[spec] = first
         self.prepare_composed_directives()
         sanitized: dict[str, list[str]] = {}
         for name in self.names:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from . import fieldset as fs
 from .errors import Code, CompositionError, subgraph_error
-from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, named_type
+from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, named_type, print_value
 from .subgraph import Subgraph
 
 
 def _directive_str(d: Applied, spec: str) -> str:
-    text = d.str_arg("fields")
-    return f'@{spec}(fields: "{text}")' if text is not None else f"@{spec}"
+    value = d.arg("fields")
+    return f"@{spec}(fields: {print_value(value)})" if value is not None else f"@{spec}"
 
 
 def _check_fieldset(
@@ -39,8 +39,11 @@ def _check_fieldset(
         )
         return None
     try:
-        selections = fs.bind(sub, parent, value.value)  # type: ignore[attr-defined]
+        selections = fs.bind(sub, parent, value.value, _key_field_check(sub) if spec == "key" else None)  # type: ignore[attr-defined]
     except fs.FieldSetError as e:
+        if e.code_suffix != "INVALID_FIELDS":
+            errors.append(subgraph_error(getattr(Code, f"{code_prefix}_{e.code_suffix}"), sub.name, prefix + str(e), coordinate))
+            return None
         message = str(e)
         if message.startswith("Cannot query field") and spec != "key":
             message = message[:-1] + (
@@ -55,6 +58,19 @@ def _check_fieldset(
         return None
     _check_selections(sub, errors, spec, prefix, coordinate, selections, has_external_parent=False)
     return selections
+
+
+def _key_field_check(sub: Subgraph):  # type: ignore[no-untyped-def]
+    """Key fields may not be of interface or union type (checked as each field is resolved, like Apollo)."""
+
+    def check(parent: str, field: Field) -> None:
+        base = sub.type(named_type(field.type))
+        if base is not None and base.kind in ("UNION", "INTERFACE"):
+            kind = "Union" if base.kind == "UNION" else "Interface"
+            raise fs.FieldSetError(f'field "{parent}.{field.name}" is a {kind} type which is not allowed in @key',
+                                   "FIELDS_SELECT_INVALID_TYPE")
+
+    return check
 
 
 def _check_selections(
@@ -81,14 +97,6 @@ def _check_selections(
         field = sub.field(s.parent, s.field)
         assert field is not None
         external = sub.is_external(s.parent, s.field)
-        if spec == "key":
-            base = sub.type(named_type(field.type))
-            if base is not None and base.kind in ("UNION", "INTERFACE"):
-                kind = "Union" if base.kind == "UNION" else "Interface"
-                errors.append(
-                    subgraph_error(Code.KEY_FIELDS_SELECT_INVALID_TYPE, sub.name,
-                                   f'{prefix}field "{s.parent}.{s.field}" is a {kind} type which is not allowed in @key', coordinate)
-                )
         if spec != "requires" and field.args:
             errors.append(
                 subgraph_error(getattr(Code, f"{code_prefix}_FIELDS_HAS_ARGS"), sub.name,
@@ -117,30 +125,58 @@ def _check_selections(
             _check_selections(sub, errors, spec, prefix, coordinate, s.selections, parent_external)
 
 
+class _Fatal(Exception):
+    """Apollo aborts a subgraph's validation on these: only this error is reported."""
+
+    def __init__(self, error: CompositionError) -> None:
+        self.error = error
+
+
 def validate_subgraph(sub: Subgraph) -> list[CompositionError]:
-    """Every federation rule violation of one (Federation 2 or upgraded) subgraph."""
+    """Every federation rule violation of one (Federation 2 or upgraded) subgraph, in Apollo's order."""
     errors: list[CompositionError] = []
-    for t in sub.types.values():
-        if t.kind in (OBJECT, INTERFACE):
-            _check_type(sub, t, errors)
+    composite = [t for t in sub.types.values() if t.kind in (OBJECT, INTERFACE)]
+    try:
+        for t in composite:
+            _check_keys(sub, t, errors)
+        for t in composite:
+            for f in t.fields.values():
+                _check_requires(sub, t, f, errors)
+        for t in composite:
+            for f in t.fields.values():
+                _check_provides(sub, t, f, errors)
+    except _Fatal as fatal:
+        return [fatal.error]
+    for t in composite:
+        for f in t.fields.values():
+            _check_external(sub, t, f, errors)
+    for t in composite:
+        if t.kind == INTERFACE and t.fed("key"):
+            _check_interface_keys(sub, t, errors)
+    for t in composite:
+        if t.kind == OBJECT and t.has("interfaceObject") and not t.fed("key"):
+            errors.append(
+                subgraph_error(Code.INTERFACE_OBJECT_USAGE_ERROR, sub.name,
+                               f'The @interfaceObject directive can only be applied to entity types but type "{t.name}" has no'
+                               " @key in this subgraph.", t.name)
+            )
+    for t in composite:
+        _check_shareable(sub, t, errors)
     return errors
 
 
-def _check_type(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> None:
+def _check_keys(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> None:
     keys = t.fed("key")
-    if t.kind == INTERFACE and keys and sub.minor < 3:
-        errors.append(
-            subgraph_error(Code.KEY_UNSUPPORTED_ON_INTERFACE, sub.name,
-                           f'Cannot use @key on interface "{t.name}": @key is not yet supported on interfaces', t.name)
-        )
     for d in keys:
+        if t.kind == INTERFACE and sub.minor < 3:
+            errors.append(
+                subgraph_error(Code.KEY_UNSUPPORTED_ON_INTERFACE, sub.name,
+                               f'Cannot use @key on interface "{t.name}": @key is not yet supported on interfaces', t.name)
+            )
         _check_fieldset(sub, errors, "key", d, t.name, f'type "{t.name}"', t.name)
-    if t.kind == OBJECT and t.has("interfaceObject") and not keys:
-        errors.append(
-            subgraph_error(Code.INTERFACE_OBJECT_USAGE_ERROR, sub.name,
-                           f'The @interfaceObject directive can only be applied to entity types but type "{t.name}" has no'
-                           " @key in this subgraph.", t.name)
-        )
+
+
+def _check_shareable(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> None:
     if t.kind == OBJECT:
         by_declaration: dict[int, int] = {}
         for d in t.fed("shareable"):
@@ -153,10 +189,21 @@ def _check_type(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> No
                                " and its extensions, but it should not be duplicated on the same definition/extension"
                                " declaration", t.name)
             )
-    if t.kind == INTERFACE and keys:
-        _check_interface_keys(sub, t, errors)
     for f in t.fields.values():
-        _check_field(sub, t, f, errors)
+        coord = f"{t.name}.{f.name}"
+        if t.kind == INTERFACE and f.has("shareable"):
+            errors.append(
+                subgraph_error(Code.INVALID_SHAREABLE_USAGE, sub.name,
+                               f'Invalid use of @shareable on field "{coord}": only object type fields can be marked with'
+                               " @shareable", coord)
+            )
+        elif sum(1 for d in f.directives if d.spec == "shareable") > 1:
+            errors.append(
+                subgraph_error(Code.INVALID_SHAREABLE_USAGE, sub.name,
+                               f'Invalid duplicate application of @shareable on field "{coord}": @shareable is only repeatable'
+                               " on types so it can be used simultaneously on a type definition and its extensions, but it"
+                               " should not be duplicated on the same definition/extension declaration", coord)
+            )
 
 
 def _check_interface_keys(sub: Subgraph, itf: TypeDef, errors: list[CompositionError]) -> None:
@@ -199,28 +246,8 @@ def _check_interface_keys(sub: Subgraph, itf: TypeDef, errors: list[CompositionE
             )
 
 
-def _check_field(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionError]) -> None:
+def _check_requires(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionError]) -> None:
     coord = f"{t.name}.{f.name}"
-    if t.kind == INTERFACE:
-        if f.has("external"):
-            errors.append(
-                subgraph_error(Code.EXTERNAL_ON_INTERFACE, sub.name,
-                               f'Interface type field "{coord}" is marked @external but @external is not allowed on'
-                               " interface fields (it is nonsensical).", coord)
-            )
-        if f.has("shareable"):
-            errors.append(
-                subgraph_error(Code.INVALID_SHAREABLE_USAGE, sub.name,
-                               f'Invalid use of @shareable on field "{coord}": only object type fields can be marked with'
-                               " @shareable", coord)
-            )
-    elif sum(1 for d in f.directives if d.spec == "shareable") > 1:
-        errors.append(
-            subgraph_error(Code.INVALID_SHAREABLE_USAGE, sub.name,
-                           f'Invalid duplicate application of @shareable on field "{coord}": @shareable is only repeatable'
-                           " on types so it can be used simultaneously on a type definition and its extensions, but it"
-                           " should not be duplicated on the same definition/extension declaration", coord)
-        )
     for d in f.fed("requires"):
         if t.kind == INTERFACE:
             errors.append(
@@ -229,21 +256,23 @@ def _check_field(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionEr
                                " supported within interfaces", coord)
             )
         _check_fieldset(sub, errors, "requires", d, t.name, f'field "{coord}"', coord)
+
+
+def _check_provides(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionError]) -> None:
+    coord = f"{t.name}.{f.name}"
     for d in f.fed("provides"):
         if sub.is_external(t.name, f.name):
-            errors.append(
+            raise _Fatal(
                 subgraph_error(Code.EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE, sub.name,
                                f'Cannot have both @provides and @external on field "{coord}"', coord)
             )
-            continue
         base = sub.type(named_type(f.type))
         if base is None or not base.is_composite:
-            errors.append(
+            raise _Fatal(
                 subgraph_error(Code.PROVIDES_ON_NON_OBJECT_FIELD, sub.name,
                                f'Invalid @provides directive on field "{coord}": field has type "{f.type}" which is not a'
                                " Composite Type", coord)
             )
-            continue
         if t.kind == INTERFACE:
             errors.append(
                 subgraph_error(Code.PROVIDES_UNSUPPORTED_ON_INTERFACE, sub.name,
@@ -251,7 +280,17 @@ def _check_field(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionEr
                                " supported within interfaces", coord)
             )
         _check_fieldset(sub, errors, "provides", d, base.name, f'field "{coord}"', coord)
-    if t.kind in (OBJECT, INTERFACE) and sub.is_external(t.name, f.name) and (t.name, f.name) not in sub.used:
+
+
+def _check_external(sub: Subgraph, t: TypeDef, f: Field, errors: list[CompositionError]) -> None:
+    coord = f"{t.name}.{f.name}"
+    if t.kind == INTERFACE and f.has("external"):
+        errors.append(
+            subgraph_error(Code.EXTERNAL_ON_INTERFACE, sub.name,
+                           f'Interface type field "{coord}" is marked @external but @external is not allowed on'
+                           " interface fields (it is nonsensical).", coord)
+        )
+    if sub.is_external(t.name, f.name) and (t.name, f.name) not in sub.used:
         errors.append(
             subgraph_error(Code.EXTERNAL_UNUSED, sub.name,
                            f'Field "{coord}" is marked @external but is not used in any federation directive (@key,'

@@ -9,6 +9,7 @@ types renamed to Query/Mutation/Subscription, federation plumbing (`_service`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, validate_schema
@@ -367,7 +368,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         major, minor = fed_link.version
         if major != 2 or minor not in KNOWN_FEDERATION_MINORS:
             raise CompositionFailed(
-                [subgraph_error(Code.UNKNOWN_FEDERATION_LINK_VERSION, name, f'Invalid version {major}.{minor} for the federation feature in @link direction on schema')]
+                [subgraph_error(Code.UNKNOWN_FEDERATION_LINK_VERSION, name, f'Invalid version v{major}.{minor} for the federation feature in @link directive on schema')]
             )
         sub.minor = minor
         sub.names = {d: fed_link.directive_name(d) for d, spec in FEDERATION_DIRECTIVES.items() if spec.since <= minor}
@@ -446,7 +447,20 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
             found = [GraphQLError(str(e))]
         else:
             found = [e for e in validate_schema(schema) if "Query root type must be provided" not in e.message]
-    return [subgraph_error(Code.INVALID_GRAPHQL, name, e.message) for e in found]
+    return [subgraph_error(Code.INVALID_GRAPHQL, name, _explain(e.message, sub)) for e in found]
+
+
+def _explain(message: str, sub: Subgraph) -> str:
+    """graphql-core's message, plus what a federation user most likely forgot (as Apollo hints)."""
+    m = re.match(r"Unknown directive '@(\w+)'", message)
+    if m and m.group(1) in FEDERATION_DIRECTIVES and not sub.fed1:
+        d = m.group(1)
+        return (
+            f'Unknown directive "@{d}". If you meant the "@{d}" federation directive, you should use fully-qualified'
+            f' name "@federation__{d}" or add "@{d}" to the `import` argument of the @link to the federation'
+            " specification."
+        )
+    return message
 
 
 def _set_roots(sub: Subgraph, declared: dict[str, str], errors: list[CompositionError]) -> None:
