@@ -1,0 +1,184 @@
+"""`make dev`: the whole shop on this machine, from a fresh clone.
+
+Starts the embedded store (unless MONGODB_URI points at a real MongoDB), the three subgraphs
+on 3001-3003, prints the URLs, turns the services' JSON log lines into readable ones, and on
+Ctrl-C stops every child cleanly, the store last. Data lives in `.data/` across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from .keys import ensure_key_pair
+from .ports import wait_for_port
+from .stack import DEV_PORTS, ServiceSpec, subgraph_specs
+from .store import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+STORE_PORT = int(os.environ.get("DEV_STORE_PORT", "27018"))
+ADMIN_EMAIL = "admin@shop.local"
+COLOURS = {"store": 90, "users": 36, "orders": 33, "payments": 35, "router": 32, "dev": 1}
+USE_COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def paint(name: str, text: str) -> str:
+    return f"\x1b[{COLOURS.get(name, 0)}m{text}\x1b[0m" if USE_COLOUR else text
+
+
+def say(name: str, message: str) -> None:
+    print(f"{datetime.now():%H:%M:%S} {paint(name, f'{name:<8}')} {message}", flush=True)
+
+
+def readable(line: str) -> str:
+    """One JSON log line as a short human line; anything else is passed through."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return line
+    if not isinstance(record, dict):
+        return line
+    level = str(record.get("level", "")).upper()
+    if record.get("logger") == "access":
+        text = f"{record.get('method')} {record.get('path')} {record.get('status')} {record.get('duration_ms')}ms"
+    else:
+        text = str(record.get("msg", ""))
+        if record.get("code"):
+            text += f" [{record['code']}]"
+        if record.get("exception"):
+            text += "\n" + str(record["exception"])
+    request_id = record.get("request_id")
+    suffix = f"  ({str(request_id)[:8]})" if request_id else ""
+    return f"{level:<5} {text}{suffix}" if level and level != "INFO" else f"{text}{suffix}"
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def admin_password() -> str:
+    path = DATA / "dev-admin-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def pump(name: str, stream: asyncio.StreamReader) -> None:
+    while line := await stream.readline():
+        say(name, readable(line.decode(errors="replace").rstrip()))
+
+
+async def start(spec: ServiceSpec) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        *spec.argv,
+        env=spec.environment(),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches only us; we stop the children in order
+    )
+    assert process.stdout is not None
+    asyncio.get_running_loop().create_task(pump(spec.name, process.stdout))
+    return process
+
+
+async def stop(name: str, process: asyncio.subprocess.Process, timeout: float = 10.0) -> None:
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), timeout)
+    except asyncio.TimeoutError:
+        say("dev", f"{name} did not stop in {timeout:.0f}s; killing it")
+        process.kill()
+        await process.wait()
+
+
+async def run() -> int:
+    DATA.mkdir(exist_ok=True)
+    busy = [f"{name} ({port})" for name, port in DEV_PORTS.items() if name != "router" and port_in_use(port)]
+    if busy:
+        say("dev", f"port(s) already in use: {', '.join(busy)}. Is another `make dev` running?")
+        return 1
+    keys_dir = DATA / "keys"
+    ensure_key_pair(keys_dir)
+
+    store: EmbeddedStore | None = None
+    mongodb_uri = os.environ.get("MONGODB_URI")
+    if mongodb_uri:
+        say("dev", "MONGODB_URI is set: using that server, not starting the embedded store")
+    else:
+        if port_in_use(STORE_PORT):
+            say("dev", f"store port {STORE_PORT} is in use (set DEV_STORE_PORT to choose another)")
+            return 1
+        say("store", f"starting SecantusDB on 127.0.0.1:{STORE_PORT}, data in .data/store (fsync on commit)")
+        store = EmbeddedStore(DATA / "store", port=STORE_PORT, sync_on_commit=True, log=open(DATA / "store.log", "ab"))
+        await asyncio.to_thread(store.start)
+        mongodb_uri = store.uri
+
+    password = admin_password()
+    specs = subgraph_specs(
+        mongodb_uri=mongodb_uri,
+        keys_dir=keys_dir,
+        ports=DEV_PORTS,
+        extra_env={
+            "ORDERS_SEED_CATALOGUE": os.environ.get("ORDERS_SEED_CATALOGUE", "true"),
+            "USERS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+            "USERS_BOOTSTRAP_ADMIN_PASSWORD": password,
+            "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
+        },
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+
+    processes: list[tuple[str, asyncio.subprocess.Process]] = []
+    exit_code = 0
+    try:
+        for spec in specs:
+            processes.append((spec.name, await start(spec)))
+            if not await asyncio.to_thread(wait_for_port, spec.port, 30.0):
+                say("dev", f"{spec.name} did not start on port {spec.port}")
+                return 1
+        print(flush=True)
+        for spec in specs:
+            say("dev", f"{spec.name:<9} {spec.url}/graphql   (health {spec.url}/health)")
+        say("dev", f"admin     {ADMIN_EMAIL} / {password}   (.data/dev-admin-password)")
+        say("dev", "Ctrl-C stops everything")
+        print(flush=True)
+        waiters = {asyncio.ensure_future(process.wait()): name for name, process in processes}
+        stop_waiter = asyncio.ensure_future(stopping.wait())
+        done, _ = await asyncio.wait([*waiters, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            if finished in waiters:
+                say("dev", f"{waiters[finished]} exited with code {finished.result()}; stopping the rest")
+                exit_code = 1
+        stop_waiter.cancel()
+    finally:
+        say("dev", "stopping")
+        for name, process in reversed(processes):
+            await stop(name, process)
+        if store is not None:
+            await asyncio.to_thread(store.stop)
+            say("store", "stopped")
+    return exit_code
+
+
+def main() -> None:
+    sys.exit(asyncio.run(run()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The shop's processes and how they are configured, shared by `make dev` and the tests, so
+that what the tests start is what a developer runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_PORTS = {"router": 3000, "users": 3001, "orders": 3002, "payments": 3003}
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    port: int
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+
+
+def subgraph_specs(
+    *,
+    mongodb_uri: str,
+    keys_dir: Path,
+    ports: dict[str, int],
+    extra_env: dict[str, str] | None = None,
+    database_prefix: str = "",
+) -> list[ServiceSpec]:
+    """users, orders and payments, wired to one store and to each other."""
+    extra = extra_env or {}
+    jwks = f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json"
+
+    def spec(name: str, env: dict[str, str]) -> ServiceSpec:
+        common = {
+            "HOST": "127.0.0.1",
+            "PORT": str(ports[name]),
+            "MONGODB_URI": mongodb_uri,
+            "MONGODB_DB": f"{database_prefix}{name}",
+        }
+        return ServiceSpec(name, ports[name], [sys.executable, "-m", f"subgraphs.{name}"], {**common, **env, **extra})
+
+    return [
+        spec("users", {"JWT_PRIVATE_KEY_FILE": str(keys_dir / "jwt-private.pem")}),
+        spec("orders", {"JWT_JWKS_URL": jwks}),
+        spec("payments", {"JWT_JWKS_URL": jwks, "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}/graphql"}),
+    ]

@@ -1,0 +1,1 @@
+"""Pieces every shop subgraph shares: app factory, database, identity, errors, logging."""

@@ -1,0 +1,88 @@
+"""The app factory: one Starlette app per subgraph, wired the same way for all three."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+
+import uvicorn
+from beanie import Document
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+
+from .config import ConfigError, ServiceSettings
+from .db import connect
+from .health import health, ready
+from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
+from .logging import RequestLogMiddleware, configure_logging
+from .schema import SubgraphGraphQL, SubgraphSchema
+
+logger = logging.getLogger("service")
+
+Startup = Callable[[Starlette], Awaitable[Any]]
+Shutdown = Callable[[Starlette], Awaitable[None]]
+
+
+def key_source_from_settings(settings: ServiceSettings) -> KeySource:
+    if settings.jwt_public_key_file:
+        try:
+            return StaticKey.from_pem_file(settings.jwt_public_key_file)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"JWT_PUBLIC_KEY_FILE: cannot read a PEM public key ({error})") from None
+    if settings.jwt_jwks_url:
+        return JwksKeys(settings.jwt_jwks_url)
+    raise ConfigError("JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL is required to verify users' tokens")
+
+
+def create_app(
+    settings: ServiceSettings,
+    schema: SubgraphSchema,
+    models: list[type[Document]],
+    *,
+    keys: KeySource | None = None,
+    startup: Startup | None = None,
+    shutdown: Shutdown | None = None,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    key_source = keys or key_source_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.mongo = await connect(
+            settings.mongodb_uri, settings.mongodb_db, models, appname=settings.service
+        )
+        app.state.deps = await startup(app) if startup else None
+        logger.info("started", extra={"port": settings.port, "database": settings.mongodb_db})
+        try:
+            yield
+        finally:
+            if shutdown:
+                await shutdown(app)
+            if isinstance(key_source, JwksKeys):
+                await key_source.aclose()
+            await app.state.mongo.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", SubgraphGraphQL(schema, graphql_ide=None), methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/ready", ready),
+            *routes,
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestLogMiddleware)
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    return app
+
+
+def serve(build: Callable[[], tuple[Starlette, ServiceSettings]]) -> None:
+    """Entry point of `python -m subgraphs.<name>`: configuration errors exit with a clear message."""
+    try:
+        app, settings = build()
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from None
+    configure_logging(settings.service, settings.log_level)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on")

@@ -1,0 +1,1 @@
+"""The orders subgraph: the product catalogue and customers' orders."""

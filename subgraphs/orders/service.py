@@ -1,0 +1,153 @@
+"""Order rules, free of GraphQL: pricing from the catalogue, ownership, status transitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from ..common.db import now, object_id
+from ..common.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..common.identity import Identity
+from ..common.pagination import newest_first_filter
+from .models import OrderDocument, OrderLine, ProductDocument, Status, StatusChange
+
+MAX_LINES = 50
+MAX_QUANTITY = 1000
+ADMIN_SCOPE = "orders:admin"
+
+# The only moves an order may make. Anything else is refused, atomically.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.SHIPPED, Status.CANCELLED}),
+    Status.SHIPPED: frozenset({Status.DELIVERED}),
+}
+CANCELLABLE_BY_OWNER = (Status.PENDING, Status.CONFIRMED)
+
+
+def sources_of(target: Status) -> list[str]:
+    return [source.value for source, targets in TRANSITIONS.items() if target in targets]
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: str
+    quantity: int
+
+
+def is_admin(viewer: Identity) -> bool:
+    return viewer.has_scope(ADMIN_SCOPE)
+
+
+def can_see(viewer: Identity | None, order: OrderDocument) -> bool:
+    return viewer is not None and (order.user_id == viewer.user_id or is_admin(viewer))
+
+
+async def create_order(viewer: Identity, lines: list[LineRequest]) -> OrderDocument:
+    if not lines:
+        raise BadUserInput("An order needs at least one item", argumentName="items")
+    if len(lines) > MAX_LINES:
+        raise BadUserInput(f"An order may have at most {MAX_LINES} items", argumentName="items")
+    quantities: dict[str, int] = {}
+    for line in lines:
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise BadUserInput(
+                f"Quantity must be between 1 and {MAX_QUANTITY}", argumentName="items", productId=line.product_id
+            )
+        # The same product twice is one line with the summed quantity.
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+    products = {
+        product.id: product
+        for product in await ProductDocument.find({"_id": {"$in": list(quantities)}}).to_list()
+    }
+    order_lines: list[OrderLine] = []
+    for product_id, quantity in quantities.items():
+        product = products.get(product_id)
+        if product is None or not product.available:
+            raise BadUserInput("Unknown or unavailable product", argumentName="items", productId=product_id)
+        if quantity > MAX_QUANTITY:
+            raise BadUserInput(f"Quantity must be between 1 and {MAX_QUANTITY}", argumentName="items", productId=product_id)
+        order_lines.append(
+            OrderLine(product_id=product.id, name=product.name, quantity=quantity, unit_price=product.price)
+        )
+    currencies = {products[line.product_id].currency for line in order_lines}
+    if len(currencies) != 1:
+        raise BadUserInput("All items of an order must be priced in the same currency", argumentName="items")
+    created = now()
+    order = OrderDocument(
+        user_id=viewer.user_id,
+        items=order_lines,
+        currency=currencies.pop(),
+        total=sum(line.unit_price * line.quantity for line in order_lines),
+        status=Status.PENDING,
+        created_at=created,
+        updated_at=created,
+        history=[StatusChange(status=Status.PENDING, at=created, by=viewer.user_id)],
+    )
+    await order.insert()
+    return order
+
+
+async def find_visible(viewer: Identity | None, order_id: str) -> OrderDocument | None:
+    """The order if the viewer may see it. Someone else's order looks exactly like a missing one."""
+    oid = object_id(order_id)
+    order = await OrderDocument.get(oid) if oid else None
+    return order if order is not None and can_see(viewer, order) else None
+
+
+async def transition(
+    order_id: str, target: Status, *, by: Identity, allowed_sources: list[str] | None = None
+) -> OrderDocument:
+    """Moves an order to `target` only if its current status allows it, in one atomic update:
+    of two racing transitions, the second finds the status already changed and is refused."""
+    oid = object_id(order_id)
+    if oid is None:
+        raise NotFound("Order not found")
+    sources = allowed_sources if allowed_sources is not None else sources_of(target)
+    moment = now()
+    change = StatusChange(status=target, at=moment, by=by.user_id).model_dump()
+    updated = await OrderDocument.get_pymongo_collection().find_one_and_update(
+        {"_id": oid, "status": {"$in": sources}},
+        {"$set": {"status": target.value, "updated_at": moment}, "$push": {"history": change}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is not None:
+        return OrderDocument.model_validate(updated)
+    current = await OrderDocument.get(oid)
+    if current is None:
+        raise NotFound("Order not found")
+    raise Conflict(
+        f"Order cannot move from {current.status.value} to {target.value}",
+        code="INVALID_STATUS_TRANSITION",
+        currentStatus=current.status.value,
+        requestedStatus=target.value,
+    )
+
+
+async def update_status(viewer: Identity, order_id: str, target: Status) -> OrderDocument:
+    if not is_admin(viewer):
+        raise Forbidden("Only administrators may change an order's status")
+    return await transition(order_id, target, by=viewer)
+
+
+async def cancel(viewer: Identity, order_id: str) -> OrderDocument:
+    """The owner cancels their own order while it has not shipped (admins use update_status)."""
+    order = await find_visible(viewer, order_id)
+    if order is None:
+        raise NotFound("Order not found")
+    if order.user_id != viewer.user_id:
+        raise Forbidden("Only the order's owner may cancel it; administrators use updateOrderStatus")
+    return await transition(
+        order_id, Status.CANCELLED, by=viewer, allowed_sources=[status.value for status in CANCELLABLE_BY_OWNER]
+    )
+
+
+async def list_orders(filter_: dict[str, Any], *, first: int, after: str | None, status: Status | None) -> tuple[list[OrderDocument], bool]:
+    query: dict[str, Any] = {**filter_, **newest_first_filter(after)}
+    if status is not None:
+        query["status"] = status.value
+    documents = (
+        await OrderDocument.find(query).sort([("created_at", -1), ("_id", -1)]).limit(first + 1).to_list()
+    )
+    return documents[:first], len(documents) > first

@@ -1,0 +1,1 @@
+"""The payments subgraph: paying orders (idempotently) and refunds."""

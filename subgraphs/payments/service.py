@@ -1,0 +1,146 @@
+"""Payment rules, free of GraphQL: the real amount, idempotency, one live payment per order."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ..common.db import now, object_id
+from ..common.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..common.identity import Identity
+from .models import PaymentDocument, PaymentMethod, PaymentStatus
+from .orders_client import OrdersClient
+from .provider import SimulatedProvider
+
+ADMIN_SCOPE = "payments:admin"
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+# A retry that finds the first attempt still running waits this long for its outcome.
+PENDING_WAIT_SECONDS = 10.0
+# A payment still PENDING after this long was orphaned (e.g. a crash mid-charge); the next
+# retry with its key charges it again, which is safe because the provider is idempotent.
+STALE_PENDING_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Payments:
+    orders: OrdersClient
+    provider: SimulatedProvider
+
+
+def can_see(viewer: Identity, payment: PaymentDocument) -> bool:
+    return payment.user_id == viewer.user_id or viewer.has_scope(ADMIN_SCOPE)
+
+
+async def pay_order(
+    deps: Payments,
+    viewer: Identity,
+    *,
+    authorization: str,
+    order_id: str,
+    method: PaymentMethod,
+    idempotency_key: str,
+    request_id: str | None = None,
+) -> PaymentDocument:
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise BadUserInput(
+            "idempotencyKey must be 8-128 characters: letters, digits, '.', '_', ':' or '-'",
+            argumentName="idempotencyKey",
+        )
+    earlier = await PaymentDocument.find_one({"user_id": viewer.user_id, "idempotency_key": idempotency_key})
+    if earlier is not None:
+        return await _replay(deps, earlier, order_id)
+
+    order = await deps.orders.order(order_id, authorization, request_id)
+    if order is None or order.user_id != viewer.user_id:
+        raise NotFound("Order not found")
+    if order.status == "CANCELLED":
+        raise Conflict("A cancelled order cannot be paid", code="ORDER_NOT_PAYABLE")
+    moment = now()
+    payment = PaymentDocument(
+        order_id=order.id,
+        user_id=viewer.user_id,
+        amount=order.total,
+        currency=order.currency,
+        status=PaymentStatus.PENDING,
+        method=method,
+        idempotency_key=idempotency_key,
+        active_for=order.id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    try:
+        await payment.insert()
+    except DuplicateKeyError as error:
+        if "idempotency_key" in (error.details or {}).get("keyPattern", {}):
+            # A concurrent retry with the same key got there first: answer with its payment.
+            winner = await PaymentDocument.find_one({"user_id": viewer.user_id, "idempotency_key": idempotency_key})
+            if winner is not None:
+                return await _replay(deps, winner, order_id)
+        raise Conflict("This order is already paid or a payment is in progress", code="ORDER_ALREADY_PAID") from None
+    return await _charge(deps, payment)
+
+
+async def _charge(deps: Payments, payment: PaymentDocument) -> PaymentDocument:
+    result = await deps.provider.charge(str(payment.id), payment.amount, payment.currency, payment.method)
+    outcome: dict[str, Any] = {"updated_at": now()}
+    if result.succeeded:
+        outcome["status"] = PaymentStatus.SUCCEEDED.value
+    else:
+        outcome.update(status=PaymentStatus.FAILED.value, failure_reason=result.failure_reason, active_for=None)
+    settled = await PaymentDocument.get_pymongo_collection().find_one_and_update(
+        {"_id": payment.id, "status": PaymentStatus.PENDING.value},
+        {"$set": outcome},
+        return_document=ReturnDocument.AFTER,
+    )
+    if settled is None:  # another attempt settled it first; its outcome stands
+        current = await PaymentDocument.get(payment.id)
+        assert current is not None
+        return current
+    return PaymentDocument.model_validate(settled)
+
+
+async def _replay(deps: Payments, earlier: PaymentDocument, order_id: str) -> PaymentDocument:
+    if earlier.order_id != order_id:
+        raise Conflict("This idempotency key was already used for another order", code="IDEMPOTENCY_KEY_REUSED")
+    waited = 0.0
+    payment: PaymentDocument | None = earlier
+    while payment is not None and payment.status == PaymentStatus.PENDING and waited < PENDING_WAIT_SECONDS:
+        if now() - payment.updated_at > timedelta(seconds=STALE_PENDING_SECONDS):
+            return await _charge(deps, payment)
+        await asyncio.sleep(0.05)
+        waited += 0.05
+        payment = await PaymentDocument.get(earlier.id)
+    assert payment is not None
+    return payment
+
+
+async def refund(deps: Payments, viewer: Identity, payment_id: str) -> PaymentDocument:
+    if not viewer.has_scope(ADMIN_SCOPE):
+        raise Forbidden("Only administrators may refund payments")
+    oid = object_id(payment_id)
+    payment = await PaymentDocument.get(oid) if oid else None
+    if payment is None:
+        raise NotFound("Payment not found")
+    refunded = await PaymentDocument.get_pymongo_collection().find_one_and_update(
+        {"_id": payment.id, "status": PaymentStatus.SUCCEEDED.value},
+        {"$set": {"status": PaymentStatus.REFUNDED.value, "active_for": None, "updated_at": now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if refunded is None:
+        raise Conflict(
+            f"Only a succeeded payment can be refunded (this one is {payment.status.value})", code="NOT_REFUNDABLE"
+        )
+    await deps.provider.refund(str(payment.id), payment.amount, payment.currency)
+    return PaymentDocument.model_validate(refunded)
+
+
+async def find_visible(viewer: Identity, payment_id: str) -> PaymentDocument | None:
+    oid = object_id(payment_id)
+    payment = await PaymentDocument.get(oid) if oid else None
+    return payment if payment is not None and can_see(viewer, payment) else None

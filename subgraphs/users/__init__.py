@@ -1,0 +1,1 @@
+"""The users subgraph: accounts, passwords, and the tokens every other service trusts."""

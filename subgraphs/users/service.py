@@ -1,0 +1,94 @@
+"""Account rules, free of GraphQL: registration, sign-in, lookups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pymongo.errors import DuplicateKeyError
+
+from ..common.db import now, object_id
+from ..common.errors import BadUserInput, Conflict, Unauthenticated
+from .models import UserDocument
+from .passwords import MAX_PASSWORD_BYTES, PasswordHasher
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+INVALID_CREDENTIALS = "Invalid email or password"
+
+
+@dataclass(frozen=True)
+class Registration:
+    username: str
+    email: str
+    password: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate(registration: Registration) -> Registration:
+    username = registration.username.strip()
+    email = normalise_email(registration.email)
+    if not USERNAME.match(username):
+        raise BadUserInput(
+            "Username must be 3-32 characters: letters, digits, '.', '_' or '-'", field="username"
+        )
+    if len(email) > 254 or not EMAIL.match(email):
+        raise BadUserInput("Email address is not valid", field="email")
+    if len(registration.password) < MIN_PASSWORD_LENGTH:
+        raise BadUserInput(f"Password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if len(registration.password.encode()) > MAX_PASSWORD_BYTES:
+        raise BadUserInput(f"Password must be at most {MAX_PASSWORD_BYTES} bytes", field="password")
+    return Registration(username=username, email=email, password=registration.password)
+
+
+class Accounts:
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+
+    async def register(self, registration: Registration, roles: list[str] | None = None) -> UserDocument:
+        registration = validate(registration)
+        user = UserDocument(
+            username=registration.username,
+            username_key=registration.username.casefold(),
+            email=registration.email,
+            password_hash=await self.hasher.hash(registration.password),
+            roles=roles or ["user"],
+            created_at=now(),
+        )
+        try:
+            await user.insert()
+        except DuplicateKeyError as error:
+            key = (error.details or {}).get("keyPattern", {})
+            if "email" in key:
+                raise Conflict("An account with this email already exists", field="email") from None
+            raise Conflict("This username is taken", field="username") from None
+        return user
+
+    async def authenticate(self, email: str, password: str) -> UserDocument:
+        user = await UserDocument.find_one({"email": normalise_email(email)})
+        # Unknown e-mail and wrong password look the same, and take the same time.
+        ok = await self.hasher.verify(password, user.password_hash if user else None)
+        if user is None or not ok:
+            raise Unauthenticated(INVALID_CREDENTIALS)
+        return user
+
+    async def ensure_admin(self, email: str, password: str) -> UserDocument:
+        """Creates the bootstrap admin on first start; later starts only make sure of the role."""
+        user = await UserDocument.find_one({"email": normalise_email(email)})
+        if user is None:
+            return await self.register(
+                Registration(username=email.split("@")[0], email=email, password=password), roles=["user", "admin"]
+            )
+        if "admin" not in user.roles:
+            user.roles = [*user.roles, "admin"]
+            await user.save()
+        return user
+
+
+async def get_user(user_id: str) -> UserDocument | None:
+    oid = object_id(user_id)
+    return await UserDocument.get(oid) if oid else None

@@ -1,0 +1,65 @@
+"""Acknowledged writes survive a crash of the store, and the services recover by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.integration.subgraphs.helpers import Account, GraphQL, Shop
+
+ORDER = "query($id: ID!) { order(id: $id) { id status total { amount } } }"
+
+
+async def wait_for(http, url: str, status: int, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = (await http.get(url, timeout=5)).status_code
+        except Exception as error:  # noqa: BLE001 - any failure is "not yet"
+            last = repr(error)
+        if last == status:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{url} answered {last}, expected {status}")
+
+
+async def test_data_survives_a_store_crash(gql: GraphQL, http, shop: Shop, new_account) -> None:  # type: ignore[no-untyped-def]
+    account: Account = await new_account()
+    created = await gql(
+        "orders",
+        'mutation { createOrder(items: [{productId: "webcam-1080", quantity: 2}]) { id total { amount } } }',
+        token=account.token,
+    )
+    order = created["data"]["createOrder"]
+    paid = await gql(
+        "payments",
+        "mutation($o: ID!) { payOrder(orderId: $o, method: CARD, idempotencyKey: \"durable-key-1\") { id status } }",
+        {"o": order["id"]},
+        token=account.token,
+    )
+    payment = paid["data"]["payOrder"]
+
+    shop.store.kill()  # SIGKILL: no clean shutdown, no final flush
+    for service in ("users", "orders", "payments"):
+        await wait_for(http, f"{shop.base(service)}/ready", 503)
+
+    await asyncio.to_thread(shop.store.start)
+    for service in ("users", "orders", "payments"):
+        await wait_for(http, f"{shop.base(service)}/ready", 200)
+
+    login = await gql(
+        "users",
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }",
+        {"e": account.email, "p": account.password},
+    )
+    assert login["data"]["login"]["user"]["id"] == account.id
+    after = await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
+    assert after["data"]["order"] == {"id": order["id"], "status": "PENDING", "total": order["total"]}
+    replay = await gql(
+        "payments",
+        "mutation($o: ID!) { payOrder(orderId: $o, method: CARD, idempotencyKey: \"durable-key-1\") { id status } }",
+        {"o": order["id"]},
+        token=account.token,
+    )
+    assert replay["data"]["payOrder"] == payment
