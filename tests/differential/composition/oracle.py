@@ -32,8 +32,21 @@ def load_case(path: Path) -> Case:
     return Case(path.name, tuple(subs))
 
 
+SHOP_SUBGRAPHS = ("users", "orders", "payments")
+
+
+def shop_case() -> Case | None:
+    """Our own shop: the checked-in SDLs of schema/, exactly as the subgraphs serve them."""
+    files = [ROOT / "schema" / f"{name}.graphql" for name in SHOP_SUBGRAPHS]
+    if not all(f.exists() for f in files):
+        return None
+    return Case("ok_shop_schema_files", tuple((f.stem, fixture_url(f.stem), f.read_text()) for f in files))
+
+
 def load_cases(root: Path = FIXTURES) -> list[Case]:
-    return [load_case(p) for p in sorted(root.iterdir()) if p.is_dir()]
+    cases = [load_case(p) for p in sorted(root.iterdir()) if p.is_dir()]
+    shop = shop_case()
+    return cases + [shop] if shop is not None else cases
 
 
 def node_available() -> bool:
