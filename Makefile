@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: dev test schema install node bench clean
+.PHONY: dev test schema install node bench bench-composition clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP) $(NODE_STAMP)
 
 schema: $(STAMP)
 	$(PY) -m devstack.schema
+
+# Composition benchmark: a generated 50-subgraph, 2,000-type federation, ours beside @apollo/composition.
+bench-composition: $(STAMP) $(NODE_STAMP)
+	$(PY) -m bench.composition.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .pytest_cache

@@ -8,7 +8,7 @@ API schemas; composition rejects supergraphs whose API schema would be broken
 
 from __future__ import annotations
 
-from graphql import GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema, validate_schema
+from graphql import GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema
 from graphql.language import (
     ConstDirectiveNode,
     DirectiveDefinitionNode,
@@ -24,7 +24,7 @@ from graphql.language import (
 
 from .errors import Code, CompositionError
 from .merge import Supergraph
-from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, UNION, named_type
+from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, UNION, is_list, is_non_null, list_item, named_type, nullable
 from .specs import EXECUTABLE_LOCATIONS, SPECS_HOST
 
 KEPT_APPLICATIONS = frozenset({"deprecated", "specifiedBy", "oneOf"})
@@ -144,16 +144,74 @@ def normalized_api(supergraph_sdl: str) -> str:
 
 def api_errors(sg: Supergraph) -> list[CompositionError]:
     """What makes the supergraph's API schema invalid: misuse of @inaccessible, invalid GraphQL."""
-    errors = _inaccessible_errors(sg)
-    if errors:
-        return errors
-    from .printer import print_supergraph
+    return _inaccessible_errors(sg) or _implementation_errors(sg)
 
-    try:
-        schema = build_ast_schema(parse(print_supergraph(sg)), assume_valid_sdl=True)
-    except Exception as e:  # pragma: no cover - our own printer output always parses
-        return [CompositionError(Code.INVALID_GRAPHQL, str(e))]
-    return [CompositionError(Code.INVALID_GRAPHQL, e.message) for e in validate_schema(schema)]
+
+def _is_subtype(sg: Supergraph, sub: str, sup: str) -> bool:
+    """GraphQL's output subtyping (a field may narrow the type of the interface field it implements)."""
+    if is_non_null(sup):
+        return is_non_null(sub) and _is_subtype(sg, nullable(sub), nullable(sup))
+    if is_non_null(sub):
+        return _is_subtype(sg, nullable(sub), sup)
+    if is_list(sup):
+        return is_list(sub) and _is_subtype(sg, list_item(sub), list_item(sup))
+    if is_list(sub):
+        return False
+    if sub == sup:
+        return True
+    target = sg.types.get(sup)
+    candidate = sg.types.get(sub)
+    if target is None or candidate is None:
+        return False
+    if target.kind == UNION:
+        return sub in target.members
+    return target.kind == INTERFACE and sup in candidate.interfaces
+
+
+def _implementation_errors(sg: Supergraph) -> list[CompositionError]:
+    """Merging can weaken an implementation below its interface (e.g. make a field nullable)."""
+    errors = []
+    for t in sg.types.values():
+        if t.kind not in (OBJECT, INTERFACE):
+            continue
+        for itf_name in t.interfaces:
+            itf = sg.types.get(itf_name)
+            if itf is None:
+                continue
+            for transitive in itf.interfaces:
+                if transitive not in t.interfaces and transitive != t.name:
+                    errors.append(CompositionError(
+                        Code.INVALID_GRAPHQL,
+                        f"Type {t.name} must implement {transitive} because it is implemented by {itf_name}.",
+                        (), t.name))
+            for f in itf.fields.values():
+                impl = t.fields.get(f.name)
+                if impl is None:
+                    continue  # reported as INTERFACE_FIELD_NO_IMPLEM while merging
+                if not _is_subtype(sg, impl.type, f.type):
+                    errors.append(CompositionError(
+                        Code.INVALID_GRAPHQL,
+                        f"Interface field {itf_name}.{f.name} expects type {f.type} but {t.name}.{f.name} is type {impl.type}.",
+                        (), f"{t.name}.{f.name}"))
+                for arg in f.args.values():
+                    mine = impl.args.get(arg.name)
+                    if mine is None:
+                        errors.append(CompositionError(
+                            Code.INVALID_GRAPHQL,
+                            f"Interface field argument {itf_name}.{f.name}({arg.name}:) expected but {t.name}.{f.name}"
+                            " does not provide it.", (), f"{t.name}.{f.name}"))
+                    elif mine.type != arg.type:
+                        errors.append(CompositionError(
+                            Code.INVALID_GRAPHQL,
+                            f"Interface field argument {itf_name}.{f.name}({arg.name}:) expects type {arg.type} but"
+                            f" {t.name}.{f.name}({arg.name}:) is type {mine.type}.", (), f"{t.name}.{f.name}"))
+                for arg in impl.args.values():
+                    if arg.name not in f.args and arg.required:
+                        errors.append(CompositionError(
+                            Code.INVALID_GRAPHQL,
+                            f"Object field {t.name}.{f.name} includes required argument {arg.name} that is missing from"
+                            f" the Interface field {itf_name}.{f.name}.", (), f"{t.name}.{f.name}"))
+    return errors
 
 
 def _inaccessible_errors(sg: Supergraph) -> list[CompositionError]:

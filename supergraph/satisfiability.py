@@ -355,8 +355,11 @@ class Satisfiability:
                 return False
         return True
 
-    def advance(self, p: Path, step: Step, labels: Labels) -> tuple[list[Path], list[Reason]] | None:
-        """All ways to take an API step from position `p`; None when the step cannot happen at runtime there."""
+    def advance(self, p: Path, step: Step, labels: Labels, explain: bool = False) -> tuple[list[Path], list[Reason]] | None:
+        """All ways to take an API step from position `p`; None when the step cannot happen at runtime there.
+
+        Reasons for dead ends are only worked out (`explain`) once a step turned out unsatisfiable.
+        """
         sub = self.subs[p.sub]
         if step.cast is not None:
             sub_type = sub.types.get(p.type)
@@ -369,11 +372,11 @@ class Satisfiability:
         if options and self.api.is_leaf(target):
             return options, []
         jump_reasons: list[Reason] = []
-        for ip in self.indirect(p, frozenset(), frozenset(), jump_reasons):
+        for ip in self.indirect(p, frozenset(), frozenset(), jump_reasons if explain else None):
             d, r = self.advance_direct(ip, step, labels)
             options.extend(d)
             reasons.extend(r)
-        if options:
+        if options or not explain:
             return options, []
         reasons.extend(jump_reasons)
         if step.field is not None:
@@ -471,14 +474,19 @@ class Satisfiability:
 
     def take(self, step: Step, options: list[Path], labels: Labels) -> tuple[list[Path], list[Reason]] | None:
         new_options: list[Path] = []
-        reasons: list[Reason] = []
         for o in options:
             r = self.advance(o, step, labels)
             if r is None:
                 return None
             new_options.extend(r[0])
-            reasons.extend(r[1])
-        return new_options, reasons
+        if new_options:
+            return new_options, []
+        reasons: list[Reason] = []
+        for o in options:
+            r = self.advance(o, step, labels, explain=True)
+            if r is not None:
+                reasons.extend(r[1])
+        return [], reasons
 
     def runtime_mismatch(self, step: Step, options: list[Path], path: tuple[Step, ...]) -> CompositionError | None:
         """A shared field returning an abstract type must agree on some runtime type across subgraphs."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, validate_schema
 from graphql.language import (
@@ -229,7 +230,13 @@ def _description(node: object) -> str | None:
 
 
 def _type_ref(node: object) -> str:
-    return print_ast(node)  # type: ignore[arg-type]
+    """`[User!]!` from a type node (print_ast's generic visitor is slow for this hot path)."""
+    kind = getattr(node, "kind", "")
+    if kind == "non_null_type":
+        return _type_ref(node.type) + "!"  # type: ignore[attr-defined]
+    if kind == "list_type":
+        return "[" + _type_ref(node.type) + "]"  # type: ignore[attr-defined]
+    return node.name.value  # type: ignore[attr-defined]
 
 
 class _Builder:
@@ -345,7 +352,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             [CompositionError(Code.INVALID_SUBGRAPH_NAME, f"Invalid name {name!r} for a subgraph: this name is reserved", (name,))]
         )
     try:
-        doc = parse(sdl)
+        doc = parse(sdl, no_location=True)
     except GraphQLSyntaxError as e:
         raise CompositionFailed([subgraph_error(Code.INVALID_GRAPHQL, name, e.message)]) from None
 
@@ -426,6 +433,12 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     return sub
 
 
+@lru_cache(maxsize=64)
+def _federation_document(names: tuple[tuple[str, str], ...], minor: int) -> DocumentNode:
+    """Federation definitions for validation; parsed once per set of import names."""
+    return parse(federation_definitions(dict(names), minor), no_location=True)
+
+
 def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[CompositionError]:
     """Validate the subgraph as GraphQL with graphql-core, federation definitions added."""
     defined = {d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode)}
@@ -437,7 +450,7 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
             d = ext(**{k: getattr(d, k) for k in d.keys if k in ext.keys})
             defined.add(d.name.value)  # type: ignore[attr-defined]
         definitions.append(d)
-    extra = parse(federation_definitions(sub.names, sub.minor if not sub.fed1 else 0))
+    extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)
     full = DocumentNode(definitions=tuple(definitions) + tuple(extra.definitions))
     found = validate_sdl(full)
     if not found:

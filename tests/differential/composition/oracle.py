@@ -46,7 +46,10 @@ def shop_case() -> Case | None:
 def load_cases(root: Path = FIXTURES) -> list[Case]:
     cases = [load_case(p) for p in sorted(root.iterdir()) if p.is_dir()]
     shop = shop_case()
-    return cases + [shop] if shop is not None else cases
+    if shop is not None:
+        cases.append(shop)
+    cases.append(generated_case())
+    return cases
 
 
 def node_available() -> bool:
@@ -72,3 +75,11 @@ def apollo_compose(cases: list[Case], timeout: float = 300) -> dict[str, dict]:
     if proc.returncode != 0:
         raise RuntimeError(f"apollo_compose.mjs failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout)
+
+
+def generated_case(subgraphs: int = 6) -> Case:
+    """A slice of the benchmark's generated federation: many entities, stubs, extensions, @requires."""
+    from bench.composition.generate import Shape, generate
+
+    sdls = generate(Shape(subgraphs=subgraphs))
+    return Case(f"ok_generated_{subgraphs}_subgraphs", tuple((n, fixture_url(n), s) for n, s in sdls.items()))
