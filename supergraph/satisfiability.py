@@ -243,7 +243,8 @@ class Satisfiability:
                                           f' "{edge.label[0]}" is {not edge.label[1]}')]
             if edge.requires is not None:
                 if not self.can_satisfy(p, edge.requires, frozenset(), frozenset()):
-                    return [], [Reason(p.sub, f'cannot satisfy @require conditions on field "{step.parent}.{step.field}"')]
+                    return [], [Reason(p.sub, f'cannot satisfy @require conditions on field "{step.parent}.{step.field}"'
+                                              + self.external_key_warning(sub, p.type))]
                 if not p.via_key and not self.locally_satisfiable_key(sub, p.type):
                     return [], [Reason(p.sub, f'@require condition on field "{step.parent}.{step.field}" can be satisfied'
                                               f' but missing usable key on "{p.type}" in subgraph "{p.sub}" to resume query')]
@@ -276,6 +277,19 @@ class Satisfiability:
         if f is not None and sub.is_external(p.type, f.name):
             return f'field "{coordinate}" is not resolvable because marked @external'
         return f'cannot find field "{coordinate}"'
+
+    def external_key_warning(self, sub: Subgraph, type_name: str) -> str:
+        """A common mistake behind unsatisfiable @requires: key fields marked @external."""
+        names: list[str] = []
+        for key in sub.keys.get(type_name, ()):
+            for s in key.selections:
+                f = sub.field(type_name, s.field or "")
+                if f is not None and f.has("external") and f.name not in names:
+                    names.append(f.name)
+        if not names:
+            return ""
+        which = "field" if len(names) == 1 else "fields"
+        return f" (please ensure that this is not due to key {which} {', '.join(chr(34) + n + chr(34) for n in names)} being accidentally marked @external)"
 
     def locally_satisfiable_key(self, sub: Subgraph, type_name: str) -> bool:
         for key in sub.keys.get(type_name, ()):
