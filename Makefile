@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
 
-.PHONY: dev test schema install node bench bench-composition clean
+.PHONY: dev test schema install node bench bench-composition supergraph-schema clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP) $(NODE_STAMP)
 
 schema: $(STAMP)
 	$(PY) -m devstack.schema
+
+# The composed supergraph of the checked-in subgraph SDLs (CI checks it is up to date).
+supergraph-schema: $(STAMP)
+	$(PY) -m supergraph compose --config supergraph/supergraph.yaml --output schema/supergraph.graphql
 
 # Composition benchmark: a generated 50-subgraph, 2,000-type federation, ours beside @apollo/composition.
 bench-composition: $(STAMP) $(NODE_STAMP)
