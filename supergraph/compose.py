@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import CompositionError, CompositionFailed, Hint
+from .errors import CompositionError, CompositionFailed, Hint, SyntaxFailed
 from .merge import Supergraph, merge_subgraphs
 from .printer import print_supergraph
 from .rules import validate_subgraph
@@ -43,6 +43,7 @@ class CompositionResult:
 def build_subgraphs(inputs: list[SubgraphInput]) -> tuple[list[Subgraph], list[CompositionError]]:
     """Parse, upgrade and validate each subgraph on its own."""
     errors: list[CompositionError] = []
+    syntax_errors: list[CompositionError] = []
     subgraphs: list[Subgraph] = []
     seen: set[str] = set()
     for s in inputs:
@@ -52,19 +53,30 @@ def build_subgraphs(inputs: list[SubgraphInput]) -> tuple[list[Subgraph], list[C
         seen.add(s.name)
         try:
             sub = parse_subgraph(s.name, s.url, s.sdl)
+        except SyntaxFailed as e:
+            syntax_errors.extend(e.errors)
+            continue
         except CompositionFailed as e:
             errors.extend(e.errors)
             continue
         sub.analyse()
+        errors.extend(sub.root_errors)
+        if not sub.fed1:
+            # Federation 2 subgraphs are checked on their own, whatever the others contain;
+            # Federation 1 ones once upgraded, which needs all the others.
+            errors.extend(validate_subgraph(sub))
         subgraphs.append(sub)
+    if syntax_errors:
+        return subgraphs, syntax_errors
     if errors:
         return subgraphs, errors
-    subgraphs, errors = upgrade_all(subgraphs)
+    upgraded, errors = upgrade_all(subgraphs)
     if errors:
-        return subgraphs, errors
-    for sub in subgraphs:
-        errors.extend(validate_subgraph(sub))
-    return subgraphs, errors
+        return upgraded, errors
+    for before, after in zip(subgraphs, upgraded):
+        if before.fed1:
+            errors.extend(validate_subgraph(after))
+    return upgraded, errors
 
 
 def compose(inputs: list[SubgraphInput], satisfiability: bool = True) -> CompositionResult:

@@ -129,6 +129,10 @@ class CompositionFailed(Exception):
         return "\n".join(str(e) for e in self.errors)
 
 
+class SyntaxFailed(CompositionFailed):
+    """A subgraph is not even parseable GraphQL: nothing else is worth reporting (as in Apollo)."""
+
+
 def subgraph_error(code: str, subgraph: str, message: str, coordinate: str | None = None) -> CompositionError:
     """An error found while validating a single subgraph: prefixed like rover prints it."""
     return CompositionError(code, f"[{subgraph}] {message}", (subgraph,), coordinate)

@@ -115,6 +115,35 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: Fie
     return tuple(out)
 
 
+def lenient_targets(schema: Schema, parent: str, text: str, with_implementations: bool = True) -> set[tuple[str, str]]:
+    """Fields a field set names, even when it is invalid (Apollo counts those as used, too)."""
+    try:
+        node = parse_fieldset(text)
+    except FieldSetError:
+        return set()
+    out: set[tuple[str, str]] = set()
+
+    def walk(type_name: str, sel_set: SelectionSetNode) -> None:
+        for sel in sel_set.selections:
+            if isinstance(sel, FieldNode):
+                field = schema.field(type_name, sel.name.value)
+                if field is None:
+                    continue
+                out.add((type_name, field.name))
+                t = schema.type(type_name)
+                if with_implementations and t is not None and t.kind == "INTERFACE":
+                    for impl in schema.implementations(type_name):
+                        if field.name in impl.fields:
+                            out.add((impl.name, field.name))
+                if sel.selection_set is not None:
+                    walk(named_type(field.type), sel.selection_set)
+            elif isinstance(sel, InlineFragmentNode) and sel.selection_set is not None:
+                walk(sel.type_condition.name.value if sel.type_condition else type_name, sel.selection_set)
+
+    walk(parent, node)
+    return out
+
+
 def targets(schema: Schema, selections: tuple[Selection, ...], with_implementations: bool = True) -> set[tuple[str, str]]:
     """Coordinates (type, field) a field set selects; on interfaces, also the implementations' fields."""
     out: set[tuple[str, str]] = set()

@@ -232,8 +232,6 @@ class Merger:
         if self.errors:
             return self.out
         kinds = self.add_types_shallow()
-        if self.errors:
-            return self.out
         self.add_directives_shallow()
         by_kind: dict[str, list[str]] = {}
         for name, kind in kinds.items():
@@ -580,7 +578,7 @@ class Merger:
     def record_type_directives(self, sources: Sources[TypeDef], dest: TypeDef) -> None:
         names = self._merge_inaccessible_now(self.gather_names(sources), sources, dest)
         if dest.kind == INTERFACE:
-            for spec in ACCESS_CONTROL_DIRECTIVES:
+            for spec in self.access_control_specs():
                 name = self.out.merged_specs.get(spec)
                 if name is None:
                     continue
@@ -592,7 +590,7 @@ class Merger:
 
     def record_field_directives(self, sources: Sources[Field], dest: Field, parent: str) -> None:
         names = self._merge_inaccessible_now(self.gather_names(sources), sources, dest)
-        for spec in ACCESS_CONTROL_DIRECTIVES:
+        for spec in self.access_control_specs():
             name = self.out.merged_specs.get(spec)
             if name is None:
                 continue
@@ -601,6 +599,10 @@ class Merger:
                 self.pending.append(([name], _with_extra(sources, extra), dest))
             names = [n for n in names if n != name]
         self.pending.append((names, sources, dest))
+
+    def access_control_specs(self) -> list[str]:
+        """Authorization specs in the order the supergraph links them (the order Apollo applies them)."""
+        return [s for s in self.out.merged_specs if s in ACCESS_CONTROL_DIRECTIVES]
 
     def access_control_sources(self) -> dict[tuple[str, str | None, str], list[tuple[int, object]]]:
         """Auth requirements of implementations also guard the interfaces they implement."""
@@ -617,7 +619,7 @@ class Merger:
                 for impl in impls:
                     impl_to_itfs.setdefault(impl, []).append(t.name)
         for idx, sub in enumerate(self.subs):
-            for spec in ACCESS_CONTROL_DIRECTIVES:
+            for spec in self.access_control_specs():
                 for t in sub.types.values():
                     if t.kind == OBJECT and t.has(spec):
                         for itf in impl_to_itfs.get(t.name, ()):
@@ -743,6 +745,12 @@ class Merger:
             if value_type:
                 self.hint_on_inconsistent_value_field(sources, dest, fname)
             ctx = self.validate_override(field_sources, dest, dest.fields[fname])
+            if dest.name == self.out.roots.get("subscription") and any(
+                f is not None and f.has("shareable") for f in field_sources.values()
+            ):
+                self.error(Code.INVALID_FIELD_SHARING, "Fields on root level subscription object cannot be marked as shareable",
+                           [self.names[i] for i, f in field_sources.items() if f is not None and f.has("shareable")],
+                           f"{dest.name}.{fname}")
             self.merge_field(field_sources, dest, dest.fields[fname], ctx)
             self.validate_field_sharing(field_sources, dest, dest.fields[fname], ctx)
 
@@ -1423,6 +1431,48 @@ class Merger:
                     t.fields[f.name] = f
                     self.out.join_fields[(t.name, f.name)] = [JoinField(None)]
 
+    def validate_transitive_auth(self) -> None:
+        """A field that @requires data must carry at least the auth requirements of that data."""
+        by_graph = {v: k for k, v in self.out.graph_enum.items()}
+        for (type_name, fname), joins in self.out.join_fields.items():
+            parent = self.out.types.get(type_name)
+            if parent is None or fname not in parent.fields:
+                continue
+            field = parent.fields[fname]
+            own = _AuthRequirements.combined(_AuthRequirements.of(parent), _AuthRequirements.of(field))
+            coord = f"{type_name}.{fname}"
+            for j in joins:
+                if not j.requires:
+                    continue
+                try:
+                    selections = fs.bind(self.out, type_name, j.requires)
+                except fs.FieldSetError:
+                    continue
+                problem = self._auth_problem(own, selections)
+                if problem is not None:
+                    subgraph = by_graph.get(self.out.graph_enum.get(j.graph or "", ""), j.graph)
+                    self.error(Code.MISSING_TRANSITIVE_AUTH_REQUIREMENTS,
+                               f'[{subgraph}] Field "{coord}" does not specify necessary @authenticated, @requiresScopes'
+                               f" and/or @policy auth requirements to access the transitive {problem} from @requires"
+                               " selection set.", [subgraph or ""], coord)
+
+    def _auth_problem(self, own: _AuthRequirements, selections: tuple[fs.Selection, ...]) -> str | None:
+        for s in selections:
+            if s.field is None:
+                cond = self.out.types.get(s.type_condition or "")
+                if cond is not None and not own.satisfies(_AuthRequirements.of(cond)):
+                    return f'data in inline fragment type condition "{s.type_condition}"'
+            elif s.field != "__typename":
+                f = self.out.field(s.parent, s.field)
+                if f is not None:
+                    ret = self.out.types.get(named_type(f.type))
+                    if not own.satisfies(_AuthRequirements.of(f)) or not own.satisfies(_AuthRequirements.of(ret)):
+                        return f'field "{s.parent}.{s.field}" data'
+            problem = self._auth_problem(own, s.selections)
+            if problem is not None:
+                return problem
+        return None
+
     def provided_by_interface_object(self, fname: str, itf: str) -> bool:
         for sub in self.subs:
             t = sub.types.get(itf)
@@ -1432,7 +1482,7 @@ class Merger:
 
     def copy_non_join_directives(self, source: Field, dest: Field, type_name: str) -> None:
         access = {self.out.merged_specs[s] for s in ACCESS_CONTROL_DIRECTIVES if s in self.out.merged_specs}
-        for spec in ACCESS_CONTROL_DIRECTIVES:
+        for spec in self.access_control_specs():
             name = self.out.merged_specs.get(spec)
             extra = self.access_control_sources().get((type_name, dest.name, spec), [])
             if name is not None and extra:
@@ -1461,6 +1511,8 @@ class Merger:
                                f'Interface field "{itf_name}.{fname}" is declared in {subgraph_names(with_field)} but type'
                                f' "{t.name}", which implements "{itf_name}" only in {subgraph_names(implementing)} does not'
                                f' have field "{fname}".', with_field + implementing, f"{t.name}.{fname}")
+        if self.access_control_specs():
+            self.validate_transitive_auth()
         for sub in self.subs:
             for t in sub.types.values():
                 for f in t.fields.values():
@@ -1473,6 +1525,50 @@ class Merger:
                             self.error(Code.REQUIRES_INVALID_FIELDS,
                                        f'[{sub.name}] On field "{t.name}.{f.name}", for @requires(fields: "{d.str_arg("fields")}"):'
                                        f" {e}", [sub.name], f"{t.name}.{f.name}")
+
+
+@dataclass
+class _AuthRequirements:
+    """What it takes to read an element: authentication, scopes and policies (OR of ANDs)."""
+
+    authenticated: bool = False
+    scopes: list[list[str]] | None = None
+    policies: list[list[str]] | None = None
+
+    @classmethod
+    def of(cls, element: object) -> "_AuthRequirements | None":
+        req = cls()
+        for d in getattr(element, "directives", ()):
+            if d.spec == "authenticated":
+                req.authenticated = True
+            elif d.spec == "requiresScopes" and req.scopes is None:
+                req.scopes = _string_matrix(d.args.get("scopes"))
+            elif d.spec == "policy" and req.policies is None:
+                req.policies = _string_matrix(d.args.get("policies"))
+        return req if (req.authenticated or req.scopes is not None or req.policies is not None) else None
+
+    @classmethod
+    def combined(cls, *parts: "_AuthRequirements | None") -> "_AuthRequirements":
+        out = cls()
+        scopes = [p.scopes for p in parts if p is not None and p.scopes is not None]
+        policies = [p.policies for p in parts if p is not None and p.policies is not None]
+        out.authenticated = any(p is not None and p.authenticated for p in parts)
+        out.scopes = dnf_conjunction(scopes) if scopes else None
+        out.policies = dnf_conjunction(policies) if policies else None
+        return out
+
+    def satisfies(self, other: "_AuthRequirements | None") -> bool:
+        if other is None:
+            return True
+
+        def implies(first: list[list[str]] | None, second: list[list[str]] | None) -> bool:
+            a = (first or [[]]) or [[]]
+            b = (second or [[]]) or [[]]
+            return all(any(len(set(x)) >= len(set(y)) and all(e in x for e in y) for y in b) for x in a)
+
+        return (self.authenticated or not other.authenticated) and implies(self.scopes, other.scopes) and implies(
+            self.policies, other.policies
+        )
 
 
 def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import fieldset as fs
 from .errors import Code, CompositionError, subgraph_error
 from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, named_type, print_value
+from .specs import ACCESS_CONTROL_DIRECTIVES
 from .subgraph import Subgraph
 
 
@@ -162,7 +163,27 @@ def validate_subgraph(sub: Subgraph) -> list[CompositionError]:
             )
     for t in composite:
         _check_shareable(sub, t, errors)
+    _check_auth_on_interfaces(sub, errors)
     return errors
+
+
+def _check_auth_on_interfaces(sub: Subgraph, errors: list[CompositionError]) -> None:
+    """Authorization requirements belong on the implementations, where they are enforced."""
+    for spec in ACCESS_CONTROL_DIRECTIVES:
+        name = sub.names.get(spec, spec)
+        for t in sub.types.values():
+            targets: list[tuple[str, str, list[Applied]]] = []
+            if t.kind == INTERFACE or sub.is_interface_object(t.name):
+                targets.append(("interface" if t.kind == INTERFACE else "interface object", t.name, t.directives))
+            if t.kind == INTERFACE:
+                targets.extend(("field", f"{t.name}.{f.name}", f.directives) for f in t.fields.values())
+            for kind, coordinate, directives in targets:
+                for d in directives:
+                    if d.spec == spec:
+                        errors.append(subgraph_error(
+                            Code.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE, sub.name,
+                            f'Invalid use of @{name} on {kind} "{coordinate}": @{name} cannot be applied on interfaces,'
+                            " interface fields and interface objects", coordinate))
 
 
 def _check_keys(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> None:

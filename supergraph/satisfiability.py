@@ -356,12 +356,12 @@ class Satisfiability:
             for o in options:
                 if step.field is not None and step.parent != o.type:
                     step = Step(o.type, field=step.field)
-                direct, _ = self.advance_direct(o, step, _ALL_LABELS)
+                direct, _ = self.advance_direct(o, step, _NO_LABELS)
                 advanced.extend(direct)
                 if direct and (s.field is not None and not s.selections):
                     continue
                 for ip in self.indirect(o, excluded, excluded_conditions, None):
-                    d, _ = self.advance_direct(ip, step, _ALL_LABELS)
+                    d, _ = self.advance_direct(ip, step, _NO_LABELS)
                     advanced.extend(d)
             if not advanced:
                 return False
@@ -623,14 +623,9 @@ class Satisfiability:
 _TYPENAME_SELECTION = (fs.Selection("", _TYPENAME, None, ()),)
 
 
-class _AllLabels(frozenset):
-    """Inside key and @requires conditions, progressive-override edges are usable either way."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-_ALL_LABELS: Labels = _AllLabels()
+# Inside key and @requires conditions no override label is decided, so fields under progressive
+# override cannot serve as conditions (as in Apollo's validation).
+_NO_LABELS: Labels = frozenset()
 
 
 def _provided_field(provided: tuple[fs.Selection, ...] | None, fname: str) -> tuple[fs.Selection, ...] | None:

@@ -42,7 +42,7 @@ from graphql.language import (
 from graphql.validation.validate import validate_sdl
 
 from . import fieldset as fs
-from .errors import Code, CompositionError, CompositionFailed, subgraph_error
+from .errors import Code, CompositionError, CompositionFailed, SyntaxFailed, subgraph_error
 from .link import Link, LinkError, parse_link
 from .model import (
     DEFAULT_ROOT_NAMES,
@@ -125,6 +125,7 @@ class Subgraph(Schema):
     provided: set[tuple[str, str]] = field(default_factory=set)
     shareable: set[tuple[str, str]] = field(default_factory=set)
     used: set[tuple[str, str]] = field(default_factory=set)
+    root_errors: list[CompositionError] = field(default_factory=list)  # reported along with federation rules
 
     def spec_name(self, name_in_schema: str) -> str | None:
         for canonical, name in self.names.items():
@@ -189,23 +190,18 @@ class Subgraph(Schema):
                     target = self.types.get(named_type(f.type))
                     if target is None or not target.is_composite:
                         continue
+                    self.used |= fs.lenient_targets(self, target.name, d.str_arg("fields") or "")
                     try:
                         sel = fs.bind(self, target.name, d.str_arg("fields") or "")
                     except fs.FieldSetError:
                         continue
                     self.provided |= fs.targets(self, sel)
-                    self.used |= fs.targets(self, sel)
                 for d in f.fed("requires"):
-                    try:
-                        sel = fs.bind(self, t.name, d.str_arg("fields") or "")
-                    except fs.FieldSetError:
-                        continue
-                    self.used |= fs.targets(self, sel)
+                    self.used |= fs.lenient_targets(self, t.name, d.str_arg("fields") or "")
         for type_name, keys in self.keys.items():
             for key in keys:
-                targets = fs.targets(self, key.selections)
-                self.used |= targets
-                self.shareable |= targets
+                self.used |= fs.lenient_targets(self, type_name, key.fields)
+                self.shareable |= fs.targets(self, key.selections)
         for t in self.types.values():
             if t.kind != OBJECT:
                 continue
@@ -354,36 +350,58 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     try:
         doc = parse(sdl, no_location=True)
     except GraphQLSyntaxError as e:
-        raise CompositionFailed([subgraph_error(Code.INVALID_GRAPHQL, name, e.message)]) from None
+        raise SyntaxFailed([subgraph_error(Code.INVALID_GRAPHQL, name, e.message)]) from None
 
     sub = Subgraph(name=name, url=url)
     fed_link: Link | None = None
+    imported_from: dict[str, str] = {}
     for link, _node, err in _links(doc):
         if err is not None:
             errors.append(subgraph_error(err.code, name, str(err)))
             continue
         assert link is not None
+        for element, alias in link.imports.items():
+            previous = imported_from.get(alias)
+            if previous is not None and previous != link.identity:
+                errors.append(subgraph_error(
+                    Code.INVALID_LINK_DIRECTIVE_USAGE, name,
+                    f'Cannot import "{element}" from feature "{link.identity}" since it was previously imported from'
+                    f' feature "{previous}". Please rename the import to avoid conflicts via "as".'))
+            imported_from.setdefault(alias, link.identity)
         if link.identity == FEDERATION_IDENTITY:
             fed_link = link
+            minor = link.version[1]
+            known = {"@" + d for d, spec in FEDERATION_DIRECTIVES.items() if spec.since <= minor} | set(FEDERATION_TYPE_NAMES)
+            for element in link.imports:
+                if element not in known:
+                    errors.append(subgraph_error(Code.INVALID_LINK_DIRECTIVE_USAGE, name, f'Cannot import unknown element "{element}".'))
         elif link.identity != LINK_IDENTITY:
             sub.links.append(link)
     if errors:
         raise CompositionFailed(errors)
 
     owned_types = {"link__Import", "link__Purpose", "_FieldSet", *_FEDERATION_OPERATION_TYPES}
+    unknown_version = False
     if fed_link is not None:
         major, minor = fed_link.version
         if major != 2 or minor not in KNOWN_FEDERATION_MINORS:
-            raise CompositionFailed(
-                [subgraph_error(Code.UNKNOWN_FEDERATION_LINK_VERSION, name, f'Invalid version v{major}.{minor} for the federation feature in @link directive on schema')]
-            )
+            errors.append(subgraph_error(
+                Code.UNKNOWN_FEDERATION_LINK_VERSION, name,
+                f"Invalid version v{major}.{minor} for the federation feature in @link directive on schema"))
+            fed_link = None  # read on without federation directives, to report what else is wrong
+            unknown_version = True
+    if fed_link is not None:
         sub.minor = minor
         sub.names = {d: fed_link.directive_name(d) for d, spec in FEDERATION_DIRECTIVES.items() if spec.since <= minor}
         owned_types |= {fed_link.type_name(t) for t in FEDERATION_TYPE_NAMES}
     else:
         sub.fed1 = True
         sub.minor = 4
-        sub.names = {d: d for d in FEDERATION1_DIRECTIVES}
+        user_directives = {d.name.value for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
+        # Federation 1 knows @inaccessible only when the subgraph declares it.
+        sub.names = {d: d for d in FEDERATION1_DIRECTIVES if d != "inaccessible" or d in user_directives}
+        if unknown_version:
+            sub.names = {}
     owned_directives = set(sub.names.values()) | {"link"}
 
     # Drop what federation owns: its directive/type definitions and the entity plumbing.
@@ -422,7 +440,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             if isinstance(d, SchemaDefinitionNode):
                 sub.description = _description(d)
             sub.schema_directives.extend(a for a in builder.applied(d.directives, 0) if a.name != "link")
-    _set_roots(sub, _root_names(doc), errors)
+    _set_roots(sub, _root_names(doc), sub.root_errors)
     if errors:
         raise CompositionFailed(errors)
     if "query" not in sub.roots and "Query" not in sub.types:
@@ -459,13 +477,27 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
         except (GraphQLError, TypeError) as e:
             found = [GraphQLError(str(e))]
         else:
-            found = [e for e in validate_schema(schema) if "Query root type must be provided" not in e.message]
+            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message)]
     return [subgraph_error(Code.INVALID_GRAPHQL, name, _explain(e.message, sub)) for e in found]
+
+
+def _newer_than_graphql_js(message: str) -> bool:
+    """Rules graphql-core adds beyond graphql-js 16 (what Apollo validates with), or that federation waives."""
+    return (
+        "Query root type must be provided" in message
+        or "is not deprecated, so implementation field" in message
+    )
 
 
 def _explain(message: str, sub: Subgraph) -> str:
     """graphql-core's message, plus what a federation user most likely forgot (as Apollo hints)."""
     m = re.match(r"Unknown directive '@(\w+)'", message)
+    if m and m.group(1) in FEDERATION_DIRECTIVES and sub.fed1:
+        d = m.group(1)
+        return (
+            f'Unknown directive "@{d}". If you meant the "@{d}" federation 2 directive, note that this schema is a'
+            " federation 1 schema. To be a federation 2 schema, it needs to @link to the federation specification v2."
+        )
     if m and m.group(1) in FEDERATION_DIRECTIVES and not sub.fed1:
         d = m.group(1)
         return (
