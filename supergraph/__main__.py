@@ -96,8 +96,11 @@ def cmd_compose(args: argparse.Namespace) -> int:
     assert result.supergraph_sdl is not None
     sdl = result.supergraph_sdl + "\n"
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(sdl)
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(sdl)
+        tmp.replace(out)  # readers (a router watching the file) never see half a supergraph
         print(f"wrote {args.output} ({len(sdl)} bytes, composed in {elapsed * 1000:.0f} ms)", file=sys.stderr)
     else:
         sys.stdout.write(sdl)

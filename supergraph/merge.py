@@ -112,7 +112,6 @@ class Supergraph(Schema):
     composed_links: list[ComposedLink] = field(default_factory=list)
     join_types: dict[str, list[JoinType]] = field(default_factory=dict)
     join_fields: dict[tuple[str, str], list[JoinField]] = field(default_factory=dict)
-    type_order: list[str] = field(default_factory=list)  # merge order (the API schema prints in it)
 
     def subgraph(self, name: str) -> Subgraph:
         for s in self.subgraphs:
@@ -454,7 +453,6 @@ class Merger:
                 )
         for name, kind in kinds.items():
             self.out.types[name] = TypeDef(name=name, kind=kind)
-            self.out.type_order.append(name)
         return kinds
 
     def merge_implements(self, sources: Sources[TypeDef], dest: TypeDef) -> None:

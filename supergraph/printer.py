@@ -9,6 +9,8 @@ same subgraphs always gives the same bytes.
 
 from __future__ import annotations
 
+import json
+
 from .merge import Supergraph
 from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, SCALAR, UNION, Applied, DirectiveDef, InputValue, TypeDef, print_value
 from .specs import LINK_SPEC, MERGED_SPECS, SupergraphSpec, join_spec
@@ -135,7 +137,7 @@ def print_type(t: TypeDef) -> str:
 
 
 def _link(url: str, purpose: str | None, imports: list[tuple[str, str]] | None = None) -> str:
-    args = f'url: "{url}"'
+    args = f"url: {json.dumps(url, ensure_ascii=False)}"
     if purpose:
         args += f", for: {purpose}"
     if imports:
@@ -170,7 +172,8 @@ def print_supergraph(sg: Supergraph) -> str:
     for d in sg.directive_defs.values():
         directives[d.name] = print_directive_def(d)
     graph_values = "\n".join(
-        f'  {value} @join__graph(name: "{name}", url: "{_url(sg, name)}")' for name, value in sg.graph_enum.items()
+        f"  {value} @join__graph(name: {json.dumps(name)}, url: {json.dumps(_url(sg, name), ensure_ascii=False)})"
+        for name, value in sg.graph_enum.items()
     )
     types["join__Graph"] = "enum join__Graph {\n" + graph_values + "\n}"
     for t in sg.types.values():

@@ -240,7 +240,7 @@ class Satisfiability:
                 return [], [Reason(p.sub, self.missing_field_details(p, step))]
             if edge.label is not None and edge.label not in labels:
                 return [], [Reason(p.sub, f'Unable to take field "{step.parent}.{step.field}" because override condition'
-                                          f' "{edge.label[0]}" is {not edge.label[1]}')]
+                                          f' "{edge.label[0]}" is {str(not edge.label[1]).lower()}')]
             if edge.requires is not None:
                 if not self.can_satisfy(p, edge.requires, frozenset(), frozenset()):
                     return [], [Reason(p.sub, f'cannot satisfy @require conditions on field "{step.parent}.{step.field}"'
