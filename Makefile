@@ -39,5 +39,15 @@ supergraph-schema: $(STAMP)
 bench-composition: $(STAMP) $(NODE_STAMP)
 	$(PY) -m bench.composition.run $(BENCH_ARGS)
 
+# Side-by-side gateway benchmark (see bench/README.md): our router vs Apollo Gateway and Hive
+# Gateway (with and without the Rust planner), same supergraph and subgraphs, wrk, UNIQUE=1.
+# Override e.g. GATEWAYS='router router-2w apollo-gateway' ROUNDS=2 WARMUP=15 DURATION=20.
+GATEWAYS ?= router apollo-gateway hive-gateway hive-gateway-rr
+bench: $(STAMP)
+	cd bench && (test -d node_modules/@graphql-hive/gateway || npm ci --no-audit --no-fund --loglevel=error)
+	OUT=$(CURDIR)/bench/results/$$(date +%Y%m%d-%H%M%S); export OUT; \
+	UNIQUE=$${UNIQUE:-1} BASELINE=$${BASELINE:-apollo-gateway} bench/run.sh $(GATEWAYS) && \
+	python3 bench/ratios.py "$$OUT"
+
 clean:
 	rm -rf $(VENV) tests/node/node_modules .pytest_cache

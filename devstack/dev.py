@@ -66,10 +66,11 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def admin_password() -> str:
-    path = DATA / "dev-admin-password"
+def dev_secret(name: str, length: int) -> str:
+    """A secret generated once into .data/ and kept across restarts."""
+    path = DATA / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(12))
+        path.write_text(secrets.token_urlsafe(length))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -127,11 +128,12 @@ async def run() -> int:
         await asyncio.to_thread(store.start)
         mongodb_uri = store.uri
 
-    password = admin_password()
+    password = dev_secret("dev-admin-password", 12)
     specs = subgraph_specs(
         mongodb_uri=mongodb_uri,
         keys_dir=keys_dir,
         ports=DEV_PORTS,
+        events_secret=dev_secret("events-secret", 24),
         extra_env={
             "ORDERS_SEED_CATALOGUE": os.environ.get("ORDERS_SEED_CATALOGUE", "true"),
             "USERS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
@@ -156,6 +158,7 @@ async def run() -> int:
         for spec in specs:
             say("dev", f"{spec.name:<9} {spec.url}/graphql   (health {spec.url}/health)")
         say("dev", f"admin     {ADMIN_EMAIL} / {password}   (.data/dev-admin-password)")
+        say("dev", f"events    {'RabbitMQ at AMQP_URL' if os.environ.get('AMQP_URL') else 'pushed between services over HTTP (set AMQP_URL for RabbitMQ)'}")
         say("dev", "Ctrl-C stops everything")
         print(flush=True)
         waiters = {asyncio.ensure_future(process.wait()): name for name, process in processes}

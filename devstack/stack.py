@@ -33,10 +33,21 @@ def subgraph_specs(
     ports: dict[str, int],
     extra_env: dict[str, str] | None = None,
     database_prefix: str = "",
+    events_secret: str | None = None,
 ) -> list[ServiceSpec]:
-    """users, orders and payments, wired to one store and to each other."""
+    """users, orders and payments, wired to one store and to each other.
+
+    With `events_secret`, orders and payments push events to each other over HTTP (the
+    broker-less mode); an AMQP_URL in `extra_env` or the environment makes them use RabbitMQ.
+    """
     extra = extra_env or {}
     jwks = f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json"
+    events: dict[str, str] = {}
+    if events_secret:
+        events = {
+            "EVENTS_SECRET": events_secret,
+            "EVENTS_PEERS": f"orders=http://127.0.0.1:{ports['orders']},payments=http://127.0.0.1:{ports['payments']}",
+        }
 
     def spec(name: str, env: dict[str, str]) -> ServiceSpec:
         common = {
@@ -49,6 +60,6 @@ def subgraph_specs(
 
     return [
         spec("users", {"JWT_PRIVATE_KEY_FILE": str(keys_dir / "jwt-private.pem")}),
-        spec("orders", {"JWT_JWKS_URL": jwks}),
-        spec("payments", {"JWT_JWKS_URL": jwks, "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}/graphql"}),
+        spec("orders", {"JWT_JWKS_URL": jwks, **events}),
+        spec("payments", {"JWT_JWKS_URL": jwks, "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}/graphql", **events}),
     ]

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from .config import ConfigError, ServiceSettings
 from .db import connect
+from .events.runtime import MODELS as EVENT_MODELS, EventsRuntime
 from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
 from .logging import RequestLogMiddleware, configure_logging
@@ -44,8 +45,11 @@ def create_app(
     startup: Startup | None = None,
     shutdown: Shutdown | None = None,
     routes: Sequence[BaseRoute] = (),
+    events: EventsRuntime | None = None,
 ) -> Starlette:
     key_source = keys or key_source_from_settings(settings)
+    if events is not None:
+        models = [*models, *EVENT_MODELS]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -53,10 +57,14 @@ def create_app(
             settings.mongodb_uri, settings.mongodb_db, models, appname=settings.service
         )
         app.state.deps = await startup(app) if startup else None
+        if events is not None:
+            await events.start()
         logger.info("started", extra={"port": settings.port, "database": settings.mongodb_db})
         try:
             yield
         finally:
+            if events is not None:
+                await events.stop()
             if shutdown:
                 await shutdown(app)
             if isinstance(key_source, JwksKeys):
@@ -69,6 +77,7 @@ def create_app(
             Route("/health", health),
             Route("/ready", ready),
             *routes,
+            *(events.routes() if events is not None else ()),
         ],
         lifespan=lifespan,
     )

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Awaitable, Callable, TypeVar
 
 from beanie import Document, init_beanie
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+T = TypeVar("T")
 
 
 async def connect(uri: str, database: str, models: list[type[Document]], *, appname: str) -> AsyncMongoClient:
@@ -48,3 +52,11 @@ def now() -> datetime:
     after a write equals the value read back later (cursors depend on it)."""
     moment = datetime.now(timezone.utc)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+async def transaction(model: type[Document], work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Runs `work` in one MongoDB transaction on `model`'s database, retried by the driver on
+    transient conflicts, so it must be safe to run again (no side effects outside the session)."""
+    client: AsyncMongoClient = model.get_pymongo_collection().database.client
+    async with client.start_session() as session:
+        return await session.with_transaction(work)

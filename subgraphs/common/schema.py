@@ -10,10 +10,12 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
+from strawberry.federation.schema import FederationAny
+from strawberry.types import Info
 from strawberry.types import ExecutionContext
 
 from .context import RequestContext
-from .errors import DomainError
+from .errors import BadUserInput, DomainError
 from .identity import InvalidToken, TokenVerifier, bearer_token
 from .masking import ErrorShaping
 
@@ -26,6 +28,18 @@ class SubgraphSchema(strawberry.federation.Schema):
     def __init__(self, **kwargs: Any) -> None:
         extensions = [*kwargs.pop("extensions", ()), ErrorShaping]
         super().__init__(extensions=extensions, **kwargs)
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """A representation whose fields don't match the entity's key is the caller's mistake
+        (BAD_USER_INPUT naming the type), not an internal error."""
+        typenames = [r.get("__typename") if isinstance(r, dict) else None for r in representations]  # type: ignore[attr-defined]
+        results = super().entities_resolver(info, representations)
+        return [  # type: ignore[return-value]
+            BadUserInput(f"Invalid representation for {typename}: its fields do not match a key", index=index)
+            if isinstance(result, TypeError)
+            else result
+            for index, (typename, result) in enumerate(zip(typenames, results))
+        ]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         for error in errors:

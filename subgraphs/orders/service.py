@@ -7,8 +7,12 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from ..common.db import now, object_id
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from ..common.db import now, object_id, transaction
 from ..common.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..common.events import outbox
+from ..common.events.envelope import ORDER_CANCELLED, ORDER_CREATED, Event
 from ..common.identity import Identity
 from ..common.pagination import newest_first_filter
 from .models import OrderDocument, OrderLine, ProductDocument, Status, StatusChange
@@ -85,8 +89,30 @@ async def create_order(viewer: Identity, lines: list[LineRequest]) -> OrderDocum
         updated_at=created,
         history=[StatusChange(status=Status.PENDING, at=created, by=viewer.user_id)],
     )
-    await order.insert()
+
+    async def write(session: AsyncClientSession) -> None:
+        await order.insert(session=session)
+        await outbox.record(Event.new(ORDER_CREATED, order_created(order)), session)
+
+    await transaction(OrderDocument, write)
+    outbox.committed()
     return order
+
+
+def _money(amount: int, currency: str) -> dict[str, object]:
+    return {"amount": amount, "currency": currency}
+
+
+def order_created(order: OrderDocument) -> dict[str, object]:
+    return {
+        "orderId": str(order.id),
+        "userId": order.user_id,
+        "items": [
+            {"productId": line.product_id, "quantity": line.quantity, "unitPrice": _money(line.unit_price, order.currency)}
+            for line in order.items
+        ],
+        "total": _money(order.total, order.currency),
+    }
 
 
 async def find_visible(viewer: Identity | None, order_id: str) -> OrderDocument | None:
@@ -106,14 +132,33 @@ async def transition(
         raise NotFound("Order not found")
     sources = allowed_sources if allowed_sources is not None else sources_of(target)
     moment = now()
-    change = StatusChange(status=target, at=moment, by=by.user_id).model_dump()
-    updated = await OrderDocument.get_pymongo_collection().find_one_and_update(
-        {"_id": oid, "status": {"$in": sources}},
-        {"$set": {"status": target.value, "updated_at": moment}, "$push": {"history": change}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if updated is not None:
-        return OrderDocument.model_validate(updated)
+    change = StatusChange(status=target, at=moment, by=by.user_id)
+
+    async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+        before = await OrderDocument.get_pymongo_collection().find_one_and_update(
+            {"_id": oid, "status": {"$in": sources}},
+            {"$set": {"status": target.value, "updated_at": moment}, "$push": {"history": change.model_dump()}},
+            return_document=ReturnDocument.BEFORE,
+            session=session,
+        )
+        if before is not None and target == Status.CANCELLED:
+            data = {
+                "orderId": str(oid),
+                "userId": before["user_id"],
+                "previousStatus": before["status"],
+                "cancelledBy": by.user_id,
+                "total": _money(before["total"], before["currency"]),
+            }
+            await outbox.record(Event.new(ORDER_CANCELLED, data), session)
+        return before
+
+    before = await transaction(OrderDocument, write)
+    if before is not None:
+        outbox.committed()
+        order = OrderDocument.model_validate(before)
+        order.status, order.updated_at = target, moment
+        order.history.append(change)
+        return order
     current = await OrderDocument.get(oid)
     if current is None:
         raise NotFound("Order not found")
@@ -151,3 +196,35 @@ async def list_orders(filter_: dict[str, Any], *, first: int, after: str | None,
         await OrderDocument.find(query).sort([("created_at", -1), ("_id", -1)]).limit(first + 1).to_list()
     )
     return documents[:first], len(documents) > first
+
+
+async def on_payment_succeeded(event: Event, session: AsyncClientSession) -> None:
+    """A payment for the full amount confirms a pending order. A payment that lands on an
+    order cancelled meanwhile gets the cancellation announced again, so payments refunds it."""
+    oid = object_id(str(event.data["orderId"]))
+    amount = event.data["amount"]
+    order = await OrderDocument.get(oid, session=session) if oid else None
+    if order is None:
+        return
+    if order.status == Status.CANCELLED:
+        data = {
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "previousStatus": Status.CANCELLED.value,
+            "cancelledBy": "orders",
+            "total": _money(order.total, order.currency),
+            "reason": "paid after cancellation",
+        }
+        await outbox.record(Event.new(ORDER_CANCELLED, data), session)
+        return
+    if order.status != Status.PENDING:
+        return
+    if amount["currency"] != order.currency or int(amount["amount"]) < order.total:
+        return
+    moment = now()
+    change = StatusChange(status=Status.CONFIRMED, at=moment, by="payments").model_dump()
+    await OrderDocument.get_pymongo_collection().update_one(
+        {"_id": order.id, "status": Status.PENDING.value},
+        {"$set": {"status": Status.CONFIRMED.value, "updated_at": moment}, "$push": {"history": change}},
+        session=session,
+    )

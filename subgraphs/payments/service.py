@@ -9,10 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from ..common.db import now, object_id
+from ..common.db import now, object_id, transaction
 from ..common.errors import BadUserInput, Conflict, Forbidden, NotFound
+from ..common.events import outbox
+from ..common.events.envelope import PAYMENT_REFUNDED, PAYMENT_SUCCEEDED, Event
+from ..common.events.inbox import Handler
 from ..common.identity import Identity
 from .models import PaymentDocument, PaymentMethod, PaymentStatus
 from .orders_client import OrdersClient
@@ -93,16 +98,40 @@ async def _charge(deps: Payments, payment: PaymentDocument) -> PaymentDocument:
         outcome["status"] = PaymentStatus.SUCCEEDED.value
     else:
         outcome.update(status=PaymentStatus.FAILED.value, failure_reason=result.failure_reason, active_for=None)
-    settled = await PaymentDocument.get_pymongo_collection().find_one_and_update(
-        {"_id": payment.id, "status": PaymentStatus.PENDING.value},
-        {"$set": outcome},
-        return_document=ReturnDocument.AFTER,
-    )
+
+    async def settle(session: AsyncClientSession) -> dict[str, Any] | None:
+        settled = await _collection().find_one_and_update(
+            {"_id": payment.id, "status": PaymentStatus.PENDING.value},
+            {"$set": outcome},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if settled is not None and result.succeeded:
+            await outbox.record(Event.new(PAYMENT_SUCCEEDED, _event_data(settled)), session)
+        return settled
+
+    settled = await transaction(PaymentDocument, settle)
     if settled is None:  # another attempt settled it first; its outcome stands
         current = await PaymentDocument.get(payment.id)
         assert current is not None
         return current
+    outbox.committed()
     return PaymentDocument.model_validate(settled)
+
+
+def _collection() -> AsyncCollection:
+    return PaymentDocument.get_pymongo_collection()
+
+
+def _event_data(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "paymentId": str(payment["_id"]),
+        "orderId": payment["order_id"],
+        "userId": payment["user_id"],
+        "amount": {"amount": payment["amount"], "currency": payment["currency"]},
+        "method": payment["method"],
+        **extra,
+    }
 
 
 async def _replay(deps: Payments, earlier: PaymentDocument, order_id: str) -> PaymentDocument:
@@ -127,17 +156,48 @@ async def refund(deps: Payments, viewer: Identity, payment_id: str) -> PaymentDo
     payment = await PaymentDocument.get(oid) if oid else None
     if payment is None:
         raise NotFound("Payment not found")
-    refunded = await PaymentDocument.get_pymongo_collection().find_one_and_update(
-        {"_id": payment.id, "status": PaymentStatus.SUCCEEDED.value},
-        {"$set": {"status": PaymentStatus.REFUNDED.value, "active_for": None, "updated_at": now()}},
-        return_document=ReturnDocument.AFTER,
-    )
+
+    async def write(session: AsyncClientSession) -> dict[str, Any] | None:
+        return await _refund_in(session, deps, payment.id, reason="admin")
+
+    refunded = await transaction(PaymentDocument, write)
     if refunded is None:
         raise Conflict(
             f"Only a succeeded payment can be refunded (this one is {payment.status.value})", code="NOT_REFUNDABLE"
         )
-    await deps.provider.refund(str(payment.id), payment.amount, payment.currency)
+    outbox.committed()
     return PaymentDocument.model_validate(refunded)
+
+
+async def _refund_in(session: AsyncClientSession, deps: Payments, payment_id: Any, *, reason: str) -> dict[str, Any] | None:
+    """SUCCEEDED -> REFUNDED plus its event, inside the caller's transaction; None if not refundable.
+    The provider is asked first and is idempotent per payment, so a retried transaction is safe."""
+    current = await _collection().find_one({"_id": payment_id, "status": PaymentStatus.SUCCEEDED.value}, session=session)
+    if current is None:
+        return None
+    await deps.provider.refund(str(payment_id), current["amount"], current["currency"])
+    refunded = await _collection().find_one_and_update(
+        {"_id": payment_id, "status": PaymentStatus.SUCCEEDED.value},
+        {"$set": {"status": PaymentStatus.REFUNDED.value, "active_for": None, "updated_at": now()}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if refunded is not None:
+        await outbox.record(Event.new(PAYMENT_REFUNDED, _event_data(refunded, reason=reason)), session)
+    return refunded
+
+
+def order_cancelled_handler(deps: Payments) -> Handler:
+    """A cancelled order gets its succeeded payments refunded."""
+
+    async def on_order_cancelled(event: Event, session: AsyncClientSession) -> None:
+        order_id = str(event.data["orderId"])
+        async for payment in _collection().find(
+            {"order_id": order_id, "status": PaymentStatus.SUCCEEDED.value}, {"_id": 1}, session=session
+        ):
+            await _refund_in(session, deps, payment["_id"], reason="order.cancelled")
+
+    return on_order_cancelled
 
 
 async def find_visible(viewer: Identity, payment_id: str) -> PaymentDocument | None:

@@ -59,7 +59,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
         keys_dir=keys_dir,
         ports=ports,
         database_prefix=f"t{uuid.uuid4().hex[:6]}_",
+        events_secret=uuid.uuid4().hex,
         extra_env={
+            "EVENTS_RELAY_INTERVAL_MS": "200",
             "BCRYPT_ROUNDS": "4",
             "JWT_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
             "ORDERS_SEED_CATALOGUE": "true",

@@ -82,3 +82,29 @@ class Account:
 
 def codes(body: dict[str, Any]) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Polls an async check until it returns something truthy; events are asynchronous."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(interval)
+
+
+async def events_settled(mongo, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    """Waits until every event in the outboxes was delivered (and so handled: a push returns
+    after the receiver committed), so background work cannot disturb a measurement."""
+
+    async def drained() -> bool:
+        for service in ("orders", "payments"):
+            if await mongo[shop.database(service)].outbox.count_documents({"published_at": None, "dead_at": None}):
+                return False
+        return True
+
+    assert await eventually(drained), "events were not delivered"

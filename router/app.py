@@ -1,0 +1,22 @@
+"""ASGI application factory, configured from the environment (so that each uvicorn worker
+process can build its own router)."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.applications import Starlette
+
+from .config import load_config
+from .http import create_app
+from .pipeline import Router
+from .plugins import build_plugins
+from .supergraph import Supergraph
+
+
+def create_app_from_env() -> Starlette:
+    cfg = load_config(os.environ.get("ROUTER_CONFIG"))
+    assert cfg.supergraph_path, "ROUTER_SUPERGRAPH is not set"
+    with open(cfg.supergraph_path, encoding="utf-8") as f:
+        sg = Supergraph(f.read())
+    return create_app(Router(cfg, sg, build_plugins(cfg)), cfg.supergraph_path)

@@ -1,0 +1,89 @@
+"""Subgraph clients: one pooled keep-alive client per subgraph, each with its own timeout.
+
+The default transport is `transport.HTTPPool` (see there for why); `kind="httpx"` uses an
+httpx.AsyncClient per subgraph instead."""
+
+from __future__ import annotations
+
+import orjson
+
+from .executor.run import SubgraphError
+from .transport import HTTPPool, TransportError, TransportTimeout
+
+
+def _decode(name: str, status: int, content: bytes) -> dict:
+    try:
+        payload = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        raise SubgraphError(name, f'HTTP fetch failed from "{name}": {status}: response is not JSON') from None
+    if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+        raise SubgraphError(name, f'HTTP fetch failed from "{name}": {status}: not a GraphQL response')
+    return payload
+
+
+class SubgraphClient:
+    def __init__(self, name: str, url: str, timeout: float = 30.0) -> None:
+        self.name = name
+        self.url = url
+        self.timeout = timeout
+        self.pool = HTTPPool(url, timeout)
+
+    async def post(self, body: bytes) -> dict:
+        try:
+            status, content = await self.pool.post(body)
+        except TransportTimeout:
+            raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
+                                "SUBGRAPH_TIMEOUT") from None
+        except TransportError as e:
+            raise SubgraphError(self.name, f'HTTP fetch failed from "{self.name}": {e}') from None
+        return _decode(self.name, status, content)
+
+    async def aclose(self) -> None:
+        self.pool.close()
+
+
+class HttpxSubgraphClient:
+    def __init__(self, name: str, url: str, timeout: float = 30.0, max_connections: int = 100) -> None:
+        import httpx
+
+        self.name = name
+        self.url = url
+        self._httpx = httpx
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            headers={"content-type": "application/json",
+                     "accept": "application/graphql-response+json, application/json"},
+        )
+
+    async def post(self, body: bytes) -> dict:
+        httpx = self._httpx
+        try:
+            resp = await self.http.post(self.url, content=body)
+        except httpx.TimeoutException:
+            raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
+                                "SUBGRAPH_TIMEOUT") from None
+        except httpx.HTTPError as e:
+            raise SubgraphError(self.name, f'HTTP fetch failed from "{self.name}": {e}') from None
+        return _decode(self.name, resp.status_code, resp.content)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+class SubgraphClients:
+    def __init__(self, urls: dict[str, str], timeouts: dict[str, float] | None = None,
+                 default_timeout: float = 30.0, kind: str = "pool") -> None:
+        timeouts = timeouts or {}
+        cls = HttpxSubgraphClient if kind == "httpx" else SubgraphClient
+        self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
+
+    async def send(self, service: str, body: bytes) -> dict:
+        c = self.clients.get(service)
+        if c is None:
+            raise SubgraphError(service, f'unknown subgraph "{service}"')
+        return await c.post(body)
+
+    async def aclose(self) -> None:
+        for c in self.clients.values():
+            await c.aclose()

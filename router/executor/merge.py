@@ -1,0 +1,98 @@
+"""Placing subgraph results into the working data and walking it along plan paths."""
+
+from __future__ import annotations
+
+
+def merge(dst: dict, src: dict) -> None:
+    """Deep-merge `src` into `dst` (objects merge field by field; lists element-wise)."""
+    if not (dst.keys() & src.keys()):
+        dst.update(src)
+        return
+    for k, v in src.items():
+        old = dst.get(k)
+        if old is not None and v is not None:
+            tv = type(v)
+            if tv is dict and type(old) is dict:
+                merge(old, v)
+                continue
+            if tv is list and type(old) is list and len(old) == len(v):
+                _merge_list(old, v)
+                continue
+        dst[k] = v
+
+
+def _merge_list(dst: list, src: list) -> None:
+    for i, v in enumerate(src):
+        old = dst[i]
+        if old is not None and v is not None:
+            if type(v) is dict and type(old) is dict:
+                merge(old, v)
+                continue
+            if type(v) is list and type(old) is list and len(old) == len(v):
+                _merge_list(old, v)
+                continue
+        dst[i] = v
+
+
+def collect(data: dict, path: tuple) -> list:
+    """Objects found at `path` ('@' flattens a list, a frozenset filters by __typename)."""
+    cur = [data]
+    for step in path:
+        nxt: list = []
+        if step == "@":
+            for c in cur:
+                if type(c) is list:
+                    for x in c:
+                        if x is not None:
+                            nxt.append(x)
+        elif type(step) is frozenset:
+            nxt = [c for c in cur if type(c) is dict and c.get("__typename") in step]
+        else:
+            for c in cur:
+                if type(c) is dict:
+                    v = c.get(step)
+                    if v is not None:
+                        nxt.append(v)
+        cur = nxt
+    return [c for c in cur if type(c) is dict]
+
+
+def collect_paths(data: dict, path: tuple) -> list[tuple[dict, list]]:
+    """Like `collect`, with each object's response path (only used to report errors)."""
+    cur: list[tuple[object, list]] = [(data, [])]
+    for step in path:
+        nxt: list = []
+        if step == "@":
+            for c, p in cur:
+                if type(c) is list:
+                    for i, x in enumerate(c):
+                        if x is not None:
+                            nxt.append((x, p + [i]))
+        elif type(step) is frozenset:
+            nxt = [(c, p) for c, p in cur if type(c) is dict and c.get("__typename") in step]
+        else:
+            for c, p in cur:
+                if type(c) is dict:
+                    v = c.get(step)
+                    if v is not None:
+                        nxt.append((v, p + [step]))
+        cur = nxt
+    return [(c, p) for c, p in cur if type(c) is dict]  # type: ignore[misc]
+
+
+def read_representation(obj: dict, reader: dict) -> dict | None:
+    rep: dict = {}
+    for name, (key, sub) in reader.items():
+        v = obj.get(key)
+        if v is None:
+            if key not in obj:
+                return None
+        elif sub:
+            if type(v) is list:
+                v = [read_representation(x, sub) if type(x) is dict else x for x in v]
+            elif type(v) is dict:
+                v = read_representation(v, sub)
+                if v is None:
+                    return None
+        rep[name] = v
+    return rep

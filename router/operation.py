@@ -1,0 +1,320 @@
+"""Operation stage: parse, validate against the API schema, pick the operation, coerce
+variables and normalise the selection into per-type collected fields.
+
+Parsing and validation are cached by document text; normalisation is cached by
+(document, operation name, values of the variables used by @skip/@include), so a
+repeated request costs a couple of dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+__all__ = [
+    "FieldSel",
+    "Sel",
+    "Document",
+    "Operation",
+    "OperationError",
+    "DocumentCache",
+]
+
+
+class OperationError(Exception):
+    """A request error: nothing is executed; `status` is the GraphQL-over-HTTP status."""
+
+    def __init__(self, errors: list[dict], status: int = 400) -> None:
+        super().__init__(errors[0]["message"] if errors else "bad request")
+        self.errors = errors
+        self.status = status
+
+
+@dataclass(eq=False)
+class FieldSel:
+    key: str
+    name: str
+    arguments: tuple[ArgumentNode, ...]
+    directives: tuple  # executable directives other than @skip/@include, forwarded to subgraphs
+    type: Any  # GraphQLOutputType of the field in the API schema
+    sub: "Sel | None"
+    nonnull: bool
+    introspection: bool = False
+
+
+@dataclass(eq=False)
+class Sel:
+    """The selection at one position, collected per possible concrete type."""
+
+    type: str
+    abstract: bool
+    by_type: dict[str, list[FieldSel]] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Document:
+    text: str
+    ast: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+    condition_vars: dict[str | None, tuple[str, ...]]
+
+
+@dataclass(eq=False)
+class Operation:
+    document: Document
+    definition: OperationDefinitionNode
+    name: str | None
+    kind: str  # query | mutation | subscription
+    root_type: str
+    variables: dict[str, Any]  # raw (as sent) variable values, defaults filled in
+    coerced: dict[str, Any]
+    condition_key: tuple
+
+
+def _err(message: str, code: str, **extra) -> dict:
+    e: dict = {"message": message, "extensions": {"code": code}}
+    e.update(extra)
+    return e
+
+
+class DocumentCache:
+    """Parse + validate once per document text (bounded LRU)."""
+
+    def __init__(self, schema: GraphQLSchema, max_entries: int = 1000) -> None:
+        self.schema = schema
+        self.max_entries = max_entries
+        self._docs: OrderedDict[str, Document | OperationError] = OrderedDict()
+
+    def get(self, text: str) -> Document:
+        got = self._docs.get(text)
+        if got is None:
+            got = self._load(text)
+            self._docs[text] = got
+            if len(self._docs) > self.max_entries:
+                self._docs.popitem(last=False)
+        else:
+            self._docs.move_to_end(text)
+        if isinstance(got, OperationError):
+            raise got
+        return got
+
+    def _load(self, text: str) -> Document | OperationError:
+        try:
+            ast = parse(text)
+        except GraphQLError as e:
+            return OperationError([_err(e.message, "GRAPHQL_PARSE_FAILED", **_locations(e))])
+        errors = validate(self.schema, ast)
+        if errors:
+            return OperationError([_err(e.message, "GRAPHQL_VALIDATION_FAILED", **_locations(e)) for e in errors])
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for d in ast.definitions:
+            if isinstance(d, OperationDefinitionNode):
+                operations[d.name.value if d.name else None] = d
+            elif isinstance(d, FragmentDefinitionNode):
+                fragments[d.name.value] = d
+        cond = {k: tuple(sorted(_condition_variables(op, fragments))) for k, op in operations.items()}
+        return Document(text, ast, operations, fragments, cond)
+
+
+def _locations(e: GraphQLError) -> dict:
+    if e.locations:
+        return {"locations": [{"line": loc.line, "column": loc.column} for loc in e.locations]}
+    return {}
+
+
+def _condition_variables(op: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
+    out: set[str] = set()
+    seen: set[str] = set()
+
+    def walk(ss: SelectionSetNode | None) -> None:
+        if ss is None:
+            return
+        for s in ss.selections:
+            for d in s.directives or ():
+                if d.name.value in ("skip", "include"):
+                    for a in d.arguments or ():
+                        if isinstance(a.value, VariableNode):
+                            out.add(a.value.name.value)
+            if isinstance(s, FragmentSpreadNode):
+                if s.name.value not in seen and s.name.value in fragments:
+                    seen.add(s.name.value)
+                    walk(fragments[s.name.value].selection_set)
+            else:
+                walk(s.selection_set)
+
+    walk(op.selection_set)
+    return out
+
+
+def prepare_operation(
+    schema: GraphQLSchema, doc: Document, operation_name: str | None, variables: dict | None
+) -> Operation:
+    if operation_name:
+        op = doc.operations.get(operation_name)
+        if op is None:
+            raise OperationError([_err(f"Unknown operation named \"{operation_name}\".", "OPERATION_RESOLUTION_FAILURE")])
+    else:
+        if len(doc.operations) != 1:
+            if not doc.operations:
+                raise OperationError([_err("The document contains no operation.", "OPERATION_RESOLUTION_FAILURE")])
+            raise OperationError([_err("Must provide operation name if query contains multiple operations.",
+                                       "OPERATION_RESOLUTION_FAILURE")])
+        op = next(iter(doc.operations.values()))
+    kind = op.operation.value
+    root = {"query": schema.query_type, "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type}[kind]
+    if root is None:
+        raise OperationError([_err(f"The schema has no {kind} type.", "GRAPHQL_VALIDATION_FAILED")])
+    if variables is not None and not isinstance(variables, dict):
+        raise OperationError([_err("Variables must be an object.", "BAD_REQUEST")])
+    raw = variables or {}
+    defs = op.variable_definitions or ()
+    if defs:
+        coerced = get_variable_values(schema, defs, raw)
+        if isinstance(coerced, list):
+            raise OperationError([_err(e.message, "BAD_USER_INPUT", **_locations(e)) for e in coerced])
+        coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the dict
+        sent = {}
+        for vd in defs:
+            n = vd.variable.name.value
+            if n in raw:
+                sent[n] = raw[n]
+    else:
+        coerced = {}
+        sent = {}
+    op_key = op.name.value if op.name else None
+    cond = doc.condition_vars.get(op_key, ())
+    condition_key = tuple(bool(coerced.get(v)) for v in cond)
+    return Operation(doc, op, op_key, kind, root.name, sent, coerced, condition_key)
+
+
+# ---------------------------------------------------------------------- normalisation
+
+
+class Normalizer:
+    """Turns an operation into `Sel` trees: fragments inlined, @skip/@include applied,
+    fields collected per concrete type in response order (the spec's CollectFields)."""
+
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
+                 variables: dict[str, Any]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def included(self, node) -> bool:
+        for d in node.directives or ():
+            name = d.name.value
+            if name not in ("skip", "include"):
+                continue
+            value: Any = True
+            for a in d.arguments or ():
+                if a.name.value == "if":
+                    v = a.value
+                    if isinstance(v, BooleanValueNode):
+                        value = v.value
+                    elif isinstance(v, VariableNode):
+                        value = bool(self.variables.get(v.name.value))
+            if name == "skip" and value:
+                return False
+            if name == "include" and not value:
+                return False
+        return True
+
+    def selection(self, type_: GraphQLNamedType, sets: list[SelectionSetNode]) -> Sel:
+        abstract = is_abstract_type(type_)
+        sel = Sel(type_.name, abstract)
+        concrete = self.schema.get_possible_types(type_) if abstract else [type_]
+        for obj in sorted(concrete, key=lambda t: t.name) if abstract else concrete:
+            grouped: dict[str, list[FieldNode]] = {}
+            for ss in sets:
+                self._collect(obj, ss, grouped, set())
+            fields: list[FieldSel] = []
+            for key, nodes in grouped.items():
+                first = nodes[0]
+                fname = first.name.value
+                if fname == "__typename":
+                    fields.append(FieldSel(key, fname, (), (), None, None, True))
+                    continue
+                if fname in ("__schema", "__type"):
+                    fields.append(FieldSel(key, fname, tuple(first.arguments or ()), (), None, None, False, True))
+                    continue
+                fdef = obj.fields[fname]
+                named = get_named_type(fdef.type)
+                sub = None
+                if not is_leaf_type(named):
+                    sub = self.selection(named, [n.selection_set for n in nodes if n.selection_set])
+                directives = tuple(d for d in first.directives or () if d.name.value not in ("skip", "include"))
+                fields.append(FieldSel(key, fname, tuple(first.arguments or ()), directives, fdef.type, sub,
+                                       is_non_null_type(fdef.type)))
+            sel.by_type[obj.name] = fields
+        return sel
+
+    def _collect(self, obj, ss: SelectionSetNode, out: dict[str, list[FieldNode]], visited: set[str]) -> None:
+        for s in ss.selections:
+            if not self.included(s):
+                continue
+            if isinstance(s, FieldNode):
+                key = s.alias.value if s.alias else s.name.value
+                out.setdefault(key, []).append(s)
+            elif isinstance(s, InlineFragmentNode):
+                if s.type_condition is None or self._applies(s.type_condition.name.value, obj):
+                    self._collect(obj, s.selection_set, out, visited)
+            elif isinstance(s, FragmentSpreadNode):
+                name = s.name.value
+                if name in visited:
+                    continue
+                visited.add(name)
+                frag = self.fragments.get(name)
+                if frag is not None and self._applies(frag.type_condition.name.value, obj):
+                    self._collect(obj, frag.selection_set, out, visited)
+
+    def _applies(self, cond: str, obj) -> bool:
+        if cond == obj.name:
+            return True
+        t = self.schema.get_type(cond)
+        return t is not None and is_abstract_type(t) and self.schema.is_sub_type(t, obj)
+
+
+def normalize(schema: GraphQLSchema, operation: Operation) -> Sel:
+    n = Normalizer(schema, operation.document.fragments, operation.coerced)
+    root = schema.get_type(operation.root_type)
+    return n.selection(root, [operation.definition.selection_set])
+
+
+def list_depth(t) -> int:
+    depth = 0
+    while True:
+        if is_non_null_type(t):
+            t = t.of_type
+        elif is_list_type(t):
+            depth += 1
+            t = t.of_type
+        else:
+            return depth

@@ -1,0 +1,252 @@
+"""The request pipeline: operation -> plan -> execute, with hook points around each stage.
+
+Each stage is one call with a plain value between; plugins (issue 5: auth, limits, rate
+limits, masking, telemetry) are objects with any of the `Plugin` hooks and are called in
+order. With no plugins the pipeline pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
+from graphql import DocumentNode, execute_sync
+
+from .client import SubgraphClients
+from .config import Config
+from .executor.run import Execution
+from .operation import DocumentCache, Operation, OperationError, prepare_operation
+from .planner import Plan, PlanningError, QueryPlanner
+from .supergraph import Supergraph, SupergraphError
+
+log = logging.getLogger("router")
+
+
+@dataclass
+class GraphQLRequest:
+    query: str
+    operation_name: str | None = None
+    variables: dict | None = None
+    extensions: dict | None = None
+    method: str = "POST"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Everything one request carries through the stages; plugins may read and set fields."""
+
+    request: GraphQLRequest
+    state: "RouterState"
+    operation: Operation | None = None
+    plan: Plan | None = None
+    result: dict | None = None
+    status: int = 200
+    labels: frozenset[str] = frozenset()
+    extensions: dict = field(default_factory=dict)
+    subgraph_headers: dict[str, str] = field(default_factory=dict)
+    # Verified JWT claims of the caller, set by the jwt plugin (None: anonymous).
+    claims: dict[str, Any] | None = None
+    # The client's address as the router trusts it (X-Forwarded-For only from trusted proxies).
+    client_ip: str | None = None
+
+
+class Plugin(Protocol):
+    """Hook points. Each may return a result dict to answer the request right away."""
+
+    async def on_request(self, ctx: Context) -> dict | None: ...  # before parsing (csrf, limits, jwt, rate limit)
+    async def on_operation(self, ctx: Context) -> dict | None: ...  # parsed + validated (authorization, limits)
+    async def on_plan(self, ctx: Context) -> dict | None: ...  # plan chosen, before execution
+    async def on_subgraph_request(self, ctx: Context, service: str, body: bytes) -> bytes: ...
+    async def on_response(self, ctx: Context) -> None: ...  # after execution (masking, telemetry)
+
+
+class RouterState:
+    """One supergraph's worth of derived state; replaced as a whole on hot reload."""
+
+    def __init__(self, supergraph: Supergraph, config: Config) -> None:
+        self.supergraph = supergraph
+        self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries)
+        self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
+        urls = {}
+        timeouts = {}
+        for name in supergraph.graph_names:
+            sc = config.subgraphs.get(name)
+            urls[name] = sc.url if sc and sc.url else supergraph.url(name)
+            if sc and sc.timeout:
+                timeouts[name] = sc.timeout
+        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
+
+
+def _err(message: str, code: str) -> dict:
+    return {"message": message, "extensions": {"code": code}}
+
+
+class Router:
+    def __init__(self, config: Config, supergraph: Supergraph, plugins: list | None = None) -> None:
+        self.config = config
+        self.state = RouterState(supergraph, config)
+        self.plugins = list(plugins or [])
+        self._hooks = {name: [getattr(p, name) for p in self.plugins if hasattr(p, name)]
+                       for name in ("on_request", "on_operation", "on_plan", "on_subgraph_request", "on_response")}
+        self._watch_task: asyncio.Task | None = None
+
+    # ------------------------------------------------------------------ request path
+    async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict]:
+        state = self.state  # one consistent snapshot for the whole request
+        ctx = Context(request, state, labels=active_labels(self.config.override_labels,
+                                                           state.supergraph.percent_labels))
+        hooks = self._hooks
+        for h in hooks["on_request"]:
+            early = await h(ctx)
+            if early is not None:
+                return ctx.status, early
+        try:
+            doc = state.documents.get(request.query)
+            op = prepare_operation(state.supergraph.api_schema, doc, request.operation_name, request.variables)
+        except OperationError as e:
+            return e.status, {"errors": e.errors}
+        if op.kind == "subscription":
+            return 400, {"errors": [_err("Subscriptions are not supported by this router.", "SUBSCRIPTION_NOT_SUPPORTED")]}
+        if op.kind == "mutation" and request.method == "GET":
+            return 405, {"errors": [_err("Mutations cannot be sent with GET.", "METHOD_NOT_ALLOWED")]}
+        ctx.operation = op
+        for h in hooks["on_operation"]:
+            early = await h(ctx)
+            if early is not None:
+                return ctx.status, early
+        try:
+            plan = state.planner.plan(op, ctx.labels)
+        except PlanningError as e:
+            log.error("planning failed: %s", e)
+            return 500, {"errors": [_err(f"Query planning failed: {e}", "QUERY_PLANNING_FAILED")]}
+        ctx.plan = plan
+        for h in hooks["on_plan"]:
+            early = await h(ctx)
+            if early is not None:
+                return ctx.status, early
+        prefill = None
+        if plan.introspection:
+            if not self.config.introspection:
+                return 400, {"errors": [_err("Introspection is disabled.", "INTROSPECTION_DISABLED")]}
+            prefill, errs = _introspect(state.supergraph, op)
+            if errs:
+                return 200, {"errors": errs, "data": None}
+        send = state.clients.send
+        if hooks["on_subgraph_request"]:
+            send = self._hooked_send(ctx, send)
+        ex = Execution(plan, op.variables, send)
+        if prefill:
+            ex.data.update(prefill)
+        if plan.steps:
+            await ex.run()
+        result = ex.response()
+        if expose_plan and self.config.expose_query_plan:
+            result.setdefault("extensions", {})["queryPlan"] = plan.print()
+        ctx.result = result
+        for h in hooks["on_response"]:
+            await h(ctx)
+        return ctx.status, ctx.result
+
+    def _hooked_send(self, ctx: Context, send):
+        hooks = self._hooks["on_subgraph_request"]
+
+        async def hooked(service: str, body: bytes) -> dict:
+            for h in hooks:
+                body = await h(ctx, service, body)
+            return await send(service, body)
+
+        return hooked
+
+    # ------------------------------------------------------------------ hot reload
+    def reload(self, sdl: str) -> bool:
+        """Swap in a new supergraph; a broken one is logged and ignored."""
+        try:
+            sg = Supergraph(sdl)
+        except SupergraphError as e:
+            log.error("supergraph reload rejected, keeping the current one: %s", e)
+            return False
+        old = self.state
+        self.state = RouterState(sg, self.config)
+        log.info("supergraph reloaded (%d subgraphs)", len(sg.graph_names))
+        try:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.config.subgraph_timeout + 5, lambda: asyncio.ensure_future(old.clients.aclose()))
+        except RuntimeError:
+            pass
+        return True
+
+    def start_watching(self, path: str) -> None:
+        if self._watch_task is None and self.config.hot_reload:
+            self._watch_task = asyncio.ensure_future(self._watch(path))
+
+    async def _watch(self, path: str) -> None:
+        def stamp() -> tuple | None:
+            try:
+                st = os.stat(path)
+                return (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                return None
+
+        last = stamp()
+        while True:
+            await asyncio.sleep(self.config.poll_interval)
+            now = stamp()
+            if now is None or now == last:
+                continue
+            last = now
+            try:
+                with open(path, encoding="utf-8") as f:
+                    sdl = f.read()
+            except OSError as e:
+                log.error("cannot read supergraph %s: %s", path, e)
+                continue
+            if sdl == self.state.supergraph.sdl:
+                continue
+            self.reload(sdl)
+
+    async def aclose(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+        await self.state.clients.aclose()
+
+
+def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], ...],
+                  rand=random.random) -> frozenset[str]:
+    """Labels in force for one request: the configured ones plus each percent(N) label drawn
+    with probability N% (the plan cache keys on the result, so at most 2^k plans)."""
+    if not percent:
+        return configured
+    drawn = {label for label, pct in percent if rand() * 100.0 < pct}
+    return configured | drawn if drawn else configured
+
+
+def _introspect(sg: Supergraph, op: Operation) -> tuple[dict, list]:
+    """Answer the root introspection fields (__schema, __type) from the API schema."""
+    frags = op.document.fragments
+    picked: list = []
+
+    def walk(ss: SelectionSetNode) -> None:
+        for s in ss.selections:
+            if isinstance(s, FieldNode):
+                if s.name.value in ("__schema", "__type"):
+                    picked.append(s)
+            elif isinstance(s, InlineFragmentNode):
+                walk(s.selection_set)
+            elif isinstance(s, FragmentSpreadNode) and s.name.value in frags:
+                walk(frags[s.name.value].selection_set)
+
+    walk(op.definition.selection_set)
+    definition = OperationDefinitionNode(
+        operation=op.definition.operation, name=None,
+        variable_definitions=op.definition.variable_definitions,
+        directives=(), selection_set=SelectionSetNode(selections=tuple(picked)))
+    doc = DocumentNode(definitions=(definition, *frags.values()))
+    res = execute_sync(sg.api_schema, doc, variable_values=op.variables)
+    errs = [e.formatted for e in res.errors or ()]
+    return res.data or {}, errs

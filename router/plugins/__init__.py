@@ -1,0 +1,17 @@
+"""Plugins around the pipeline's stages (issue 5), each in its own module with its own
+`router.yaml` section. `build_plugins` creates the configured ones in the order a request
+meets them; an unconfigured plugin costs nothing on the request path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Config
+
+
+def build_plugins(config: Config) -> list[Any]:
+    """Order matters: cheap refusals first (csrf, limits), then identity (jwt) so that rate
+    limits can key on it, then authorization, then what touches subgraph requests and the
+    response (headers, masking, telemetry)."""
+    plugins: list[Any] = []
+    return plugins

@@ -1,0 +1,17 @@
+"""Who consumes which event: the one routing table, used for the broker's queues and bindings
+and for pushing events to peers when there is no broker."""
+
+from __future__ import annotations
+
+from .envelope import ORDER_CANCELLED, PAYMENT_SUCCEEDED
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    # A full payment confirms a pending order.
+    "orders": (PAYMENT_SUCCEEDED,),
+    # A cancelled order's succeeded payments are refunded.
+    "payments": (ORDER_CANCELLED,),
+}
+
+
+def subscribers_of(event_type: str) -> list[str]:
+    return [service for service, types in SUBSCRIPTIONS.items() if event_type in types]

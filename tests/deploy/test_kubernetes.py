@@ -1,0 +1,72 @@
+"""deploy/k8s/, validated against the Kubernetes API schemas (offline) and against the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from devstack.stack import DEV_PORTS
+from tests.deploy.topology import ROOT, subgraph_env
+
+K8S = ROOT / "deploy" / "k8s"
+SUBGRAPHS = ["users", "orders", "payments"]
+
+
+def documents() -> list[dict]:
+    return [doc for path in sorted(K8S.glob("*.yaml")) for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def find(kind: str, name: str) -> dict:
+    for doc in documents():
+        if doc["kind"] == kind and doc["metadata"]["name"] == name:
+            return doc
+    raise AssertionError(f"no {kind} {name} in deploy/k8s")
+
+
+def test_every_manifest_is_valid_kubernetes() -> None:
+    docs = documents()
+    assert docs
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.31", strict=True)
+
+
+@pytest.mark.parametrize("name", SUBGRAPHS)
+def test_deployment_matches_the_service(name: str) -> None:
+    deployment = find("Deployment", name)
+    spec = deployment["spec"]
+    assert spec["replicas"] == 3
+    pod = spec["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert {"requests", "limits"} <= set(container["resources"])
+    port = DEV_PORTS[name]
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    env = {item["name"]: item for item in container["env"]}
+    assert env["PORT"]["value"] == str(port)
+    reads = subgraph_env(name)
+    assert not set(env) - set(reads), f"{name}: env the code never reads: {set(env) - set(reads)}"
+    assert not {v for v, required in reads.items() if required} - set(env)
+    service = find("Service", name)
+    assert service["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http"}]
+    assert service["spec"]["selector"] == spec["selector"]["matchLabels"]
+
+
+@pytest.mark.parametrize("name", SUBGRAPHS)
+def test_secrets_come_from_secret_objects(name: str) -> None:
+    container = find("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+    for item in container["env"]:
+        if "valueFrom" in item:
+            ref = item["valueFrom"]["secretKeyRef"]
+            secret = find("Secret", ref["name"])
+            assert ref["key"] in secret["stringData"]
+        else:
+            assert "://" not in item["value"] or "@" not in item["value"], item
+    for volume in find("Deployment", name)["spec"]["template"]["spec"].get("volumes", []):
+        if "secret" in volume:
+            find("Secret", volume["secret"]["secretName"])

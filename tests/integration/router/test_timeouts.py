@@ -1,0 +1,41 @@
+"""Per-subgraph timeouts against a real socket that accepts and never answers."""
+
+import socket
+import threading
+import time
+
+import httpx
+
+
+def test_slow_subgraph_times_out_per_its_own_timeout(make_router):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = silent.getsockname()[1]
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        r = make_router(f"subgraphs:\n  users:\n    url: http://127.0.0.1:{port}/graphql\n    timeout: 0.5\n")
+        start = time.monotonic()
+        body = httpx.post(r.url, json={"query": "{ me { id } reviews { id } }"}, timeout=10).json()
+        elapsed = time.monotonic() - start
+        assert body["data"]["me"] is None and len(body["data"]["reviews"]) == 6  # the other subgraph answered
+        assert body["errors"][0]["extensions"] == {"code": "SUBGRAPH_TIMEOUT", "serviceName": "users"}
+        assert elapsed < 5
+    finally:
+        stop.set()
+        t.join(2)
+        for c in held:
+            c.close()
+        silent.close()

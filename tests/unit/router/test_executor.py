@@ -1,0 +1,66 @@
+"""Executor behaviour with a scripted subgraph `send` (no network): batching, de-duplicated
+representations, merging, error re-pathing."""
+
+from pathlib import Path
+
+import orjson
+
+from router.executor.run import Execution, SubgraphError
+from router.operation import DocumentCache, prepare_operation
+from router.planner import build_plan
+from router.supergraph import Supergraph
+
+SG = Supergraph((Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql").read_text())
+
+
+def plan_for(query):
+    return build_plan(SG, prepare_operation(SG.api_schema, DocumentCache(SG.api_schema).get(query), None, None))
+
+
+async def test_duplicate_representations_are_sent_once_and_merged_everywhere():
+    sent = []
+
+    async def send(service, body):
+        req = orjson.loads(body)
+        sent.append((service, req))
+        if service == "reviews":
+            return {"data": {"reviews": [{"product": {"__typename": "Product", "upc": u}} for u in ("b1", "b1", "f1")]}}
+        reps = req["variables"]["representations"]
+        return {"data": {"_entities": [{"__typename": "Book" if r["upc"] == "b1" else "Furniture",
+                                        "name": r["upc"].upper()} for r in reps]}}
+
+    ex = Execution(plan_for("{ reviews { product { name } } }"), {}, send)
+    await ex.run()
+    assert [s for s, _ in sent] == ["reviews", "products"]
+    assert sent[1][1]["variables"]["representations"] == [{"__typename": "Product", "upc": "b1"},
+                                                          {"__typename": "Product", "upc": "f1"}]
+    assert ex.response() == {"data": {"reviews": [{"product": {"name": "B1"}}, {"product": {"name": "B1"}},
+                                                  {"product": {"name": "F1"}}]}}
+
+
+async def test_entity_errors_are_repathed_to_every_affected_position():
+    async def send(service, body):
+        if service == "users":
+            return {"data": {"users": [{"__typename": "User", "id": "u1"}, {"__typename": "User", "id": "u1"}]}}
+        return {"data": {"_entities": [None]},
+                "errors": [{"message": "nope", "path": ["_entities", 0, "reviewCount"]}]}
+
+    ex = Execution(plan_for("{ users { id reviewCount } }"), {}, send)
+    await ex.run()
+    r = ex.response()
+    assert sorted(e["path"] for e in r["errors"]) == [["users", 0, "reviewCount"], ["users", 1, "reviewCount"]]
+    assert all(e["extensions"]["serviceName"] == "reviews" for e in r["errors"])
+    assert r["data"] is None  # reviewCount is Int!, users is [User!]!
+
+
+async def test_failed_subgraph_gives_partial_data():
+    async def send(service, body):
+        if service == "users":
+            return {"data": {"me": {"id": "u1"}}}
+        raise SubgraphError(service, "down")
+
+    ex = Execution(plan_for("{ me { id } legacyStatus }"), {}, send)
+    await ex.run()
+    r = ex.response()
+    assert r["data"] == {"me": {"id": "u1"}, "legacyStatus": None}
+    assert r["errors"][0]["extensions"] == {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "legacy"}

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from router.pipeline import active_labels
+from router.supergraph import Supergraph
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
+
+
+def test_percent_labels_are_found_and_drawn_per_request():
+    sg = Supergraph(FIXTURE.read_text().replace('"shipping-loyalty"', '"percent(25)"'))
+    assert sg.percent_labels == (("percent(25)", 25.0),)
+    assert active_labels(frozenset(), sg.percent_labels, rand=lambda: 0.10) == {"percent(25)"}
+    assert active_labels(frozenset(), sg.percent_labels, rand=lambda: 0.30) == frozenset()
+    assert active_labels(frozenset({"x"}), sg.percent_labels, rand=lambda: 0.99) == {"x"}
+    assert sg.resolving_graphs("User", "loyaltyPoints", frozenset({"percent(25)"})) == ("shipping",)
+
+
+def test_no_percent_labels_in_plain_supergraph():
+    assert Supergraph(FIXTURE.read_text()).percent_labels == ()
