@@ -159,9 +159,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         acknowledged = load_acknowledgements(args.ack) if args.ack else set()
     except ValueError as e:
         raise UsageError(str(e)) from None
-    result = check(old, new, operations, acknowledged)
-    print(format_json(result) if args.format == "json" else format_text(result))
-    return 0 if result.passed else 1
+    report = check(old, new, operations, acknowledged)
+    print(format_json(report) if args.format == "json" else format_text(report))
+    return 0 if report.passed else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

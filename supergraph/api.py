@@ -11,6 +11,7 @@ from __future__ import annotations
 from graphql import GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema
 from graphql.language import (
     ConstDirectiveNode,
+    DefinitionNode,
     DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -84,7 +85,7 @@ def api_document(supergraph_sdl: str) -> DocumentNode:
     hidden_types = {
         d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode) and (hidden(d) or linked(d.name.value))
     }
-    out = []
+    out: list[DefinitionNode] = []
     for d in doc.definitions:
         if isinstance(d, DirectiveDefinitionNode):
             if linked(d.name.value):

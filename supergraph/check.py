@@ -24,6 +24,7 @@ import glob
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graphql import (
     GraphQLArgument,
@@ -159,7 +160,7 @@ def _kind(t: GraphQLNamedType) -> str:
     return "type"
 
 
-def _safe_output_change(old: object, new: object) -> bool:
+def _safe_output_change(old: Any, new: Any) -> bool:
     """Can a client that handled `old` handle `new`? (the new type may only be narrower)."""
     if is_list_type(old):
         return (is_list_type(new) and _safe_output_change(old.of_type, new.of_type)) or (  # type: ignore[attr-defined]
@@ -172,7 +173,7 @@ def _safe_output_change(old: object, new: object) -> bool:
     return not is_list_type(new) and get_named_type(old).name == get_named_type(new).name  # type: ignore[arg-type]
 
 
-def _safe_input_change(old: object, new: object) -> bool:
+def _safe_input_change(old: Any, new: Any) -> bool:
     """Is every value a client could send for `old` still accepted by `new`? (new may only be wider)."""
     if is_list_type(old):
         return is_list_type(new) and _safe_input_change(old.of_type, new.of_type)  # type: ignore[attr-defined]
@@ -569,9 +570,9 @@ def format_text(result: CheckResult) -> str:
         lines.append(f"{'':<24} {c.message}")
         for op in c.operations:
             lines.append(f"{'':<24} used by {op}")
-    for op in result.broken_operations:
-        lines.append(f"BROKEN OPERATION {op.name}:")
-        for e in op.errors:
+    for broken in result.broken_operations:
+        lines.append(f"BROKEN OPERATION {broken.name}:")
+        for e in broken.errors:
             lines.append(f"  - {e}")
     counts = {level: sum(1 for c in result.changes if c.level == level) for level in LEVELS}
     summary = f"{counts[BREAKING]} breaking, {counts[DANGEROUS]} dangerous, {counts[SAFE]} safe"

@@ -17,9 +17,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from graphql.language import BooleanValueNode, ConstValueNode, EnumValueNode, ListValueNode, StringValueNode
+from graphql.language import (
+    BooleanValueNode,
+    ConstListValueNode,
+    ConstValueNode,
+    EnumValueNode,
+    ListValueNode,
+    StringValueNode,
+)
 
 from . import fieldset as fs
 from .errors import Code, CompositionError, Hint, subgraph_names
@@ -190,8 +197,8 @@ class Merger:
         code: str,
         message: str,
         dest_value: str,
-        sources: Sources,
-        describe: Callable[[object], str | None],
+        sources: Mapping[int, object],
+        describe: Callable[[Any], str | None],
         is_error: bool = True,
     ) -> None:
         """Report an element that differs across subgraphs, grouped by value, as Apollo words it."""
@@ -282,7 +289,7 @@ class Merger:
                     Code.LINK_IMPORT_NAME_MISMATCH,
                     f'The "@{spec}" directive (from https://specs.apollo.dev/federation/v2.{minor}) is imported with'
                     " mismatched name between subgraphs: it is imported as ",
-                    dest, sources, lambda sub, _p=per_subgraph: f'"@{_p[sub.name]}"',  # type: ignore[attr-defined]
+                    dest, sources, lambda sub: f'"@{per_subgraph[sub.name]}"',
                 )
                 continue
             out.merged_specs[spec] = first
@@ -443,7 +450,7 @@ class Merger:
         for name in interface_objects:
             if name in mismatched:
                 continue
-            if not any((t := s.types.get(name)) is not None and t.kind == INTERFACE for s in self.subs):
+            if not any((itf := s.types.get(name)) is not None and itf.kind == INTERFACE for s in self.subs):
                 defining = [s.name for s in self.subs if name in s.types]
                 self.error(
                     Code.INTERFACE_OBJECT_USAGE_ERROR,
@@ -685,8 +692,8 @@ class Merger:
         if spec in ("requiresScopes", "policy"):
             arg = "scopes" if spec == "requiresScopes" else "policies"
             merged = dnf_conjunction([_string_matrix(d.args.get(arg)) for d in distinct])
-            target.append(Applied(name, {arg: ListValueNode(values=tuple(
-                ListValueNode(values=tuple(_s(v) for v in inner)) for inner in merged))}, spec))
+            matrix = ConstListValueNode(values=tuple(ConstListValueNode(values=tuple(_s(v) for v in inner)) for inner in merged))
+            target.append(Applied(name, {arg: matrix}, spec))
             return
         target.append(distinct[counts.index(max(counts))])
         self.hint("INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS",
@@ -1299,9 +1306,11 @@ class Merger:
             self.record_directives(field_sources, value)
             all_equal = self.merge_type_reference(field_sources, value, coord, is_input=True, element="field")
             if not all_equal:
-                for idx, src in field_sources.items():
-                    if src is not None:
-                        value.directives.append(Applied("join__field", {"graph": _e(self.graph(idx)), "type": _s(src.type)}))
+                for idx, field_source in field_sources.items():
+                    if field_source is not None:
+                        value.directives.append(
+                            Applied("join__field", {"graph": _e(self.graph(idx)), "type": _s(field_source.type)})
+                        )
             self.merge_default_value(field_sources, value, coord, "Input field")
             inaccessible = self.out.merged_specs.get("inaccessible")
             is_inaccessible = inaccessible is not None and any(d.name == inaccessible for d in value.directives)
@@ -1331,7 +1340,7 @@ class Merger:
         sources: Sources[Schema] = {i: s for i, s in enumerate(self.subs)}
 
         class _SchemaSource:
-            def __init__(self, sub: Subgraph) -> None:
+            def __init__(self, sub: Schema) -> None:
                 self.description = sub.description
                 self.directives = sub.schema_directives
 
@@ -1620,11 +1629,11 @@ def _used_specs(sub: Subgraph) -> set[str]:
 
 
 def _string_matrix(value: ConstValueNode | None) -> list[list[str]]:
-    if value is None or value.kind != "list_value":
+    if not isinstance(value, ListValueNode):
         return []
     out = []
-    for inner in value.values:  # type: ignore[attr-defined]
-        if inner.kind == "list_value":
+    for inner in value.values:
+        if isinstance(inner, ListValueNode):
             out.append([getattr(v, "value", "") for v in inner.values])
         else:
             out.append([getattr(inner, "value", "")])

@@ -12,7 +12,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from graphql.language import ConstValueNode, print_ast
+from graphql.language import (
+    BooleanValueNode,
+    ConstValueNode,
+    EnumValueNode,
+    FloatValueNode,
+    IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    print_ast,
+)
 
 OBJECT = "OBJECT"
 INTERFACE = "INTERFACE"
@@ -70,13 +81,11 @@ class Applied:
 
     def str_arg(self, name: str) -> str | None:
         value = self.args.get(name)
-        return getattr(value, "value", None) if value is not None else None
+        return value.value if isinstance(value, (StringValueNode, EnumValueNode)) else None
 
     def bool_arg(self, name: str, default: bool) -> bool:
         value = self.args.get(name)
-        if value is None or value.kind != "boolean_value":
-            return default
-        return bool(value.value)  # type: ignore[attr-defined]
+        return value.value if isinstance(value, BooleanValueNode) else default
 
     def printed(self) -> str:
         if not self.args:
@@ -87,13 +96,12 @@ class Applied:
 
 def print_value(value: ConstValueNode) -> str:
     """Print a literal the way Apollo's printer does (strings always JSON-quoted, never block strings)."""
-    kind = value.kind
-    if kind == "string_value":
-        return json.dumps(value.value, ensure_ascii=False)  # type: ignore[attr-defined]
-    if kind == "list_value":
-        return "[" + ", ".join(print_value(v) for v in value.values) + "]"  # type: ignore[attr-defined]
-    if kind == "object_value":
-        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in value.fields) + "}"  # type: ignore[attr-defined]
+    if isinstance(value, StringValueNode):
+        return json.dumps(value.value, ensure_ascii=False)
+    if isinstance(value, ListValueNode):
+        return "[" + ", ".join(print_value(v) for v in value.values) + "]"  # type: ignore[arg-type]
+    if isinstance(value, ObjectValueNode):
+        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in value.fields) + "}"  # type: ignore[arg-type]
     return print_ast(value)
 
 
@@ -101,21 +109,20 @@ def value_key(value: ConstValueNode | None) -> object:
     """A hashable, comparable form of a literal: enum and string values of the same text agree."""
     if value is None:
         return None
-    kind = value.kind
-    if kind in ("string_value", "enum_value"):
-        return value.value  # type: ignore[attr-defined]
-    if kind == "int_value":
-        return int(value.value)  # type: ignore[attr-defined]
-    if kind == "float_value":
-        return float(value.value)  # type: ignore[attr-defined]
-    if kind == "boolean_value":
-        return bool(value.value)  # type: ignore[attr-defined]
-    if kind == "null_value":
+    if isinstance(value, (StringValueNode, EnumValueNode)):
+        return value.value
+    if isinstance(value, IntValueNode):
+        return int(value.value)
+    if isinstance(value, FloatValueNode):
+        return float(value.value)
+    if isinstance(value, BooleanValueNode):
+        return bool(value.value)
+    if isinstance(value, NullValueNode):
         return ("null",)
-    if kind == "list_value":
-        return tuple(value_key(v) for v in value.values)  # type: ignore[attr-defined]
-    if kind == "object_value":
-        return tuple(sorted((f.name.value, value_key(f.value)) for f in value.fields))  # type: ignore[attr-defined]
+    if isinstance(value, ListValueNode):
+        return tuple(value_key(v) for v in value.values)  # type: ignore[arg-type]
+    if isinstance(value, ObjectValueNode):
+        return tuple(sorted((f.name.value, value_key(f.value)) for f in value.fields))  # type: ignore[arg-type]
     return print_ast(value)
 
 

@@ -8,6 +8,8 @@ every implementation, and so on. Each error carries Apollo's code.
 
 from __future__ import annotations
 
+from graphql.language import StringValueNode
+
 from . import fieldset as fs
 from .errors import Code, CompositionError, subgraph_error
 from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, named_type, print_value
@@ -33,14 +35,14 @@ def _check_fieldset(
     prefix = f"On {where}, for {_directive_str(d, spec)}: "
     code_prefix = spec.upper()
     value = d.arg("fields")
-    if value is None or value.kind != "string_value":
+    if not isinstance(value, StringValueNode):
         errors.append(
             subgraph_error(getattr(Code, f"{code_prefix}_INVALID_FIELDS_TYPE"), sub.name,
                            f'{prefix}Invalid value for argument "fields": must be a string.', coordinate)
         )
         return None
     try:
-        selections = fs.bind(sub, parent, value.value, _key_field_check(sub) if spec == "key" else None)  # type: ignore[attr-defined]
+        selections = fs.bind(sub, parent, value.value, _key_field_check(sub) if spec == "key" else None)
     except fs.FieldSetError as e:
         if e.code_suffix != "INVALID_FIELDS":
             errors.append(subgraph_error(getattr(Code, f"{code_prefix}_{e.code_suffix}"), sub.name, prefix + str(e), coordinate))

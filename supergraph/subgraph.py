@@ -320,7 +320,7 @@ def _schema_nodes(doc: DocumentNode) -> list[SchemaDefinitionNode | SchemaExtens
 
 
 def _links(doc: DocumentNode) -> list[tuple[Link | None, ConstDirectiveNode, LinkError | None]]:
-    out = []
+    out: list[tuple[Link | None, ConstDirectiveNode, LinkError | None]] = []
     for node in _schema_nodes(doc):
         for d in node.directives or ():
             if d.name.value != "link":
@@ -465,7 +465,7 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
         ext = _DEFINITION_OF_EXTENSION.get(type(d))
         if ext is not None and d.name.value not in defined:  # type: ignore[attr-defined]
             # Federation allows extending a type defined in another subgraph.
-            d = ext(**{k: getattr(d, k) for k in d.keys if k in ext.keys})
+            d = ext(**{k: getattr(d, k) for k in d.keys if k in getattr(ext, "keys")})
             defined.add(d.name.value)  # type: ignore[attr-defined]
         definitions.append(d)
     extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)

@@ -133,16 +133,18 @@ def _upgrade(original: Subgraph, originals: dict[str, Subgraph]) -> tuple[Subgra
 
 def _coerce_fields_arguments(sub: Subgraph) -> None:
     """Federation 1 tolerated `fields: ["a", "b"]` and unquoted `fields: id`; make them strings."""
-    from graphql.language import ListValueNode, StringValueNode
+    from graphql.language import EnumValueNode, ListValueNode, StringValueNode
 
     def fix(d: Applied) -> None:
         if d.spec not in ("key", "requires", "provides"):
             return
         value = d.args.get("fields")
-        if isinstance(value, ListValueNode) and all(isinstance(v, StringValueNode) for v in value.values):
-            d.args["fields"] = StringValueNode(value=" ".join(v.value for v in value.values))  # type: ignore[attr-defined]
-        elif value is not None and value.kind == "enum_value":
-            d.args["fields"] = StringValueNode(value=value.value)  # type: ignore[attr-defined]
+        if isinstance(value, ListValueNode):
+            names = [v.value for v in value.values if isinstance(v, StringValueNode)]
+            if len(names) == len(value.values):
+                d.args["fields"] = StringValueNode(value=" ".join(names))
+        elif isinstance(value, EnumValueNode):
+            d.args["fields"] = StringValueNode(value=value.value)
 
     for t in sub.types.values():
         for d in t.directives:
