@@ -2,7 +2,8 @@
 
 Starts the embedded store (unless MONGODB_URI points at a real MongoDB), the three subgraphs
 on 3001-3003 and the router on 3000 in front of them, prints the URLs, turns the services'
-JSON log lines into readable ones, and on Ctrl-C stops every child cleanly, the store last. Data lives in `.data/` across restarts.
+JSON log lines into readable ones, and on Ctrl-C stops every child cleanly, the store last.
+Data lives in `.data/` across restarts.
 """
 
 from __future__ import annotations
