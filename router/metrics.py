@@ -57,6 +57,7 @@ class RouterMetrics:
             r.register(_PlanCache(planner))  # type: ignore[arg-type]
         self._codes: set[str] = set()
         self._status: dict[int, Any] = {}
+        self._fetch: dict[str, Any] = {}  # label children cached: .labels() takes a lock each call
 
     def _code(self, code: Any) -> str:
         if not isinstance(code, str) or not _CODE.match(code):
@@ -84,7 +85,10 @@ class RouterMetrics:
                     self.rate_limited.labels(limit if limit in ("client", "global", "operation") else "other").inc()
 
     def fetch(self, subgraph: str, seconds: float, error_code: str | None) -> None:
-        self.fetch_duration.labels(subgraph).observe(seconds)
+        h = self._fetch.get(subgraph)
+        if h is None:
+            h = self._fetch[subgraph] = self.fetch_duration.labels(subgraph)
+        h.observe(seconds)
         if error_code is not None:
             self.fetch_errors.labels(subgraph, self._code(error_code)).inc()
 

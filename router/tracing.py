@@ -10,7 +10,7 @@ from typing import Any
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -31,7 +31,8 @@ class Tracing:
     def __init__(self, service_name: str = "router", exporter: SpanExporter | None = None,
                  sample_ratio: float = 1.0) -> None:
         self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}),
-                                       sampler=ParentBased(TraceIdRatioBased(sample_ratio)))
+                                       sampler=ParentBased(ALWAYS_ON if sample_ratio >= 1 else
+                                                           TraceIdRatioBased(sample_ratio)))
         if exporter is not None:
             self.provider.add_span_processor(BatchSpanProcessor(exporter))
         self.tracer: Tracer = self.provider.get_tracer("router")

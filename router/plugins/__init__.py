@@ -13,11 +13,16 @@ def build_plugins(config: Config) -> list[Any]:
     """Order matters: cheap refusals first (csrf, limits), then identity (jwt) so that rate
     limits can key on it, then authorization, then what touches subgraph requests and the
     response (headers, masking, telemetry)."""
-    from . import limits, rate_limit, telemetry
-
     plugins: list[Any] = []
+    sections = config.plugins  # a module is imported only when its section is present
     # telemetry first: it must see every request, including those another plugin refuses
-    plugins += [p for p in (telemetry.build(config),) if p is not None]
-    plugins += [p for p in (limits.build(config),) if p is not None]
-    plugins += [p for p in (rate_limit.build(config),) if p is not None]
+    if "telemetry" in sections:
+        from . import telemetry
+        plugins += [p for p in (telemetry.build(config),) if p is not None]
+    if "limits" in sections:
+        from . import limits
+        plugins += [p for p in (limits.build(config),) if p is not None]
+    if "rate_limit" in sections:
+        from . import rate_limit
+        plugins += [p for p in (rate_limit.build(config),) if p is not None]
     return plugins

@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
+from opentelemetry import context as otel_context  # the API only; the SDK loads with tracing on
+from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -181,23 +183,19 @@ class Telemetry:
             otel_token = None
             tracing = telemetry.tracing
             if tracing is not None:
-                from opentelemetry import context as otel_context, trace
-
                 carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
                            if k in (b"traceparent", b"tracestate")}
                 span = tracing.tracer.start_span(f"{scope['method']} {scope['path']}", context=tracing.extract(carrier),
-                                                 kind=trace.SpanKind.SERVER,
+                                                 kind=SpanKind.SERVER,
                                                  attributes={"http.request.method": scope["method"],
                                                              "url.path": scope["path"], "router.request_id": rid})
-                otel_token = otel_context.attach(trace.set_span_in_context(span))
+                otel_token = otel_context.attach(set_span_in_context(span))
             try:
                 await app(scope, receive, send_with_id)
             finally:
                 CURRENT.reset(token)
                 telemetry._finish(scope, record, status, time.perf_counter() - started, span)
                 if otel_token is not None:
-                    from opentelemetry import context as otel_context
-
                     otel_context.detach(otel_token)
 
         return middleware
@@ -216,8 +214,6 @@ class Telemetry:
             op_name = req.operation_name
         trace_id = None
         if span is not None:
-            from opentelemetry.trace import Status, StatusCode
-
             sc = span.get_span_context()
             trace_id = format(sc.trace_id, "032x")
             span.set_attribute("http.response.status_code", status)
@@ -264,11 +260,9 @@ class Telemetry:
             started = time.perf_counter()
             span = otel_token = None
             if tracing is not None:
-                from opentelemetry import context as otel_context, trace
-
-                span = tracing.tracer.start_span(f"fetch {service}", kind=trace.SpanKind.CLIENT,
-                                                 attributes={"router.subgraph": service})
-                otel_token = otel_context.attach(trace.set_span_in_context(span))
+                # no attributes: each costs a validation pass in the SDK; the name says the subgraph
+                span = tracing.tracer.start_span(f"fetch {service}", kind=SpanKind.CLIENT)
+                otel_token = otel_context.attach(set_span_in_context(span))
                 tracing.inject(h)
             code = None
             try:
@@ -280,9 +274,6 @@ class Telemetry:
                 if metrics is not None:
                     metrics.fetch(service, time.perf_counter() - started, code)
                 if span is not None:
-                    from opentelemetry import context as otel_context
-                    from opentelemetry.trace import Status, StatusCode
-
                     if code is not None:
                         span.set_status(Status(StatusCode.ERROR, code))
                     span.end()
