@@ -174,6 +174,9 @@ class HTTPPool:
             if reused and retry and not conn.received and not isinstance(e, TransportTimeout):
                 return await self.post(body, headers, retry=False)  # stale keep-alive connection
             raise
+        except asyncio.CancelledError:  # e.g. the request's timeout: the answer would come too late
+            conn.transport.close()  # type: ignore[union-attr]
+            raise
         finally:
             handle.cancel()
         conn.waiter = None
