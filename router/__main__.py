@@ -77,6 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not cfg.supergraph_path:
             raise ConfigError("no supergraph: pass --supergraph FILE (or supergraph.path in the config)")
         Supergraph(_read(cfg.supergraph_path))
+        from .plugins import build_plugins
+
+        build_plugins(cfg)  # plugin sections are validated here, before any worker starts
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2

@@ -21,6 +21,18 @@ def _decode(name: str, status: int, content: bytes) -> dict:
     return payload
 
 
+def _encode_headers(headers: dict[str, str]) -> bytes:
+    """Header lines for the raw transport. Names and values were checked by whoever set
+    them (plugins.headers refuses CR/LF and non-latin-1); checked again here because a
+    stray newline would let a value inject a header or a second request."""
+    out = []
+    for name, value in headers.items():
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            continue
+        out.append(f"{name}: {value}\r\n")
+    return "".join(out).encode("latin-1", "replace")
+
+
 class SubgraphClient:
     def __init__(self, name: str, url: str, timeout: float = 30.0) -> None:
         self.name = name
@@ -28,9 +40,9 @@ class SubgraphClient:
         self.timeout = timeout
         self.pool = HTTPPool(url, timeout)
 
-    async def post(self, body: bytes) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
         try:
-            status, content = await self.pool.post(body)
+            status, content = await self.pool.post(body, _encode_headers(headers) if headers else b"")
         except TransportTimeout:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
@@ -56,10 +68,10 @@ class HttpxSubgraphClient:
                      "accept": "application/graphql-response+json, application/json"},
         )
 
-    async def post(self, body: bytes) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
         httpx = self._httpx
         try:
-            resp = await self.http.post(self.url, content=body)
+            resp = await self.http.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
@@ -78,11 +90,12 @@ class SubgraphClients:
         cls = HttpxSubgraphClient if kind == "httpx" else SubgraphClient
         self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
 
-    async def send(self, service: str, body: bytes) -> dict:
+    async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict:
+        """`headers`: extra request headers for this call (propagated by plugins)."""
         c = self.clients.get(service)
         if c is None:
             raise SubgraphError(service, f'unknown subgraph "{service}"')
-        return await c.post(body)
+        return await c.post(body, headers)
 
     async def aclose(self) -> None:
         for c in self.clients.values():

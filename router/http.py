@@ -46,6 +46,8 @@ def _bad(message: str, status: int, media: str, code: str = "BAD_REQUEST", heade
 
 def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     path = router.config.graphql_path
+    # a request may carry only a persisted query hash when a plugin resolves it (APQ)
+    persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
 
     async def graphql(request: Request) -> Response:
         media = _media(request.headers.get("accept"))
@@ -78,7 +80,11 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
                 extensions = orjson.loads(params["extensions"]) if params.get("extensions") else None
             except orjson.JSONDecodeError:
                 return _bad("variables/extensions must be JSON.", 400, media)
-        if not isinstance(query, str) or not query.strip():
+        if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+            if not persisted:
+                return _bad("PersistedQueryNotSupported", 400, media, "PERSISTED_QUERY_NOT_SUPPORTED")
+            query = ""
+        elif not isinstance(query, str) or not query.strip():
             return _bad("Request must contain a query string.", 400, media)
         if op_name is not None and not isinstance(op_name, str):
             return _bad("operationName must be a string.", 400, media)
@@ -91,7 +97,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         except Exception:  # never a stack trace to the client
             log.exception("request failed")
             return _bad("Internal router error.", 500, media, "INTERNAL_SERVER_ERROR")
-        headers = {"allow": "POST"} if status == 405 else None
+        headers = {"allow": "POST"} if status == 405 else {"www-authenticate": "Bearer"} if status == 401 else None
         if media == JSON and status == 400 and _is_graphql_error(body):
             status = 200
         return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
@@ -109,4 +115,5 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             await router.aclose()
 
     routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"])]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [p.middleware() for p in router.plugins if hasattr(p, "middleware")]  # e.g. cors
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
