@@ -14,4 +14,16 @@ def build_plugins(config: Config) -> list[Any]:
     limits can key on it, then authorization, then what touches subgraph requests and the
     response (headers, masking, telemetry)."""
     plugins: list[Any] = []
+    sections = config.plugins
+    # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
+    from . import jwt
+
+    def add(section: str, factory) -> None:
+        if section in sections:
+            plugin = factory(sections[section], config)
+            if plugin is not None:
+                plugins.append(plugin)
+
+    add("jwt", jwt.JwtPlugin.from_config)
+    # --- end security
     return plugins
