@@ -16,7 +16,7 @@ def build_plugins(config: Config) -> list[Any]:
     plugins: list[Any] = []
     sections = config.plugins
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
-    from . import jwt
+    from . import authorization, jwt
 
     def add(section: str, factory) -> None:
         if section in sections:
@@ -25,5 +25,6 @@ def build_plugins(config: Config) -> list[Any]:
                 plugins.append(plugin)
 
     add("jwt", jwt.JwtPlugin.from_config)
+    add("authorization", authorization.AuthorizationPlugin.from_config)
     # --- end security
     return plugins
