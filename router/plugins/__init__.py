@@ -16,7 +16,7 @@ def build_plugins(config: Config) -> list[Any]:
     plugins: list[Any] = []
     sections = config.plugins
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
-    from . import authorization, jwt
+    from . import authorization, headers, jwt
 
     def add(section: str, factory) -> None:
         if section in sections:
@@ -26,5 +26,6 @@ def build_plugins(config: Config) -> list[Any]:
 
     add("jwt", jwt.JwtPlugin.from_config)
     add("authorization", authorization.AuthorizationPlugin.from_config)
+    add("headers", headers.HeadersPlugin.from_config)
     # --- end security
     return plugins
