@@ -16,7 +16,7 @@ def build_plugins(config: Config) -> list[Any]:
     plugins: list[Any] = []
     sections = config.plugins
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
-    from . import authorization, headers, jwt
+    from . import authorization, cors, csrf, headers, jwt
 
     def add(section: str, factory) -> None:
         if section in sections:
@@ -24,6 +24,8 @@ def build_plugins(config: Config) -> list[Any]:
             if plugin is not None:
                 plugins.append(plugin)
 
+    add("cors", cors.CorsPlugin.from_config)
+    add("csrf", csrf.CsrfPlugin.from_config)
     add("jwt", jwt.JwtPlugin.from_config)
     add("authorization", authorization.AuthorizationPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
