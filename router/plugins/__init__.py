@@ -16,7 +16,7 @@ def build_plugins(config: Config) -> list[Any]:
     plugins: list[Any] = []
     sections = config.plugins
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
-    from . import authorization, cors, csrf, headers, jwt
+    from . import authorization, cors, csrf, headers, jwt, persisted
 
     def add(section: str, factory) -> None:
         if section in sections:
@@ -28,6 +28,7 @@ def build_plugins(config: Config) -> list[Any]:
     add("csrf", csrf.CsrfPlugin.from_config)
     add("jwt", jwt.JwtPlugin.from_config)
     add("authorization", authorization.AuthorizationPlugin.from_config)
+    add("persisted_queries", persisted.PersistedPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
     # --- end security
     return plugins
