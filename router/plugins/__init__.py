@@ -16,7 +16,7 @@ def build_plugins(config: Config) -> list[Any]:
     plugins: list[Any] = []
     sections = config.plugins
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
-    from . import authorization, cors, csrf, headers, jwt, persisted
+    from . import authorization, cors, csrf, headers, jwt, masking, persisted
 
     def add(section: str, factory) -> None:
         if section in sections:
@@ -30,5 +30,6 @@ def build_plugins(config: Config) -> list[Any]:
     add("authorization", authorization.AuthorizationPlugin.from_config)
     add("persisted_queries", persisted.PersistedPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
+    add("error_masking", masking.MaskingPlugin.from_config)
     # --- end security
     return plugins
