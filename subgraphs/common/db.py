@@ -54,8 +54,9 @@ def now() -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-async def transaction(client: AsyncMongoClient, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-    """Runs `work` in one MongoDB transaction, retried by the driver on transient conflicts,
-    so it must be safe to run again (no side effects outside the session)."""
+async def transaction(model: type[Document], work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Runs `work` in one MongoDB transaction on `model`'s database, retried by the driver on
+    transient conflicts, so it must be safe to run again (no side effects outside the session)."""
+    client: AsyncMongoClient = model.get_pymongo_collection().database.client
     async with client.start_session() as session:
         return await session.with_transaction(work)

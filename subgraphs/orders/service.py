@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import ReturnDocument
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -94,13 +94,9 @@ async def create_order(viewer: Identity, lines: list[LineRequest]) -> OrderDocum
         await order.insert(session=session)
         await outbox.record(Event.new(ORDER_CREATED, order_created(order)), session)
 
-    await transaction(_client(), write)
+    await transaction(OrderDocument, write)
     outbox.committed()
     return order
-
-
-def _client() -> AsyncMongoClient:
-    return OrderDocument.get_pymongo_collection().database.client
 
 
 def _money(amount: int, currency: str) -> dict[str, object]:
@@ -156,7 +152,7 @@ async def transition(
             await outbox.record(Event.new(ORDER_CANCELLED, data), session)
         return before
 
-    before = await transaction(_client(), write)
+    before = await transaction(OrderDocument, write)
     if before is not None:
         outbox.committed()
         order = OrderDocument.model_validate(before)

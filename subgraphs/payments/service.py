@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -110,7 +110,7 @@ async def _charge(deps: Payments, payment: PaymentDocument) -> PaymentDocument:
             await outbox.record(Event.new(PAYMENT_SUCCEEDED, _event_data(settled)), session)
         return settled
 
-    settled = await transaction(_client(), settle)
+    settled = await transaction(PaymentDocument, settle)
     if settled is None:  # another attempt settled it first; its outcome stands
         current = await PaymentDocument.get(payment.id)
         assert current is not None
@@ -121,10 +121,6 @@ async def _charge(deps: Payments, payment: PaymentDocument) -> PaymentDocument:
 
 def _collection() -> AsyncCollection:
     return PaymentDocument.get_pymongo_collection()
-
-
-def _client() -> AsyncMongoClient:
-    return _collection().database.client
 
 
 def _event_data(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -164,7 +160,7 @@ async def refund(deps: Payments, viewer: Identity, payment_id: str) -> PaymentDo
     async def write(session: AsyncClientSession) -> dict[str, Any] | None:
         return await _refund_in(session, deps, payment.id, reason="admin")
 
-    refunded = await transaction(_client(), write)
+    refunded = await transaction(PaymentDocument, write)
     if refunded is None:
         raise Conflict(
             f"Only a succeeded payment can be refunded (this one is {payment.status.value})", code="NOT_REFUNDABLE"

@@ -52,8 +52,7 @@ class Inbox:
             await handler(event, session)
             return True
 
-        client = ProcessedEvent.get_pymongo_collection().database.client
-        applied = await transaction(client, apply)
+        applied = await transaction(ProcessedEvent, apply)
         committed()  # the handler may have written events of its own
         logger.info("event %s", "applied" if applied else "already applied", extra={"event_id": event.id, "event_type": event.type})
         return applied

@@ -1,0 +1,554 @@
+"""One subgraph: parse its SDL, resolve its `@link` imports, validate it as GraphQL.
+
+The result is a `Subgraph`: our schema model with every federation directive
+tagged by its canonical name (whatever the subgraph imported it as), root
+types renamed to Query/Mutation/Subscription, federation plumbing (`_service`,
+`_entities`, `_Any`, ...) removed, and the federation facts the merge needs
+(keys, external, shareable and used fields) computed once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, validate_schema
+from graphql.language import (
+    ConstDirectiveNode,
+    DefinitionNode,
+    DirectiveDefinitionNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    FieldDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    print_ast,
+)
+from graphql.validation.validate import validate_sdl
+
+from . import fieldset as fs
+from .errors import Code, CompositionError, CompositionFailed, SyntaxFailed, subgraph_error
+from .link import Link, LinkError, parse_link
+from .model import (
+    DEFAULT_ROOT_NAMES,
+    ENUM,
+    INPUT_OBJECT,
+    INTERFACE,
+    OBJECT,
+    ROOT_KINDS,
+    SCALAR,
+    UNION,
+    Applied,
+    DirectiveDef,
+    EnumValue,
+    Field,
+    InputValue,
+    Schema,
+    TypeDef,
+    named_type,
+)
+from .specs import (
+    FEDERATION1_DIRECTIVES,
+    FEDERATION_DIRECTIVES,
+    FEDERATION_IDENTITY,
+    FEDERATION_TYPE_NAMES,
+    KNOWN_FEDERATION_MINORS,
+    LINK_IDENTITY,
+    federation_definitions,
+)
+
+_KIND_OF_NODE: dict[type, str] = {
+    ObjectTypeDefinitionNode: OBJECT,
+    ObjectTypeExtensionNode: OBJECT,
+    InterfaceTypeDefinitionNode: INTERFACE,
+    InterfaceTypeExtensionNode: INTERFACE,
+    UnionTypeDefinitionNode: UNION,
+    UnionTypeExtensionNode: UNION,
+    EnumTypeDefinitionNode: ENUM,
+    EnumTypeExtensionNode: ENUM,
+    InputObjectTypeDefinitionNode: INPUT_OBJECT,
+    InputObjectTypeExtensionNode: INPUT_OBJECT,
+    ScalarTypeDefinitionNode: SCALAR,
+    ScalarTypeExtensionNode: SCALAR,
+}
+_DEFINITION_OF_EXTENSION: dict[type, type] = {
+    ObjectTypeExtensionNode: ObjectTypeDefinitionNode,
+    InterfaceTypeExtensionNode: InterfaceTypeDefinitionNode,
+    UnionTypeExtensionNode: UnionTypeDefinitionNode,
+    EnumTypeExtensionNode: EnumTypeDefinitionNode,
+    InputObjectTypeExtensionNode: InputObjectTypeDefinitionNode,
+    ScalarTypeExtensionNode: ScalarTypeDefinitionNode,
+}
+_FEDERATION_OPERATION_TYPES = ("_Service", "_Entity", "_Any")
+_FEDERATION_OPERATION_FIELDS = ("_service", "_entities")
+
+
+@dataclass
+class Key:
+    """One `@key` of a type in a subgraph."""
+
+    fields: str
+    resolvable: bool
+    declaration: int  # 0: on the type definition, n: on its n-th `extend`
+    selections: tuple[fs.Selection, ...] = ()
+
+
+@dataclass
+class Subgraph(Schema):
+    """A parsed subgraph, ready to be checked against federation rules and merged."""
+
+    name: str = ""
+    url: str = ""
+    minor: int = 0  # federation 2 minor version linked (upgraded Federation 1 subgraphs count as 2.4)
+    fed1: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # canonical federation directive -> name in schema
+    links: list[Link] = field(default_factory=list)
+    # federation facts, computed by `analyse()`
+    keys: dict[str, list[Key]] = field(default_factory=dict)
+    external: set[tuple[str, str]] = field(default_factory=set)
+    fake_external: set[tuple[str, str]] = field(default_factory=set)
+    provided: set[tuple[str, str]] = field(default_factory=set)
+    shareable: set[tuple[str, str]] = field(default_factory=set)
+    used: set[tuple[str, str]] = field(default_factory=set)
+    root_errors: list[CompositionError] = field(default_factory=list)  # reported along with federation rules
+
+    def spec_name(self, name_in_schema: str) -> str | None:
+        for canonical, name in self.names.items():
+            if name == name_in_schema:
+                return canonical
+        return None
+
+    def is_external(self, type_name: str, field_name: str) -> bool:
+        return (type_name, field_name) in self.external
+
+    def is_fully_external(self, type_name: str, field_name: str) -> bool:
+        coord = (type_name, field_name)
+        return coord in self.external and coord not in self.provided
+
+    def is_interface_object(self, type_name: str) -> bool:
+        t = self.types.get(type_name)
+        return t is not None and t.kind == OBJECT and t.has("interfaceObject")
+
+    def resolvable_keys(self, type_name: str) -> list[Key]:
+        return [k for k in self.keys.get(type_name, ()) if k.resolvable]
+
+    # -- computed facts ---------------------------------------------------------------
+
+    def analyse(self) -> None:
+        """Compute keys and the external/shareable/provided/used field sets (after any upgrade)."""
+        self.keys = {}
+        self.external, self.fake_external, self.provided, self.shareable, self.used = set(), set(), set(), set(), set()
+        for t in self.types.values():
+            if t.kind not in (OBJECT, INTERFACE):
+                continue
+            keys = []
+            for d in t.fed("key"):
+                text = d.str_arg("fields")
+                if text is None:
+                    continue
+                try:
+                    selections = fs.bind(self, t.name, text)
+                except fs.FieldSetError:
+                    selections = ()
+                keys.append(Key(text, d.bool_arg("resolvable", True), d.in_extension, selections))  # type: ignore[arg-type]
+            if keys:
+                self.keys[t.name] = keys
+        for t in self.types.values():
+            if t.kind not in (OBJECT, INTERFACE):
+                continue
+            extension_like = t.has("extends")
+            type_external = not self.fed1 and t.kind == OBJECT and t.has("external")
+            key_targets: set[tuple[str, str]] = set()
+            for key in self.keys.get(t.name, ()):
+                if key.declaration or extension_like:
+                    key_targets |= fs.targets(self, key.selections, with_implementations=False)
+            for f in t.fields.values():
+                coord = (t.name, f.name)
+                if f.has("external") or type_external:
+                    if coord in key_targets and f.has("external"):
+                        self.fake_external.add(coord)
+                    else:
+                        self.external.add(coord)
+        for t in self.types.values():
+            for f in t.fields.values():
+                for d in f.fed("provides"):
+                    target = self.types.get(named_type(f.type))
+                    if target is None or not target.is_composite:
+                        continue
+                    self.used |= fs.lenient_targets(self, target.name, d.str_arg("fields") or "")
+                    try:
+                        sel = fs.bind(self, target.name, d.str_arg("fields") or "")
+                    except fs.FieldSetError:
+                        continue
+                    self.provided |= fs.targets(self, sel)
+                for d in f.fed("requires"):
+                    self.used |= fs.lenient_targets(self, t.name, d.str_arg("fields") or "")
+        for type_name, keys in self.keys.items():
+            for key in keys:
+                self.used |= fs.lenient_targets(self, type_name, key.fields)
+                self.shareable |= fs.targets(self, key.selections)
+        for t in self.types.values():
+            if t.kind != OBJECT:
+                continue
+            shareable_declarations = {d.in_extension for d in t.fed("shareable")} if not self.fed1 else set()
+            for f in t.fields.values():
+                if (not self.fed1 and f.has("shareable")) or f.in_extension in shareable_declarations:
+                    self.shareable.add((t.name, f.name))
+        self.shareable |= {c for c in self.provided if c in self.external}
+        for itf in self.types.values():
+            if itf.kind != INTERFACE:
+                continue
+            for impl_name in self.possible_types(itf.name):
+                impl = self.types[impl_name]
+                for fname in itf.fields:
+                    if fname in impl.fields:
+                        self.used.add((impl_name, fname))
+
+
+def _description(node: object) -> str | None:
+    desc = getattr(node, "description", None)
+    return desc.value if desc is not None else None
+
+
+def _type_ref(node: object) -> str:
+    """`[User!]!` from a type node (print_ast's generic visitor is slow for this hot path)."""
+    kind = getattr(node, "kind", "")
+    if kind == "non_null_type":
+        return _type_ref(node.type) + "!"  # type: ignore[attr-defined]
+    if kind == "list_type":
+        return "[" + _type_ref(node.type) + "]"  # type: ignore[attr-defined]
+    return node.name.value  # type: ignore[attr-defined]
+
+
+class _Builder:
+    """Turns a validated document into a `Subgraph`, tagging federation directives."""
+
+    def __init__(self, sub: Subgraph) -> None:
+        self.sub = sub
+        self.reverse = {v: k for k, v in sub.names.items()}
+
+    def applied(self, nodes: tuple[ConstDirectiveNode, ...] | None, declaration: int) -> list[Applied]:
+        out = []
+        for d in nodes or ():
+            name = d.name.value
+            out.append(
+                Applied(
+                    name=name,
+                    args={a.name.value: a.value for a in d.arguments or ()},
+                    spec=self.reverse.get(name),
+                    in_extension=declaration,  # type: ignore[arg-type]
+                )
+            )
+        return out
+
+    def input_value(self, node: InputValueDefinitionNode) -> InputValue:
+        return InputValue(
+            name=node.name.value,
+            type=_type_ref(node.type),
+            default=node.default_value,
+            description=_description(node),
+            directives=self.applied(node.directives, 0),
+        )
+
+    def field(self, node: FieldDefinitionNode, declaration: int) -> Field:
+        return Field(
+            name=node.name.value,
+            type=_type_ref(node.type),
+            args={a.name.value: self.input_value(a) for a in node.arguments or ()},
+            description=_description(node),
+            directives=self.applied(node.directives, declaration),
+            in_extension=declaration,  # type: ignore[arg-type]
+        )
+
+    def type_node(self, node: TypeDefinitionNode | TypeExtensionNode, declaration: int) -> None:
+        name = node.name.value
+        kind = _KIND_OF_NODE[type(node)]
+        t = self.sub.types.get(name)
+        if t is None:
+            t = TypeDef(name=name, kind=kind)
+            self.sub.types[name] = t
+        if declaration:
+            t.has_extension = True
+        else:
+            t.has_definition = True
+            t.description = _description(node) or t.description
+        t.directives.extend(self.applied(node.directives, declaration))
+        for i in getattr(node, "interfaces", None) or ():
+            if i.name.value not in t.interfaces:
+                t.interfaces.append(i.name.value)
+        if kind in (OBJECT, INTERFACE):
+            for f in getattr(node, "fields", None) or ():
+                t.fields[f.name.value] = self.field(f, declaration)
+        elif kind == INPUT_OBJECT:
+            for f in getattr(node, "fields", None) or ():
+                t.input_fields[f.name.value] = self.input_value(f)
+        elif kind == UNION:
+            for m in getattr(node, "types", None) or ():
+                if m.name.value not in t.members:
+                    t.members.append(m.name.value)
+        elif kind == ENUM:
+            for v in getattr(node, "values", None) or ():
+                t.values[v.name.value] = EnumValue(v.name.value, _description(v), self.applied(v.directives, 0))
+
+    def directive_def(self, node: DirectiveDefinitionNode) -> None:
+        self.sub.directive_defs[node.name.value] = DirectiveDef(
+            name=node.name.value,
+            args={a.name.value: self.input_value(a) for a in node.arguments or ()},
+            locations=[loc.value for loc in node.locations],
+            repeatable=node.repeatable,
+            description=_description(node),
+        )
+
+
+def _schema_nodes(doc: DocumentNode) -> list[SchemaDefinitionNode | SchemaExtensionNode]:
+    return [d for d in doc.definitions if isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode))]
+
+
+def _links(doc: DocumentNode) -> list[tuple[Link | None, ConstDirectiveNode, LinkError | None]]:
+    out: list[tuple[Link | None, ConstDirectiveNode, LinkError | None]] = []
+    for node in _schema_nodes(doc):
+        for d in node.directives or ():
+            if d.name.value != "link":
+                continue
+            try:
+                out.append((parse_link(d), d, None))
+            except LinkError as e:
+                out.append((None, d, e))
+    return out
+
+
+def _root_names(doc: DocumentNode) -> dict[str, str]:
+    roots: dict[str, str] = {}
+    for node in _schema_nodes(doc):
+        for op in node.operation_types or ():
+            roots[op.operation.value] = op.type.name.value
+    return roots
+
+
+def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
+    """Parse and validate one subgraph as GraphQL; raise CompositionFailed listing every problem."""
+    errors: list[CompositionError] = []
+    if name == "_" or not name:
+        raise CompositionFailed(
+            [CompositionError(Code.INVALID_SUBGRAPH_NAME, f"Invalid name {name!r} for a subgraph: this name is reserved", (name,))]
+        )
+    try:
+        doc = parse(sdl, no_location=True)
+    except GraphQLSyntaxError as e:
+        raise SyntaxFailed([subgraph_error(Code.INVALID_GRAPHQL, name, e.message)]) from None
+
+    sub = Subgraph(name=name, url=url)
+    fed_link: Link | None = None
+    imported_from: dict[str, str] = {}
+    for link, _node, err in _links(doc):
+        if err is not None:
+            errors.append(subgraph_error(err.code, name, str(err)))
+            continue
+        assert link is not None
+        for element, alias in link.imports.items():
+            previous = imported_from.get(alias)
+            if previous is not None and previous != link.identity:
+                errors.append(subgraph_error(
+                    Code.INVALID_LINK_DIRECTIVE_USAGE, name,
+                    f'Cannot import "{element}" from feature "{link.identity}" since it was previously imported from'
+                    f' feature "{previous}". Please rename the import to avoid conflicts via "as".'))
+            imported_from.setdefault(alias, link.identity)
+        if link.identity == FEDERATION_IDENTITY:
+            fed_link = link
+            minor = link.version[1]
+            known = {"@" + d for d, spec in FEDERATION_DIRECTIVES.items() if spec.since <= minor} | set(FEDERATION_TYPE_NAMES)
+            for element in link.imports:
+                if element not in known:
+                    errors.append(subgraph_error(Code.INVALID_LINK_DIRECTIVE_USAGE, name, f'Cannot import unknown element "{element}".'))
+        elif link.identity != LINK_IDENTITY:
+            sub.links.append(link)
+    if errors:
+        raise CompositionFailed(errors)
+
+    owned_types = {"link__Import", "link__Purpose", "_FieldSet", *_FEDERATION_OPERATION_TYPES}
+    unknown_version = False
+    if fed_link is not None:
+        major, minor = fed_link.version
+        if major != 2 or minor not in KNOWN_FEDERATION_MINORS:
+            errors.append(subgraph_error(
+                Code.UNKNOWN_FEDERATION_LINK_VERSION, name,
+                f"Invalid version v{major}.{minor} for the federation feature in @link directive on schema"))
+            fed_link = None  # read on without federation directives, to report what else is wrong
+            unknown_version = True
+    if fed_link is not None:
+        sub.minor = minor
+        sub.names = {d: fed_link.directive_name(d) for d, spec in FEDERATION_DIRECTIVES.items() if spec.since <= minor}
+        owned_types |= {fed_link.type_name(t) for t in FEDERATION_TYPE_NAMES}
+    else:
+        sub.fed1 = True
+        sub.minor = 4
+        user_directives = {d.name.value for d in doc.definitions if isinstance(d, DirectiveDefinitionNode)}
+        # Federation 1 knows @inaccessible only when the subgraph declares it.
+        sub.names = {d: d for d in FEDERATION1_DIRECTIVES if d != "inaccessible" or d in user_directives}
+        if unknown_version:
+            sub.names = {}
+    owned_directives = set(sub.names.values()) | {"link"}
+
+    # Drop what federation owns: its directive/type definitions and the entity plumbing.
+    query_root = _root_names(doc).get("query", "Query")
+    kept: list[DefinitionNode] = []
+    for d in doc.definitions:
+        if isinstance(d, DirectiveDefinitionNode) and d.name.value in owned_directives:
+            continue
+        if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and d.name.value in owned_types:
+            continue
+        if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root and d.fields:
+            fields = tuple(f for f in d.fields if f.name.value not in _FEDERATION_OPERATION_FIELDS)
+            if len(fields) != len(d.fields):
+                if not fields and not d.directives and not getattr(d, "interfaces", None):
+                    continue
+                d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "fields": fields})
+        kept.append(d)
+    doc = DocumentNode(definitions=tuple(kept))
+
+    errors.extend(_graphql_errors(name, doc, sub))
+    if errors:
+        raise CompositionFailed(errors)
+
+    builder = _Builder(sub)
+    declarations: dict[str, int] = {}
+    for d in doc.definitions:
+        if isinstance(d, TypeDefinitionNode):
+            builder.type_node(d, 0)
+        elif isinstance(d, TypeExtensionNode):
+            n = declarations.get(d.name.value, 0) + 1
+            declarations[d.name.value] = n
+            builder.type_node(d, n)
+        elif isinstance(d, DirectiveDefinitionNode):
+            builder.directive_def(d)
+        elif isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode)):
+            if isinstance(d, SchemaDefinitionNode):
+                sub.description = _description(d)
+            sub.schema_directives.extend(a for a in builder.applied(d.directives, 0) if a.name != "link")
+    _set_roots(sub, _root_names(doc), sub.root_errors)
+    if errors:
+        raise CompositionFailed(errors)
+    if "query" not in sub.roots and "Query" not in sub.types:
+        # Every subgraph serves `_service` (and `_entities`) on its query root, so every
+        # subgraph has one even when it declares no query of its own.
+        sub.types["Query"] = TypeDef("Query", OBJECT, has_definition=True)
+        sub.roots["query"] = "Query"
+    return sub
+
+
+@lru_cache(maxsize=64)
+def _federation_document(names: tuple[tuple[str, str], ...], minor: int) -> DocumentNode:
+    """Federation definitions for validation; parsed once per set of import names."""
+    return parse(federation_definitions(dict(names), minor), no_location=True)
+
+
+def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[CompositionError]:
+    """Validate the subgraph as GraphQL with graphql-core, federation definitions added."""
+    defined = {d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode)}
+    definitions: list[DefinitionNode] = []
+    for d in doc.definitions:
+        ext = _DEFINITION_OF_EXTENSION.get(type(d))
+        if ext is not None and d.name.value not in defined:  # type: ignore[attr-defined]
+            # Federation allows extending a type defined in another subgraph.
+            d = ext(**{k: getattr(d, k) for k in d.keys if k in getattr(ext, "keys")})
+            defined.add(d.name.value)  # type: ignore[attr-defined]
+        definitions.append(d)
+    extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)
+    full = DocumentNode(definitions=tuple(definitions) + tuple(extra.definitions))
+    found = validate_sdl(full)
+    if not found:
+        try:
+            schema = build_ast_schema(full, assume_valid_sdl=True)
+        except (GraphQLError, TypeError) as e:
+            found = [GraphQLError(str(e))]
+        else:
+            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message)]
+    return [subgraph_error(Code.INVALID_GRAPHQL, name, _explain(e.message, sub)) for e in found]
+
+
+def _newer_than_graphql_js(message: str) -> bool:
+    """Rules graphql-core adds beyond graphql-js 16 (what Apollo validates with), or that federation waives."""
+    return (
+        "Query root type must be provided" in message
+        or "is not deprecated, so implementation field" in message
+    )
+
+
+def _explain(message: str, sub: Subgraph) -> str:
+    """graphql-core's message, plus what a federation user most likely forgot (as Apollo hints)."""
+    m = re.match(r"Unknown directive '@(\w+)'", message)
+    if m and m.group(1) in FEDERATION_DIRECTIVES and sub.fed1:
+        d = m.group(1)
+        return (
+            f'Unknown directive "@{d}". If you meant the "@{d}" federation 2 directive, note that this schema is a'
+            " federation 1 schema. To be a federation 2 schema, it needs to @link to the federation specification v2."
+        )
+    if m and m.group(1) in FEDERATION_DIRECTIVES and not sub.fed1:
+        d = m.group(1)
+        return (
+            f'Unknown directive "@{d}". If you meant the "@{d}" federation directive, you should use fully-qualified'
+            f' name "@federation__{d}" or add "@{d}" to the `import` argument of the @link to the federation'
+            " specification."
+        )
+    return message
+
+
+def _set_roots(sub: Subgraph, declared: dict[str, str], errors: list[CompositionError]) -> None:
+    """Root types take their default names in the supergraph; a clash is an error, as in Apollo."""
+    for kind in ROOT_KINDS:
+        type_name = declared.get(kind)
+        default = DEFAULT_ROOT_NAMES[kind]
+        if type_name is None:
+            if default in sub.types and sub.types[default].kind == OBJECT:
+                sub.roots[kind] = default
+            continue
+        if type_name != default:
+            if default in sub.types:
+                code = {"query": Code.ROOT_QUERY_USED, "mutation": Code.ROOT_MUTATION_USED}.get(kind, Code.ROOT_SUBSCRIPTION_USED)
+                errors.append(
+                    subgraph_error(
+                        code, sub.name,
+                        f'The schema has a type named "{default}" but it is not set as the {kind} root type '
+                        f'("{type_name}" is instead): this is not supported by federation. If a root type does not '
+                        "use its default name, there should be no other type with that default name.",
+                    )
+                )
+                continue
+            rename_type(sub, type_name, default)
+        if default in sub.types:
+            sub.roots[kind] = default
+
+
+def rename_type(schema: Schema, old: str, new: str) -> None:
+    """Rename a type and every reference to it (field and argument types, unions, interfaces)."""
+
+    def ref(r: str) -> str:
+        return r.replace(old, new) if named_type(r) == old else r
+
+    t = schema.types.pop(old)
+    t.name = new
+    schema.types[new] = t
+    for other in schema.types.values():
+        other.interfaces = [new if i == old else i for i in other.interfaces]
+        other.members = [new if m == old else m for m in other.members]
+        for f in other.fields.values():
+            f.type = ref(f.type)
+            for a in f.args.values():
+                a.type = ref(a.type)
+        for a in other.input_fields.values():
+            a.type = ref(a.type)
