@@ -33,8 +33,14 @@ async def test_unsafe_codes_are_masked_with_a_request_id(caplog):
     assert rid in caplog.text and "db at 10.0.0.5 down" in caplog.text  # operators can find it
 
 
-async def test_mask_all_include_and_per_subgraph():
-    out = await masked(MaskingPlugin(mask_all=True), NOT_FOUND)
+async def test_modes_include_and_per_subgraph():
+    out = await masked(MaskingPlugin(mode="all"), NOT_FOUND)
+    assert out[0]["message"] == "Internal server error"
+    custom = {"message": "order already paid", "extensions": {"code": "ORDER_ALREADY_PAID", "serviceName": "p"}}
+    out = await masked(MaskingPlugin.from_config({"mode": "internal"}, None), INTERNAL, NOT_FOUND, NO_CODE, custom)
+    assert [e["message"] for e in out] == ["Internal server error", "no such order", "Internal server error",
+                                           "order already paid"]
+    out = await masked(MaskingPlugin(), custom)  # not in the default safe codes
     assert out[0]["message"] == "Internal server error"
     out = await masked(MaskingPlugin.from_config({"include_subgraph_errors": True}, None), INTERNAL)
     assert out[0]["message"] == "db at 10.0.0.5 down" and "stacktrace" not in out[0]["extensions"]
@@ -47,6 +53,8 @@ async def test_mask_all_include_and_per_subgraph():
 
 
 def test_config_errors():
+    with pytest.raises(ConfigError, match="error_masking.mode"):
+        MaskingPlugin.from_config({"mode": "some"}, None)
     with pytest.raises(ConfigError, match="include_subgraph_errors"):
         MaskingPlugin.from_config({"include_subgraph_errors": "yes"}, None)
     with pytest.raises(ConfigError, match="error_masking.safe: unknown key"):
