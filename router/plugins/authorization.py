@@ -377,6 +377,16 @@ class AuthorizationPlugin:
         return {p for p in got if p in policies}
 
 
+def warn_if_unenforced(sg: Supergraph, plugins: list) -> bool:
+    """The supergraph declares authorization requirements but nothing enforces them in the
+    router (only the subgraphs' own checks stand): say so loudly at start."""
+    if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:
+        return False
+    log.warning("the supergraph uses @authenticated/@requiresScopes/@policy but router.yaml has no "
+                "authorization section: the router does not enforce them")
+    return True
+
+
 def load_hook(spec: str, where: str) -> Callable:
     module, _, name = spec.partition(":")
     if not module or not name:

@@ -222,5 +222,9 @@ class HeadersPlugin:
         ext = exts.get(service, exts.get(None))
         if not ext:
             return body
-        # the executor's body is an orjson object without "extensions": splice it in front
+        if b'"extensions":' in body:  # someone added extensions already: merge them
+            payload = orjson.loads(body)
+            payload["extensions"] = {**(payload.get("extensions") or {}), **ext}
+            return orjson.dumps(payload)
+        # the executor's body is a JSON object without "extensions": splice it in front
         return b'{"extensions":' + orjson.dumps(ext) + b"," + body[1:]

@@ -220,3 +220,12 @@ def test_checked_in_fixture_is_what_apollo_composition_produces():
     out = subprocess.run(["node", str(FIXTURE.parent / "compose.mjs")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout == SDL, "recompose: node tests/fixtures/router_security/compose.mjs > supergraph.graphql"
+
+
+def test_unenforced_directives_are_reported(caplog):
+    from router.plugins.authorization import warn_if_unenforced
+
+    assert warn_if_unenforced(SG, []) is True and "does not enforce" in caplog.text
+    assert warn_if_unenforced(SG, [AuthorizationPlugin()]) is False
+    plain = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
+    assert warn_if_unenforced(Supergraph(plain.read_text()), []) is False

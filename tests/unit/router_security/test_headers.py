@@ -78,3 +78,18 @@ def test_plugin_from_config():
     assert hasattr(p, "on_subgraph_request")
     with pytest.raises(ConfigError, match="headers.subgraphs.reviews"):
         HeadersPlugin.from_config({"subgraphs": {"reviews": {"remove": {}}}}, None)
+
+
+async def test_extensions_merge_with_ones_already_in_the_body():
+    from router.pipeline import Context, GraphQLRequest
+
+    p = HeadersPlugin.from_config({"all": [{"extension": {"name": "userId", "claim": "sub"}}]}, None)
+    ctx = Context(GraphQLRequest("{ a }"), None)  # type: ignore[arg-type]
+    ctx.claims = {"sub": "u1"}
+    await p.on_request(ctx)
+    import orjson
+
+    body = await p.on_subgraph_request(ctx, "a", b'{"query":"{a}","variables":{"x":1}}')
+    assert orjson.loads(body) == {"extensions": {"userId": "u1"}, "query": "{a}", "variables": {"x": 1}}
+    body = await p.on_subgraph_request(ctx, "a", b'{"query":"{a}","extensions":{"trace":true}}')
+    assert orjson.loads(body) == {"query": "{a}", "extensions": {"trace": True, "userId": "u1"}}
