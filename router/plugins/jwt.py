@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -110,6 +112,8 @@ class JwksUrl:
         self.cooldown = cooldown
         self.timeout = timeout
         self.keys: list[Key] = []
+        self.generation = 0  # bumped whenever the served document changes
+        self._document = b""
         self.fetched_at = -1e18  # last successful fetch
         self.tried_at = -1e18  # last attempt (cooldown applies to failures too)
         self._lock: asyncio.Lock | None = None
@@ -158,7 +162,10 @@ class JwksUrl:
             except Exception as e:  # network, JSON, document: keep the keys we have
                 log.warning("jwt: cannot fetch JWKS from %s: %s", self.url, e)
                 return False
-            self.keys = keys
+            if resp.content != self._document:
+                self._document = resp.content
+                self.keys = keys
+                self.generation += 1
             self.fetched_at = time.monotonic()
             return True
 
@@ -176,6 +183,7 @@ class JwksFile:
         self.allowed = allowed
         self.poll_interval = poll_interval
         self.keys = self._load()
+        self.generation = 0
         self._stamp = self._stat()
         self._checked = time.monotonic()
 
@@ -199,6 +207,7 @@ class JwksFile:
                 try:
                     self.keys = self._load()
                     self._stamp = stamp
+                    self.generation += 1
                 except (OSError, ValueError) as e:
                     log.warning("jwt: cannot reload %s, keeping the previous keys: %s", self.path, e)
         return self.keys
@@ -208,6 +217,8 @@ class JwksFile:
 
 
 class StaticKeys:
+    generation = 0
+
     def __init__(self, keys: list[Key]) -> None:
         self.keys = keys
 
@@ -222,7 +233,8 @@ class JwtPlugin:
     def __init__(self, sources: list, *, algorithms: frozenset[str], header: str = "authorization",
                  prefix: str = "Bearer", cookie: str | None = None, issuers: list[str] | None = None,
                  audiences: list[str] | None = None, leeway: float = 0.0, required: list[str] | None = None,
-                 allow_anonymous: bool = True, ignore_other_prefixes: bool = False) -> None:
+                 allow_anonymous: bool = True, ignore_other_prefixes: bool = False,
+                 cache_entries: int = 4096) -> None:
         self.sources = sources
         self.algorithms = algorithms
         self.header = header.lower()
@@ -234,6 +246,11 @@ class JwtPlugin:
         self.required = list(required if required is not None else ["exp"])
         self.allow_anonymous = allow_anonymous
         self.ignore_other_prefixes = ignore_other_prefixes
+        self.cache_entries = cache_entries
+        # sha256(token) -> (claims, exp, key generation): a token verified once is not
+        # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
+        # exp can turn a good token bad with time (nbf and iat only get older)
+        self._verified: OrderedDict[bytes, tuple[dict, float | None, tuple]] = OrderedDict()
         self.options = {"require": self.required, "verify_aud": self.audiences is not None,
                         "verify_iss": self.issuers is not None, "verify_signature": True,
                         "verify_exp": True, "verify_nbf": True, "verify_iat": True}
@@ -243,7 +260,7 @@ class JwtPlugin:
     def from_config(cls, body: Any, config: Config) -> "JwtPlugin | None":
         s = Section("jwt", body, ("enabled", "header", "prefix", "cookie", "jwks", "secrets", "algorithms",
                                   "issuers", "audiences", "leeway", "required_claims", "allow_anonymous",
-                                  "ignore_other_prefixes"))
+                                  "ignore_other_prefixes", "cache_entries"))
         if not s.get("enabled", bool, True):
             return None
         algs = s.strings("algorithms", sorted(ALL_ALGORITHMS - FAMILIES["oct"]) + (
@@ -302,7 +319,8 @@ class JwtPlugin:
                    prefix=s.get("prefix", str, "Bearer"), cookie=s.get("cookie", str),
                    issuers=s.strings("issuers"), audiences=s.strings("audiences"), leeway=leeway,
                    required=required, allow_anonymous=s.get("allow_anonymous", bool, True),
-                   ignore_other_prefixes=s.get("ignore_other_prefixes", bool, False))
+                   ignore_other_prefixes=s.get("ignore_other_prefixes", bool, False),
+                   cache_entries=s.get("cache_entries", int, 4096))
 
     # ------------------------------------------------------------------ request
     def token_of(self, headers: dict[str, str]) -> str | None:
@@ -345,9 +363,32 @@ class JwtPlugin:
             return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
         return None
 
+    def generation(self) -> tuple:
+        return tuple(src.generation for src in self.sources)
+
     async def verify(self, token: str) -> dict:
         if len(token) > MAX_TOKEN_BYTES:
             raise AuthError("the token is too large")
+        if not self.cache_entries:
+            return await self._verify(token)
+        for src in self.sources:
+            await src.current()  # lets stale sources refresh (polling), even on cache hits
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            claims, exp, generation = hit
+            if generation == self.generation() and (exp is None or exp > time.time() - self.leeway):
+                self._verified.move_to_end(digest)
+                return dict(claims)
+            del self._verified[digest]  # keys changed or expired: verify again (and say why)
+        claims = await self._verify(token)
+        exp = claims.get("exp")
+        self._verified[digest] = (claims, float(exp) if isinstance(exp, (int, float)) else None, self.generation())
+        if len(self._verified) > self.cache_entries:
+            self._verified.popitem(last=False)
+        return dict(claims)
+
+    async def _verify(self, token: str) -> dict:
         try:
             header = pyjwt.get_unverified_header(token)
         except pyjwt.PyJWTError:

@@ -8,7 +8,6 @@ users, orders and payments run as processes over the embedded store, exactly as
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest

@@ -229,3 +229,15 @@ def test_unenforced_directives_are_reported(caplog):
     assert warn_if_unenforced(SG, [AuthorizationPlugin()]) is False
     plain = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
     assert warn_if_unenforced(Supergraph(plain.read_text()), []) is False
+
+
+def test_type_level_requirement_on_an_interface():
+    # composition refuses it in subgraphs, but a supergraph may carry it: it covers fields
+    # returning the interface and every implementation
+    sg = Supergraph(SDL.replace("interface Node\n  @join__type(graph: ACCOUNTS)\n",
+                                "interface Node\n  @join__type(graph: ACCOUNTS)\n  @authenticated\n"))
+    r = Rules(sg)
+    auth = Requirement(authenticated=True)
+    assert r.coordinate("Query", "nodes") == auth
+    assert r.coordinate("Tag", "id") == auth and r.coordinate("Doc", "id") == auth
+    assert not r.coordinate("Page", "id")

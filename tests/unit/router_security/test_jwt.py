@@ -208,3 +208,26 @@ def test_config_errors_name_the_key(jwks_file):
         with pytest.raises(ConfigError, match=message):
             JwtPlugin.from_config(body, None)
     assert JwtPlugin.from_config({"enabled": False}, None) is None
+
+
+async def test_verified_token_cache_respects_expiry_and_key_changes(tmp_path):
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [jwk_of(RSA_KEY, "rsa1")]}))
+    p = JwtPlugin.from_config({"jwks": [{"file": str(path), "poll_interval": 0}]}, None)
+    token = jwt.encode(claims(), RSA_KEY, "RS256", headers={"kid": "rsa1"})
+    first = await p.verify(token)
+    first["sub"] = "someone-else"  # callers get copies
+    assert (await p.verify(token))["sub"] == "u1"
+    assert len(p._verified) == 1
+    # the key is withdrawn: the cached verdict goes with it
+    path.write_text(json.dumps({"keys": [jwk_of(OTHER_RSA, "rsa2")]}))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    await refused(p, token, "unknown")
+    # a cached token still expires on time
+    path.write_text(json.dumps({"keys": [jwk_of(RSA_KEY, "rsa1")]}))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2 * 10**9))
+    exp = int(time.time()) + 1
+    short = jwt.encode(claims(exp=exp), RSA_KEY, "RS256", headers={"kid": "rsa1"})
+    assert await p.verify(short)
+    time.sleep(max(0.0, exp - time.time()) + 0.05)
+    await refused(p, short, "expired")
