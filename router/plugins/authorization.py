@@ -203,6 +203,9 @@ class Analysis:
         return got
 
 
+_OPEN = Analysis(Sel("", False), {})  # shared by every operation that requires nothing
+
+
 def _walk(sel: Sel, path: tuple, bad: set, denied: set, paths: dict) -> None:
     for tname, fields in sel.by_type.items():
         for f in fields:
@@ -294,9 +297,8 @@ class AuthorizationPlugin:
         if got is None:
             sel = normalize(sg.api_schema, op)
             reqs: dict = {}
-            if rules.active:
-                _collect(sel, rules, reqs)
-            got = Analysis(sel, reqs)
+            _collect(sel, rules, reqs)
+            got = Analysis(sel, reqs) if reqs else _OPEN
             self._ops[key] = got
             if len(self._ops) > self.cache_entries:
                 self._ops.popitem(last=False)
@@ -305,6 +307,8 @@ class AuthorizationPlugin:
         return got
 
     async def on_operation(self, ctx: Context) -> dict | None:
+        if not self.rules(ctx.state.supergraph).active:
+            return None  # the supergraph requires nothing
         a = self.analysis(ctx)
         if not a.requirements:
             return None
