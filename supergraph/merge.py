@@ -1643,11 +1643,11 @@ def _merge_list_size(applications: list[Applied]) -> dict[str, ConstValueNode]:
     if sizes:
         out["assumedSize"] = IntValueNode(value=str(max(sizes)))
     for arg in ("slicingArguments", "sizedFields"):
-        lists = [a.args[arg] for a in applications if isinstance(a.args.get(arg), ListValueNode)]
+        lists = [v for a in applications if isinstance(v := a.args.get(arg), ListValueNode)]
         if lists:
             names: list[str] = []
             for value in lists:
-                names.extend(n for n in (getattr(v, "value", "") for v in value.values) if n not in names)  # type: ignore[attr-defined]
+                names.extend(n for n in (getattr(v, "value", "") for v in value.values) if n not in names)
             out[arg] = ConstListValueNode(values=tuple(_s(n) for n in names))
     flags = [a.bool_arg("requireOneSlicingArgument", True) for a in applications]
     out["requireOneSlicingArgument"] = _b(all(flags))
