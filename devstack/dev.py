@@ -1,8 +1,9 @@
 """`make dev`: the whole shop on this machine, from a fresh clone.
 
 Starts the embedded store (unless MONGODB_URI points at a real MongoDB), the three subgraphs
-on 3001-3003, prints the URLs, turns the services' JSON log lines into readable ones, and on
-Ctrl-C stops every child cleanly, the store last. Data lives in `.data/` across restarts.
+on 3001-3003 and the router on 3000 in front of them, prints the URLs, turns the services'
+JSON log lines into readable ones, and on Ctrl-C stops every child cleanly, the store last.
+Data lives in `.data/` across restarts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import orjson
 
 from .keys import ensure_key_pair
 from .ports import wait_for_port
-from .stack import DEV_PORTS, ServiceSpec, subgraph_specs
+from .stack import DEV_PORTS, ServiceSpec, router_spec, subgraph_specs
 from .store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,7 @@ async def stop(name: str, process: asyncio.subprocess.Process, timeout: float = 
 
 async def run() -> int:
     DATA.mkdir(exist_ok=True)
-    busy = [f"{name} ({port})" for name, port in DEV_PORTS.items() if name != "router" and port_in_use(port)]
+    busy = [f"{name} ({port})" for name, port in DEV_PORTS.items() if port_in_use(port)]
     if busy:
         say("dev", f"port(s) already in use: {', '.join(busy)}. Is another `make dev` running?")
         return 1
@@ -141,6 +142,13 @@ async def run() -> int:
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
         },
     )
+    specs.append(
+        router_spec(
+            port=DEV_PORTS["router"],
+            supergraph=ROOT / "schema" / "supergraph.graphql",
+            config=ROOT / "router" / "router.yaml",
+        )
+    )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -157,6 +165,7 @@ async def run() -> int:
         print(flush=True)
         for spec in specs:
             say("dev", f"{spec.name:<9} {spec.url}/graphql   (health {spec.url}/health)")
+        say("dev", f"GraphiQL  {specs[-1].url}/graphql in a browser")
         say("dev", f"admin     {ADMIN_EMAIL} / {password}   (.data/dev-admin-password)")
         say("dev", f"events    {'RabbitMQ at AMQP_URL' if os.environ.get('AMQP_URL') else 'pushed between services over HTTP (set AMQP_URL for RabbitMQ)'}")
         say("dev", "Ctrl-C stops everything")

@@ -63,3 +63,9 @@ def subgraph_specs(
         spec("orders", {"JWT_JWKS_URL": jwks, **events}),
         spec("payments", {"JWT_JWKS_URL": jwks, "ORDERS_URL": f"http://127.0.0.1:{ports['orders']}/graphql", **events}),
     ]
+
+
+def router_spec(*, port: int, supergraph: Path, config: Path, extra_env: dict[str, str] | None = None) -> ServiceSpec:
+    """The router in front of the subgraphs (their URLs come from the supergraph)."""
+    argv = [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--config", str(config), "--port", str(port)]
+    return ServiceSpec("router", port, argv, dict(extra_env or {}))
