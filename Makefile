@@ -28,12 +28,12 @@ dev: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Subgraph SDLs from the code, then the supergraph composed from them (CI checks both).
 schema: $(STAMP)
 	$(PY) -m devstack.schema
-
-# The composed supergraph of the checked-in subgraph SDLs (CI checks it is up to date).
-supergraph-schema: $(STAMP)
 	$(PY) -m supergraph compose --config supergraph/supergraph.yaml --output schema/supergraph.graphql
+
+supergraph-schema: schema
 
 # Composition benchmark: a generated 50-subgraph, 2,000-type federation, ours beside @apollo/composition.
 bench-composition: $(STAMP) $(NODE_STAMP)
