@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 
 from .config import ConfigError, load_config
 from .supergraph import Supergraph, SupergraphError
@@ -18,11 +19,12 @@ def _read(path: str) -> str:
 
 
 def _compose(path: str) -> str:
+    from supergraph import CompositionFailed, compose_config
+
     try:
-        from supergraph import compose_config  # type: ignore[attr-defined]
-    except ImportError:
-        raise SystemExit("router: --compose needs the supergraph composer package (supergraph.compose_config)")
-    return compose_config(path)
+        return compose_config(path)
+    except CompositionFailed as e:
+        raise SystemExit(f"router: composing {path} failed:\n{e}") from None
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -68,8 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ROUTER_CONFIG"] = os.path.abspath(args.config)
     if args.compose:
         sdl = _compose(args.compose)
-        out = os.path.abspath(".router-composed.graphql")
-        with open(out, "w", encoding="utf-8") as f:
+        fd, out = tempfile.mkstemp(prefix="router-composed-", suffix=".graphql")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(sdl)
         os.environ["ROUTER_SUPERGRAPH"] = out
     try:
@@ -77,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not cfg.supergraph_path:
             raise ConfigError("no supergraph: pass --supergraph FILE (or supergraph.path in the config)")
         Supergraph(_read(cfg.supergraph_path))
+        from .plugins import build_plugins
+
+        build_plugins(cfg)  # plugin sections are validated here, before any worker starts
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2

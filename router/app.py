@@ -11,6 +11,7 @@ from .config import load_config
 from .http import create_app
 from .pipeline import Router
 from .plugins import build_plugins
+from .plugins.authorization import warn_if_unenforced
 from .supergraph import Supergraph
 
 
@@ -19,4 +20,6 @@ def create_app_from_env() -> Starlette:
     assert cfg.supergraph_path, "ROUTER_SUPERGRAPH is not set"
     with open(cfg.supergraph_path, encoding="utf-8") as f:
         sg = Supergraph(f.read())
-    return create_app(Router(cfg, sg, build_plugins(cfg)), cfg.supergraph_path)
+    plugins = build_plugins(cfg)
+    warn_if_unenforced(sg, plugins)
+    return create_app(Router(cfg, sg, plugins), cfg.supergraph_path)

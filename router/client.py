@@ -21,15 +21,18 @@ def _decode(name: str, status: int, content: bytes) -> dict:
     return payload
 
 
+# Framing headers the transport writes itself: a second one would make the request ambiguous.
 _FIXED = frozenset(("host", "content-length", "content-type", "accept", "transfer-encoding", "connection"))
 
 
-def _header_bytes(headers: dict[str, str]) -> bytes:
-    """Extra request headers for the raw transport. A CR or LF in a name or value would let a
-    forwarded value inject headers or a second request, so such a header is dropped."""
+def _encode_headers(headers: dict[str, str]) -> bytes:
+    """Header lines for the raw transport. Names and values were checked by whoever set
+    them (plugins.headers refuses CR/LF and non-latin-1); checked again here because a
+    stray newline would let a value inject a header or a second request."""
     out = []
     for name, value in headers.items():
-        if name.lower() in _FIXED or any(c in name for c in "\r\n:") or "\r" in value or "\n" in value:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name \
+                or name.lower() in _FIXED:
             continue
         out.append(f"{name}: {value}\r\n")
     return "".join(out).encode("latin-1", "replace")
@@ -44,7 +47,7 @@ class SubgraphClient:
 
     async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
         try:
-            status, content = await self.pool.post(body, _header_bytes(headers) if headers else b"")
+            status, content = await self.pool.post(body, _encode_headers(headers) if headers else b"")
         except TransportTimeout:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
@@ -93,6 +96,7 @@ class SubgraphClients:
         self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
 
     async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict:
+        """`headers`: extra request headers for this call (propagated by plugins)."""
         c = self.clients.get(service)
         if c is None:
             raise SubgraphError(service, f'unknown subgraph "{service}"')

@@ -1,5 +1,6 @@
 """router.yaml: one file, validated at start with errors that name the bad key; `${env.NAME}`
-expands environment variables and ROUTER_* variables override single settings."""
+(or `${env.NAME:-default}`) expands environment variables and ROUTER_* variables override
+single settings."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ _SCHEMA: dict[str, dict[str, type | tuple]] = {
 }
 _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
                     "headers", "persisted_queries", "error_masking", "metrics"}
-_ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 
 def _expand(value: Any, where: str, env) -> Any:
@@ -60,6 +61,8 @@ def _expand(value: Any, where: str, env) -> Any:
         def sub(m: re.Match) -> str:
             name = m.group(1)
             if name not in env:
+                if m.group(2) is not None:
+                    return m.group(2)
                 raise ConfigError(f"{where}: environment variable {name} is not set")
             return env[name]
 

@@ -75,6 +75,8 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     max_body = next((p.max_request_bytes for p in plugins if getattr(p, "max_request_bytes", None)), 2_000_000)
     timeout = next((p.request_timeout for p in plugins if getattr(p, "request_timeout", None)), None)
     ide = graphiql_ide.build(router.config)
+    # a request may carry only a persisted query hash when a plugin resolves it (APQ)
+    persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
 
     async def graphql(request: Request) -> Response:
         if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
@@ -113,7 +115,11 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
                 extensions = orjson.loads(params["extensions"]) if params.get("extensions") else None
             except orjson.JSONDecodeError:
                 return _bad("variables/extensions must be JSON.", 400, media)
-        if not isinstance(query, str) or not query.strip():
+        if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+            if not persisted:
+                return _bad("PersistedQueryNotSupported", 400, media, "PERSISTED_QUERY_NOT_SUPPORTED")
+            query = ""
+        elif not isinstance(query, str) or not query.strip():
             return _bad("Request must contain a query string.", 400, media)
         if op_name is not None and not isinstance(op_name, str):
             return _bad("operationName must be a string.", 400, media)
@@ -137,6 +143,8 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         headers = req.response_headers or None
         if status == 405:
             headers = {**(headers or {}), "allow": "POST"}
+        elif status == 401:
+            headers = {**(headers or {}), "www-authenticate": "Bearer"}
         if media == JSON and status == 400 and _is_graphql_error(body):
             status = 200
         return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
@@ -164,9 +172,11 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     if ide is not None:
         routes += ide.routes()
     middleware = []
-    for p in plugins:  # plugins with HTTP routes of their own (metrics) or wrapping every request
-        if hasattr(p, "http_routes"):
-            routes += p.http_routes(router)
-        if hasattr(p, "wrap_asgi"):
+    for p in plugins:  # in plugin order, the first outermost: telemetry sees what cors answers
+        if hasattr(p, "middleware"):  # e.g. cors
+            middleware.append(p.middleware())
+        if hasattr(p, "wrap_asgi"):  # e.g. telemetry
             middleware.append(Middleware(p.wrap_asgi))
+        if hasattr(p, "http_routes"):  # e.g. /metrics
+            routes += p.http_routes(router)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

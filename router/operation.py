@@ -65,6 +65,7 @@ class FieldSel:
     sub: "Sel | None"
     nonnull: bool
     introspection: bool = False
+    denied: bool = False  # removed by authorization: answered null, never fetched
 
 
 @dataclass(eq=False)

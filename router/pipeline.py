@@ -53,11 +53,17 @@ class Context:
     status: int = 200
     labels: frozenset[str] = frozenset()
     extensions: dict = field(default_factory=dict)
-    subgraph_headers: dict[str, str] = field(default_factory=dict)
+    subgraph_headers: dict[str, str] = field(default_factory=dict)  # sent to every subgraph
+    service_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per subgraph, on top
+    # "extensions" added to subgraph requests, per subgraph name (None: every subgraph)
+    subgraph_extensions: dict[str | None, dict] = field(default_factory=dict)
     # Verified JWT claims of the caller, set by the jwt plugin (None: anonymous).
     claims: dict[str, Any] | None = None
     # The client's address as the router trusts it (X-Forwarded-For only from trusted proxies).
     client_ip: str | None = None
+    # (type, field) coordinates the caller may not read, set by the authorization plugin:
+    # the planner leaves them out and the response answers them null.
+    unauthorized: frozenset[tuple[str, str]] = frozenset()
 
 
 HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict]]
@@ -132,7 +138,7 @@ class Router:
             if early is not None:
                 return ctx.status, early
         try:
-            plan = state.planner.plan(op, ctx.labels)
+            plan = state.planner.plan(op, ctx.labels, ctx.unauthorized)
         except PlanningError as e:
             log.error("planning failed: %s", e)
             return 500, {"errors": [_err(f"Query planning failed: {e}", "QUERY_PLANNING_FAILED")]}
@@ -149,9 +155,9 @@ class Router:
             if errs:
                 return 200, {"errors": errs, "data": None}
         send = state.clients.send
-        if self._wrappers or ctx.subgraph_headers:
-            send = self._wrapped_send(ctx, send)
-        if hooks["on_subgraph_request"]:
+        for wrap in self._wrappers:  # retries, breaker, fetch spans: around each subgraph call
+            send = wrap(ctx, send)
+        if hooks["on_subgraph_request"] or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
             send = self._hooked_send(ctx, send)
         ex = Execution(plan, op.variables, send)
         if prefill:
@@ -166,22 +172,17 @@ class Router:
             await h(ctx)
         return ctx.status, ctx.result
 
-    def _wrapped_send(self, ctx: Context, send: HeadersSend):
-        for wrap in self._wrappers:
-            send = wrap(ctx, send)
-
-        async def with_headers(service: str, body: bytes) -> dict:
-            return await send(service, body, ctx.subgraph_headers or None)
-
-        return with_headers
-
     def _hooked_send(self, ctx: Context, send):
         hooks = self._hooks["on_subgraph_request"]
 
         async def hooked(service: str, body: bytes) -> dict:
             for h in hooks:
                 body = await h(ctx, service, body)
-            return await send(service, body)
+            headers = ctx.subgraph_headers
+            extra = ctx.service_headers.get(service)
+            if extra:
+                headers = {**headers, **extra}
+            return await send(service, body, headers or None)
 
         return hooked
 

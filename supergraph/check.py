@@ -136,10 +136,21 @@ def is_supergraph(sdl: str) -> bool:
     return "join__Graph" in sdl or "specs.apollo.dev/join/" in sdl
 
 
+def is_subgraph(sdl: str) -> bool:
+    return "specs.apollo.dev/federation/" in sdl or "@key(" in sdl or "_service" in sdl
+
+
 def load_api_schema(sdl: str) -> GraphQLSchema:
-    """A supergraph SDL (API schema derived) or any plain SDL (taken as the API schema)."""
+    """The API schema of a supergraph SDL, of a subgraph SDL (composed alone), or any plain SDL."""
     if is_supergraph(sdl):
         return api_schema(sdl)
+    if is_subgraph(sdl):
+        from .compose import SubgraphInput, compose
+
+        result = compose([SubgraphInput("subgraph", "http://subgraph.invalid/graphql", sdl)], satisfiability=False)
+        if result.ok and result.supergraph_sdl is not None:
+            return api_schema(result.supergraph_sdl)
+        raise ValueError("; ".join(str(e) for e in result.errors))
     return build_ast_schema(parse(sdl), assume_valid_sdl=True)
 
 

@@ -24,6 +24,7 @@ from graphql.language import (
     ConstListValueNode,
     ConstValueNode,
     EnumValueNode,
+    IntValueNode,
     ListValueNode,
     StringValueNode,
 )
@@ -689,6 +690,13 @@ class Merger:
             target.append(distinct[0])
             return
         spec = distinct[0].spec
+        if spec == "cost":
+            weights = [int(getattr(d.args.get("weight"), "value", 0)) for d in distinct]
+            target.append(Applied(name, {"weight": IntValueNode(value=str(max(weights)))}, spec))
+            return
+        if spec == "listSize":
+            target.append(Applied(name, _merge_list_size(distinct), spec))
+            return
         if spec in ("requiresScopes", "policy"):
             arg = "scopes" if spec == "requiresScopes" else "policies"
             merged = dnf_conjunction([_string_matrix(d.args.get(arg)) for d in distinct])
@@ -1626,6 +1634,24 @@ def _used_specs(sub: Subgraph) -> set[str]:
         for v in t.values.values():
             scan(v.directives)
     return used
+
+
+def _merge_list_size(applications: list[Applied]) -> dict[str, ConstValueNode]:
+    """@listSize from several subgraphs: the largest assumed size, all slicing arguments and sized fields."""
+    sizes = [int(v.value) for a in applications if isinstance(v := a.args.get("assumedSize"), IntValueNode)]
+    out: dict[str, ConstValueNode] = {}
+    if sizes:
+        out["assumedSize"] = IntValueNode(value=str(max(sizes)))
+    for arg in ("slicingArguments", "sizedFields"):
+        lists = [v for a in applications if isinstance(v := a.args.get(arg), ListValueNode)]
+        if lists:
+            names: list[str] = []
+            for value in lists:
+                names.extend(n for n in (getattr(v, "value", "") for v in value.values) if n not in names)
+            out[arg] = ConstListValueNode(values=tuple(_s(n) for n in names))
+    flags = [a.bool_arg("requireOneSlicingArgument", True) for a in applications]
+    out["requireOneSlicingArgument"] = _b(all(flags))
+    return out
 
 
 def _string_matrix(value: ConstValueNode | None) -> list[list[str]]:

@@ -154,21 +154,22 @@ def print_supergraph(sg: Supergraph) -> str:
     links = [_link(LINK_SPEC.url, None), _link(specs[1].url, "EXECUTION")]
     directives: dict[str, str] = {}
     types: dict[str, str] = {}
-    for spec_name, name_in_supergraph in sg.merged_specs.items():
-        spec = MERGED_SPECS[spec_name]
-        specs.append(spec)
-        imports = None if name_in_supergraph == spec_name else [(spec_name, name_in_supergraph)]
+    grouped: dict[str, list[tuple[str, str]]] = {}  # spec url -> (directive, name in supergraph)
+    for directive, name_in_supergraph in sg.merged_specs.items():
+        grouped.setdefault(MERGED_SPECS[directive].url, []).append((directive, name_in_supergraph))
+    for url, members in grouped.items():
+        spec = MERGED_SPECS[members[0][0]]
+        imports = [(d, n) for d, n in members if not (d == spec.name and n == d)]
         links.append(_link(spec.url, spec.purpose, imports))
-        if imports:
-            for name, text in spec.directives.items():
-                directives[name_in_supergraph] = text.replace(f"directive @{name}", f"directive @{name_in_supergraph}", 1)
-            types.update(spec.types)
-            specs.pop()
+        for directive, name_in_supergraph in members:
+            text = spec.directives[directive]
+            directives[name_in_supergraph] = text.replace(f"directive @{directive}", f"directive @{name_in_supergraph}", 1)
+        types.update(spec.types)
     for composed in sg.composed_links:
         links.append(_link(composed.url, None, composed.imports))
     for spec in specs:
         directives.update(spec.directives)
-        types.update(spec.types)
+        types.update(spec.types)  # link and join
     for d in sg.directive_defs.values():
         directives[d.name] = print_directive_def(d)
     graph_values = "\n".join(

@@ -8,11 +8,11 @@ every implementation, and so on. Each error carries Apollo's code.
 
 from __future__ import annotations
 
-from graphql.language import StringValueNode
+from graphql.language import IntValueNode, StringValueNode
 
 from . import fieldset as fs
 from .errors import Code, CompositionError, subgraph_error
-from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, named_type, print_value
+from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, is_list, named_type, print_value
 from .specs import ACCESS_CONTROL_DIRECTIVES
 from .subgraph import Subgraph
 
@@ -137,7 +137,9 @@ class _Fatal(Exception):
 
 def validate_subgraph(sub: Subgraph) -> list[CompositionError]:
     """Every federation rule violation of one (Federation 2 or upgraded) subgraph, in Apollo's order."""
-    errors: list[CompositionError] = []
+    errors: list[CompositionError] = _unsupported(sub)
+    if errors:
+        return errors
     composite = [t for t in sub.types.values() if t.kind in (OBJECT, INTERFACE)]
     try:
         for t in composite:
@@ -165,8 +167,51 @@ def validate_subgraph(sub: Subgraph) -> list[CompositionError]:
             )
     for t in composite:
         _check_shareable(sub, t, errors)
+    _check_demand_control(sub, errors)
     _check_auth_on_interfaces(sub, errors)
     return errors
+
+
+def _check_demand_control(sub: Subgraph, errors: list[CompositionError]) -> None:
+    """@cost and @listSize must describe something a router can actually count."""
+    for t in sub.types.values():
+        if t.kind not in (OBJECT, INTERFACE):
+            continue
+        for f in t.fields.values():
+            coord = f"{t.name}.{f.name}"
+            if t.kind == INTERFACE and f.has("cost"):
+                errors.append(subgraph_error(Code.COST_APPLIED_TO_INTERFACE_FIELD, sub.name,
+                                             f'@cost cannot be applied to interface "{coord}"', coord))
+            for d in f.fed("listSize"):
+                sized = [getattr(v, "value", "") for v in getattr(d.arg("sizedFields"), "values", ())]
+                if not sized and not is_list(f.type):
+                    errors.append(subgraph_error(Code.LIST_SIZE_APPLIED_TO_NON_LIST, sub.name, f'"{coord}" is not a list', coord))
+                size = d.arg("assumedSize")
+                if isinstance(size, IntValueNode) and int(size.value) < 0:
+                    errors.append(subgraph_error(Code.LIST_SIZE_INVALID_ASSUMED_SIZE, sub.name,
+                                                 f'Assumed size of "{coord}" cannot be negative', coord))
+                for arg_name in (getattr(v, "value", "") for v in getattr(d.arg("slicingArguments"), "values", ())):
+                    arg = f.args.get(arg_name)
+                    if arg is None:
+                        errors.append(subgraph_error(Code.LIST_SIZE_INVALID_SLICING_ARGUMENT, sub.name,
+                                                     f'Slicing argument "{arg_name}" is not an argument of "{coord}"', coord))
+                    elif arg.type not in ("Int", "Int!"):
+                        errors.append(subgraph_error(Code.LIST_SIZE_INVALID_SLICING_ARGUMENT, sub.name,
+                                                     f'Slicing argument "{coord}({arg_name}:)" must be Int or Int!', coord))
+                if sized:
+                    base = sub.type(named_type(f.type))
+                    if base is None or not base.is_composite:
+                        errors.append(subgraph_error(Code.LIST_SIZE_INVALID_SIZED_FIELD, sub.name,
+                                                     f'Sized fields cannot be used because "{f.type}" is not a composite type', coord))
+                        continue
+                    for sized_name in sized:
+                        sized_field = base.fields.get(sized_name)
+                        if sized_field is None:
+                            errors.append(subgraph_error(Code.LIST_SIZE_INVALID_SIZED_FIELD, sub.name,
+                                                         f'Sized field "{sized_name}" is not a field on type "{base.name}"', coord))
+                        elif not is_list(sized_field.type):
+                            errors.append(subgraph_error(Code.LIST_SIZE_APPLIED_TO_NON_LIST, sub.name,
+                                                         f'Sized field "{base.name}.{sized_name}" is not a list', coord))
 
 
 def _check_auth_on_interfaces(sub: Subgraph, errors: list[CompositionError]) -> None:
@@ -186,6 +231,26 @@ def _check_auth_on_interfaces(sub: Subgraph, errors: list[CompositionError]) -> 
                             Code.AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE, sub.name,
                             f'Invalid use of @{name} on {kind} "{coordinate}": @{name} cannot be applied on interfaces,'
                             " interface fields and interface objects", coordinate))
+
+
+UNSUPPORTED = ("context", "fromContext", "cacheTag")
+
+
+def _unsupported(sub: Subgraph) -> list[CompositionError]:
+    """Federation features we do not compose (yet): refuse them rather than compose them wrong."""
+    used: list[str] = []
+    for t in sub.types.values():
+        elements: list[list[Applied]] = [t.directives]
+        for f in t.fields.values():
+            elements.append(f.directives)
+            elements.extend(a.directives for a in f.args.values())
+        for directives in elements:
+            used.extend(d.spec for d in directives if d.spec in UNSUPPORTED and d.spec not in used)  # type: ignore[misc]
+    return [
+        subgraph_error(Code.UNSUPPORTED_FEATURE, sub.name,
+                       f"@{sub.names.get(spec, spec)} is not supported by this composer (yet); remove it or compose with rover")
+        for spec in used
+    ]
 
 
 def _check_keys(sub: Subgraph, t: TypeDef, errors: list[CompositionError]) -> None:

@@ -90,7 +90,7 @@ FEDERATION_TYPE_NAMES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
 
 #: Federation directives whose applications are carried into the supergraph.
 #: Ordered as the federation spec registers them: Apollo links the specs in this order.
-MERGED_DIRECTIVES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy")
+MERGED_DIRECTIVES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize")
 
 #: Directives that gate access: applied on a type, they propagate to the interfaces it implements.
 ACCESS_CONTROL_DIRECTIVES = ("authenticated", "requiresScopes", "policy")
@@ -133,6 +133,11 @@ class SupergraphSpec:
     purpose: str | None
     directives: dict[str, str]  # directive name -> definition
     types: dict[str, str]  # type name -> definition
+
+    @property
+    def name(self) -> str:
+        """The spec's own name: its directive of that name needs no import (`@tag` of the tag spec)."""
+        return self.url.rstrip("/").split("/")[-2]
 
 
 LINK_PURPOSE = '''enum link__Purpose {
@@ -244,3 +249,21 @@ MERGED_SPECS: dict[str, SupergraphSpec] = {
         {"policy__Policy": "scalar policy__Policy"},
     ),
 }
+
+COST_SPEC = SupergraphSpec(
+    "https://specs.apollo.dev/cost/v0.1",
+    None,
+    {
+        "cost": (
+            "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+            " | OBJECT | SCALAR"
+        ),
+        "listSize": (
+            "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!],"
+            " requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION"
+        ),
+    },
+    {},
+)
+MERGED_SPECS["cost"] = COST_SPEC
+MERGED_SPECS["listSize"] = COST_SPEC

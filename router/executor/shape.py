@@ -13,7 +13,7 @@ from ..operation import Sel
 
 INVALID = object()
 
-TYPENAME, LEAF, OBJECT = 0, 1, 2
+DENIED, TYPENAME, LEAF, OBJECT = -1, 0, 1, 2
 
 
 class Shape:
@@ -53,7 +53,9 @@ def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
         for tname, fields in s.by_type.items():
             out = []
             for f in fields:
-                if f.name == "__typename":
+                if f.denied:
+                    out.append((f.key, DENIED, f.nonnull, (), None, f.name))
+                elif f.name == "__typename":
                     out.append((f.key, TYPENAME, False, (), None, f.name))
                 elif f.introspection:
                     out.append((f.key, LEAF, False, (), None, f.name))
@@ -87,8 +89,14 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
         fields = sh.by_type[tn]
     out = {}
     for key, kind, nonnull, wrappers, sub, fname in fields:
-        if kind == 0:
-            out[key] = tn
+        if kind <= 0:
+            if kind == 0:
+                out[key] = tn
+                continue
+            # DENIED: null whatever the subgraphs sent; its error is the authorization's
+            if nonnull:
+                return INVALID
+            out[key] = None
             continue
         v = src.get(key)
         if v is None:

@@ -405,6 +405,8 @@ class Builder:
             child_prov = self.child_provided(group.subgraph, type_name, f, prov)
             sub_path = path + ((frozenset((type_name,)),) if typed else ()) + (f.key,) + ("@",) * list_depth(f.type)
             self.plan_sel(group, ff.sub, f.sub, sub_path, child_prov)
+            if ff.sub.empty():
+                ff.sub.typename = True  # `{ x { __typename } }`: a selection set may not be empty
 
     def plan_jumps(self, group: Group, node: FetchNode, type_name: str, pending: list[FieldSel], path: tuple,
                    prov: dict | None) -> None:

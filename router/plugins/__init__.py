@@ -14,15 +14,32 @@ def build_plugins(config: Config) -> list[Any]:
     limits can key on it, then authorization, then what touches subgraph requests and the
     response (headers, masking, telemetry)."""
     plugins: list[Any] = []
-    sections = config.plugins  # a module is imported only when its section is present
+    sections = config.plugins
+    # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
+    from . import authorization, cors, csrf, headers, jwt, masking, persisted
+
+    def add(section: str, factory) -> None:
+        if section in sections:
+            plugin = factory(sections[section], config)
+            if plugin is not None:
+                plugins.append(plugin)
+
+    # --- traffic (router-traffic): modules imported only when their section is present.
     # telemetry first: it must see every request, including those another plugin refuses
     if "telemetry" in sections:
         from . import telemetry
         plugins += [p for p in (telemetry.build(config),) if p is not None]
+    add("cors", cors.CorsPlugin.from_config)
+    add("csrf", csrf.CsrfPlugin.from_config)
     if "limits" in sections:
         from . import limits
         plugins += [p for p in (limits.build(config),) if p is not None]
-    if "rate_limit" in sections:
+    add("jwt", jwt.JwtPlugin.from_config)
+    if "rate_limit" in sections:  # after jwt: a verified `sub` is the client
         from . import rate_limit
         plugins += [p for p in (rate_limit.build(config),) if p is not None]
+    add("authorization", authorization.AuthorizationPlugin.from_config)
+    add("persisted_queries", persisted.PersistedPlugin.from_config)
+    add("headers", headers.HeadersPlugin.from_config)
+    add("error_masking", masking.MaskingPlugin.from_config)
     return plugins

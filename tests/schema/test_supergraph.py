@@ -33,19 +33,27 @@ def test_checked_in_supergraph_is_the_composition_of_the_checked_in_subgraphs() 
     )
 
 
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def previous_version() -> str | None:
     """schema/supergraph.graphql at the previous commit; None when that commit did not have it."""
     rel = SUPERGRAPH.relative_to(ROOT).as_posix()
-    parent = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD^1"], cwd=ROOT,
-                            capture_output=True, text=True, check=False)
+    if git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+        git("fetch", "--quiet", "--deepen=1")  # a shallow CI clone: get the previous commit
+        assert git("rev-parse", "--verify", "--quiet", "HEAD^1").returncode == 0, (
+            "shallow clone without the previous commit: the schema check needs it (clone with --depth 2 or more)"
+        )
+    parent = git("rev-parse", "--verify", "--quiet", "HEAD^1")
     if parent.returncode != 0:
         return None  # the first commit has no previous version to break
-    shown = subprocess.run(["git", "show", f"HEAD^1:{rel}"], cwd=ROOT, capture_output=True, text=True, check=False)
+    shown = git("show", f"HEAD^1:{rel}")
     return shown.stdout if shown.returncode == 0 else None
 
 
 def test_no_unacknowledged_breaking_change_since_the_previous_commit() -> None:
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=ROOT, capture_output=True, text=True, check=False)
+    inside = git("rev-parse", "--is-inside-work-tree")
     assert inside.stdout.strip() == "true", "schema checks need the git history of the repository"
     acknowledged = load_acknowledgements(ACK)
     baseline = previous_version()

@@ -53,3 +53,42 @@ def test_cli_refuses_a_broken_supergraph(tmp_path):
     res = subprocess.run([sys.executable, "-m", "router", "--supergraph", str(bad), "--port", "0"],
                          capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert res.returncode == 2 and "not a supergraph" in res.stderr
+
+
+def test_cli_compose_serves_the_composed_supergraph(tmp_path):
+    """`router --compose supergraph.yaml` composes at start with our composer, then serves."""
+    from devstack.ports import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "router", "--compose", str(ROOT / "supergraph/supergraph.yaml"),
+                             "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        def answers():
+            try:
+                return httpx.post(f"http://127.0.0.1:{port}/graphql",
+                                  json={"query": "{ __schema { mutationType { fields { name } } } }"}).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        assert wait_for(answers, 30), proc.stdout.read1().decode() if proc.stdout else ""
+        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
+                          json={"query": "{ __schema { mutationType { fields { name } } } }"}).json()
+        names = {f["name"] for f in body["data"]["__schema"]["mutationType"]["fields"]}
+        assert {"register", "createOrder", "payOrder"} <= names
+        assert list(tmp_path.iterdir()) == [], "nothing is written into the working directory"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_cli_compose_reports_composition_errors(tmp_path):
+    (tmp_path / "a.graphql").write_text("type Query { a: Int }\ntype T @key(fields: \"id\") { id: ID! x: Int }")
+    (tmp_path / "b.graphql").write_text("type Query { b: Int }\ntype T @key(fields: \"id\") { id: ID! x: String }")
+    (tmp_path / "supergraph.yaml").write_text(
+        "federation_version: =2.3.0\nsubgraphs:\n"
+        "  a: {routing_url: http://a/graphql, schema: {file: a.graphql}}\n"
+        "  b: {routing_url: http://b/graphql, schema: {file: b.graphql}}\n")
+    res = subprocess.run([sys.executable, "-m", "router", "--compose", str(tmp_path / "supergraph.yaml"), "--port", "0"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert res.returncode != 0
+    assert "composing" in res.stderr and "error[" in res.stderr

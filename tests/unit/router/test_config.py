@@ -34,3 +34,9 @@ def test_values_env_expansion_and_overrides(tmp_path):
 def test_bad_config_names_the_bad_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), env={})
+
+
+def test_env_expansion_with_a_default(tmp_path):
+    path = write(tmp_path, "subgraphs:\n  users:\n    url: ${env.USERS_URL:-http://127.0.0.1:3001/graphql}\n")
+    assert load_config(path, env={}).subgraphs["users"].url == "http://127.0.0.1:3001/graphql"
+    assert load_config(path, env={"USERS_URL": "http://u/graphql"}).subgraphs["users"].url == "http://u/graphql"

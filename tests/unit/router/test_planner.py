@@ -139,3 +139,8 @@ def test_guild_composition_output_plans_the_same():
     sg = Supergraph((BENCH_DIR / "supergraph.guild.graphql").read_text())
     p = plan(sg, (BENCH_DIR / "operations" / "query.graphql").read_text())
     assert p.fetch_count == 7 and len(p.steps) == 4
+
+
+def test_typename_only_selection_is_a_valid_subgraph_query(sg):
+    p = plan(sg, "{ users { __typename } }")
+    assert p.steps[0][0].operation.replace(" ", "") == "query{users{__typename}}"

@@ -134,3 +134,17 @@ def test_acknowledged_breaking_changes_pass(tmp_path: Path) -> None:
     ack.write_text("FIELD_REMOVED\n")
     with pytest.raises(ValueError, match="expected `CODE coordinate`"):
         load_acknowledgements(ack)
+
+
+def test_subgraph_sdls_are_compared_by_their_api() -> None:
+    from supergraph.check import load_api_schema
+
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@inaccessible"])\n'
+        'type Query { me: User }\ntype User @key(fields: "id") { id: ID!, secret: String @inaccessible }\n'
+    )
+    api = load_api_schema(sdl)
+    assert set(api.type_map) >= {"Query", "User"}
+    assert "_Service" not in api.type_map and "secret" not in api.type_map["User"].fields  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="INVALID_GRAPHQL"):
+        load_api_schema(sdl.replace("id: ID!", "id: Missing!"))

@@ -93,3 +93,14 @@ def test_progressive_override_links_join_v04() -> None:
     assert result.ok and result.supergraph_sdl is not None
     assert "https://specs.apollo.dev/join/v0.4" in result.supergraph_sdl
     assert 'overrideLabel: "percent(25)"' in result.supergraph_sdl
+
+
+def test_features_we_do_not_compose_are_refused_not_dropped() -> None:
+    sdl = fed2(
+        'type Query { t: T }\ntype T @key(fields: "id") @context(name: "ctx") { id: ID!, prefix: String, u: U }\n'
+        'type U @key(fields: "id") { id: ID!, label(p: String @fromContext(field: "$ctx { prefix }")): String }',
+        "key", "context", "fromContext", version="2.8",
+    )
+    result = compose([SubgraphInput("a", "http://a", sdl)])
+    assert [e.code for e in result.errors] == [Code.UNSUPPORTED_FEATURE, Code.UNSUPPORTED_FEATURE]
+    assert "@fromContext is not supported" in result.errors[1].message

@@ -1,0 +1,457 @@
+"""Authentication: verify the caller's JWT and put its claims on the context.
+
+The token comes from `Authorization: Bearer ...` (header and prefix configurable) or,
+optionally, a cookie. Keys come from JWKS URLs (fetched on first use, refreshed in the
+background every `poll_interval`, refetched at once when a token names an unknown `kid` but
+at most once per `refetch_cooldown`, so garbage tokens cannot flood the issuer), JWKS files
+(re-read when they change) and HS shared secrets.
+
+Algorithm confusion is impossible by construction: every key belongs to one family (RSA,
+EC, OKP, oct) and is only ever used with that family's algorithms, further narrowed by the
+key's own `alg`, the source's and the global allow-list; `none` is never accepted (it is
+not even a valid entry in the allow-list). So an HS256 token signed with an RSA public key
+as the secret finds no key at all.
+
+A token that is present but bad (malformed, wrong signature, unknown key, algorithm not
+allowed, expired, not yet valid, wrong issuer or audience, missing required claims) is
+refused with HTTP 401 and a GraphQL error `UNAUTHENTICATED`; no token means anonymous
+(`ctx.claims` stays None), allowed unless `allow_anonymous: false`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import jwt as pyjwt
+
+from ..config import Config, ConfigError
+from ..pipeline import Context
+from .section import Section
+
+log = logging.getLogger("router.jwt")
+
+FAMILIES: dict[str, frozenset[str]] = {
+    "RSA": frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}),
+    "EC": frozenset({"ES256", "ES384", "ES512", "ES256K"}),
+    "OKP": frozenset({"EdDSA"}),
+    "oct": frozenset({"HS256", "HS384", "HS512"}),
+}
+ALL_ALGORITHMS = frozenset().union(*FAMILIES.values())
+_EC_CURVES = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
+MAX_TOKEN_BYTES = 16 * 1024
+MAX_JWKS_BYTES = 1 << 20
+
+
+class AuthError(Exception):
+    """The token is present but cannot be trusted; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Key:
+    kid: str | None
+    family: str
+    key: Any  # a cryptography key object, or bytes for oct
+    algorithms: frozenset[str]
+    source: str
+
+
+def keys_from_jwks(doc: Any, allowed: frozenset[str], source: str) -> list[Key]:
+    """Signing keys of a JWKS document; keys for other uses or unknown types are skipped."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
+        raise ValueError("not a JWKS document (no 'keys' list)")
+    out: list[Key] = []
+    for i, jwk in enumerate(doc["keys"]):
+        if not isinstance(jwk, dict):
+            continue
+        kty = jwk.get("kty")
+        if kty not in FAMILIES:
+            continue
+        if jwk.get("use", "sig") != "sig":
+            continue
+        ops = jwk.get("key_ops")
+        if isinstance(ops, list) and "verify" not in ops:
+            continue
+        algs = FAMILIES[kty] & allowed
+        alg = jwk.get("alg")
+        if alg is not None:
+            algs = algs & {alg}
+        if kty == "EC":
+            algs = algs & {_EC_CURVES.get(jwk.get("crv", "P-256"), "")}
+        if not algs:
+            continue
+        try:
+            parsed = pyjwt.PyJWK(jwk, algorithm=sorted(algs)[0]).key
+        except (pyjwt.PyJWKError, pyjwt.InvalidKeyError, ValueError, TypeError, KeyError) as e:
+            log.warning("jwt: %s: key %d skipped: %s", source, i, e)
+            continue
+        kid = jwk.get("kid")
+        out.append(Key(kid if isinstance(kid, str) else None, kty, parsed, algs, source))
+    return out
+
+
+class JwksUrl:
+    """Keys behind a URL: fetched on first use, refreshed every `poll_interval` in the
+    background (requests keep the current keys meanwhile), and refetched when a token names
+    an unknown kid, at most once per `cooldown`."""
+
+    def __init__(self, url: str, allowed: frozenset[str], poll_interval: float = 60.0, cooldown: float = 10.0,
+                 timeout: float = 5.0) -> None:
+        self.url = url
+        self.allowed = allowed
+        self.poll_interval = poll_interval
+        self.cooldown = cooldown
+        self.timeout = timeout
+        self.keys: list[Key] = []
+        self.generation = 0  # bumped whenever the served document changes
+        self._document = b""
+        self.fetched_at = -1e18  # last successful fetch
+        self.tried_at = -1e18  # last attempt (cooldown applies to failures too)
+        self._lock: asyncio.Lock | None = None
+        self._background: asyncio.Task | None = None
+
+    async def current(self) -> list[Key]:
+        now = time.monotonic()
+        if self.fetched_at < 0 and now - self.tried_at >= min(self.cooldown, 1.0):
+            await self.refresh()
+        elif now - self.fetched_at >= self.poll_interval and self._background is None \
+                and now - self.tried_at >= min(self.cooldown, self.poll_interval):
+            self._background = asyncio.ensure_future(self._refresh_in_background())
+        return self.keys
+
+    async def unknown_kid(self) -> bool:
+        """A token named a kid we do not have: refetch unless we did so very recently.
+        Returns whether the keys may have changed."""
+        if time.monotonic() - self.tried_at < self.cooldown:
+            return False
+        return await self.refresh()
+
+    async def _refresh_in_background(self) -> None:
+        try:
+            await self.refresh()
+        finally:
+            self._background = None
+
+    async def refresh(self) -> bool:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        started = time.monotonic()
+        async with self._lock:
+            if self.tried_at >= started:
+                return True  # someone else fetched while we waited
+            self.tried_at = time.monotonic()
+            try:
+                import httpx
+
+                async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+                    resp = await client.get(self.url, headers={"accept": "application/json"})
+                if resp.status_code != 200:
+                    raise ValueError(f"HTTP {resp.status_code}")
+                if len(resp.content) > MAX_JWKS_BYTES:
+                    raise ValueError("JWKS document too large")
+                keys = keys_from_jwks(json.loads(resp.content), self.allowed, self.url)
+            except Exception as e:  # network, JSON, document: keep the keys we have
+                log.warning("jwt: cannot fetch JWKS from %s: %s", self.url, e)
+                return False
+            if resp.content != self._document:
+                self._document = resp.content
+                self.keys = keys
+                self.generation += 1
+            self.fetched_at = time.monotonic()
+            return True
+
+    async def aclose(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+
+
+class JwksFile:
+    """Keys in a local JWKS file, re-read when the file changes (checked at most every
+    `poll_interval`), e.g. a mounted Kubernetes secret being rotated."""
+
+    def __init__(self, path: str, allowed: frozenset[str], poll_interval: float = 5.0) -> None:
+        self.path = path
+        self.allowed = allowed
+        self.poll_interval = poll_interval
+        self.keys = self._load()
+        self.generation = 0
+        self._stamp = self._stat()
+        self._checked = time.monotonic()
+
+    def _stat(self) -> tuple | None:
+        try:
+            st = os.stat(self.path)
+            return (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            return None
+
+    def _load(self) -> list[Key]:
+        with open(self.path, encoding="utf-8") as f:
+            return keys_from_jwks(json.load(f), self.allowed, self.path)
+
+    async def current(self) -> list[Key]:
+        now = time.monotonic()
+        if now - self._checked >= self.poll_interval:
+            self._checked = now
+            stamp = self._stat()
+            if stamp is not None and stamp != self._stamp:
+                try:
+                    self.keys = self._load()
+                    self._stamp = stamp
+                    self.generation += 1
+                except (OSError, ValueError) as e:
+                    log.warning("jwt: cannot reload %s, keeping the previous keys: %s", self.path, e)
+        return self.keys
+
+    async def unknown_kid(self) -> bool:
+        return False
+
+
+class StaticKeys:
+    generation = 0
+
+    def __init__(self, keys: list[Key]) -> None:
+        self.keys = keys
+
+    async def current(self) -> list[Key]:
+        return self.keys
+
+    async def unknown_kid(self) -> bool:
+        return False
+
+
+class JwtPlugin:
+    def __init__(self, sources: list, *, algorithms: frozenset[str], header: str = "authorization",
+                 prefix: str = "Bearer", cookie: str | None = None, issuers: list[str] | None = None,
+                 audiences: list[str] | None = None, leeway: float = 0.0, required: list[str] | None = None,
+                 allow_anonymous: bool = True, ignore_other_prefixes: bool = False,
+                 cache_entries: int = 4096) -> None:
+        self.sources = sources
+        self.algorithms = algorithms
+        self.header = header.lower()
+        self.prefix = prefix
+        self.cookie = cookie
+        self.issuers = issuers or None
+        self.audiences = audiences or None
+        self.leeway = leeway
+        self.required = list(required if required is not None else ["exp"])
+        self.allow_anonymous = allow_anonymous
+        self.ignore_other_prefixes = ignore_other_prefixes
+        self.cache_entries = cache_entries
+        # sha256(token) -> (claims, exp, key generation): a token verified once is not
+        # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
+        # exp can turn a good token bad with time (nbf and iat only get older)
+        self._verified: OrderedDict[bytes, tuple[dict, float | None, tuple]] = OrderedDict()
+        self.options = {"require": self.required, "verify_aud": self.audiences is not None,
+                        "verify_iss": self.issuers is not None, "verify_signature": True,
+                        "verify_exp": True, "verify_nbf": True, "verify_iat": True}
+
+    # ------------------------------------------------------------------ config
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "JwtPlugin | None":
+        s = Section("jwt", body, ("enabled", "header", "prefix", "cookie", "jwks", "secrets", "algorithms",
+                                  "issuers", "audiences", "leeway", "required_claims", "allow_anonymous",
+                                  "ignore_other_prefixes", "cache_entries"))
+        if not s.get("enabled", bool, True):
+            return None
+        algs = s.strings("algorithms", sorted(ALL_ALGORITHMS - FAMILIES["oct"]) + (
+            sorted(FAMILIES["oct"]) if "secrets" in s else []))
+        for a in algs:
+            if a.lower() == "none":
+                raise ConfigError("jwt.algorithms: 'none' is never allowed")
+            if a not in ALL_ALGORITHMS:
+                raise ConfigError(f"jwt.algorithms: unknown algorithm {a!r} (known: {', '.join(sorted(ALL_ALGORITHMS))})")
+        allowed = frozenset(algs)
+        sources: list = []
+        for js in s.sections("jwks", ("url", "file", "algorithms", "poll_interval", "refetch_cooldown", "timeout")):
+            src_algs = frozenset(js.strings("algorithms", sorted(allowed)))
+            bad = src_algs - allowed
+            if bad:
+                raise ConfigError(f"{js.path('algorithms')}: {', '.join(sorted(bad))} not in jwt.algorithms")
+            url, path = js.get("url", str), js.get("file", str)
+            if bool(url) == bool(path):
+                raise ConfigError(f"{js.where}: give exactly one of url or file")
+            if url:
+                if not url.startswith(("http://", "https://")):
+                    raise ConfigError(f"{js.path('url')}: expected an http(s) URL, got {url!r}")
+                sources.append(JwksUrl(url, src_algs, js.get("poll_interval", float, 60.0),
+                                       js.get("refetch_cooldown", float, 10.0), js.get("timeout", float, 5.0)))
+            else:
+                try:
+                    sources.append(JwksFile(path, src_algs, js.get("poll_interval", float, 5.0)))
+                except OSError as e:
+                    raise ConfigError(f"{js.path('file')}: cannot read {path}: {e.strerror}") from None
+                except ValueError as e:
+                    raise ConfigError(f"{js.path('file')}: {path}: {e}") from None
+        static: list[Key] = []
+        for ss in s.sections("secrets", ("secret", "secret_base64", "kid", "algorithms")):
+            raw = ss.get("secret", str)
+            b64 = ss.get("secret_base64", str)
+            if bool(raw) == bool(b64):
+                raise ConfigError(f"{ss.where}: give exactly one of secret or secret_base64")
+            try:
+                secret = raw.encode() if raw else base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+            except ValueError:
+                raise ConfigError(f"{ss.path('secret_base64')}: not base64") from None
+            if len(secret) < 32:
+                raise ConfigError(f"{ss.where}: the secret must be at least 32 bytes (RFC 7518 3.2)")
+            sa = frozenset(ss.strings("algorithms", ["HS256"]))
+            if not sa <= FAMILIES["oct"] or not sa <= allowed:
+                raise ConfigError(f"{ss.path('algorithms')}: shared secrets take HS256/HS384/HS512 from "
+                                  f"jwt.algorithms, got {sorted(sa)}")
+            static.append(Key(ss.get("kid", str), "oct", secret, sa, f"jwt.secrets[{len(static)}]"))
+        if static:
+            sources.append(StaticKeys(static))
+        if not sources:
+            raise ConfigError("jwt: no keys configured (give jwks: [{url: ...}] / [{file: ...}] or secrets)")
+        leeway = s.get("leeway", float, 0.0)
+        required = s.strings("required_claims", ["exp"])
+        return cls(sources, algorithms=allowed, header=s.get("header", str, "authorization"),
+                   prefix=s.get("prefix", str, "Bearer"), cookie=s.get("cookie", str),
+                   issuers=s.strings("issuers"), audiences=s.strings("audiences"), leeway=leeway,
+                   required=required, allow_anonymous=s.get("allow_anonymous", bool, True),
+                   ignore_other_prefixes=s.get("ignore_other_prefixes", bool, False),
+                   cache_entries=s.get("cache_entries", int, 4096))
+
+    # ------------------------------------------------------------------ request
+    def token_of(self, headers: dict[str, str]) -> str | None:
+        value = headers.get(self.header)
+        if value is not None:
+            if not self.prefix:
+                return value.strip() or _raise("the credentials are empty")
+            scheme, _, rest = value.strip().partition(" ")
+            if scheme.lower() != self.prefix.lower():
+                if self.ignore_other_prefixes:
+                    return None
+                raise AuthError(f"the {self.header} header must be '{self.prefix} <token>'")
+            token = rest.strip()
+            if not token:
+                raise AuthError("the bearer token is empty")
+            return token
+        if self.cookie:
+            raw = headers.get("cookie")
+            if raw:
+                try:
+                    jar = SimpleCookie()
+                    jar.load(raw)
+                except CookieError:
+                    return None
+                morsel = jar.get(self.cookie)
+                if morsel is not None and morsel.value:
+                    return morsel.value
+        return None
+
+    async def on_request(self, ctx: Context) -> dict | None:
+        try:
+            token = self.token_of(ctx.request.headers)
+            if token is None:
+                if self.allow_anonymous:
+                    return None
+                raise AuthError("authentication is required")
+            ctx.claims = await self.verify(token)
+        except AuthError as e:
+            ctx.status = 401
+            return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
+        return None
+
+    def generation(self) -> tuple:
+        return tuple(src.generation for src in self.sources)
+
+    async def verify(self, token: str) -> dict:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise AuthError("the token is too large")
+        if not self.cache_entries:
+            return await self._verify(token)
+        for src in self.sources:
+            await src.current()  # lets stale sources refresh (polling), even on cache hits
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            claims, exp, generation = hit
+            if generation == self.generation() and (exp is None or exp > time.time() - self.leeway):
+                self._verified.move_to_end(digest)
+                return dict(claims)
+            del self._verified[digest]  # keys changed or expired: verify again (and say why)
+        claims = await self._verify(token)
+        exp = claims.get("exp")
+        self._verified[digest] = (claims, float(exp) if isinstance(exp, (int, float)) else None, self.generation())
+        if len(self._verified) > self.cache_entries:
+            self._verified.popitem(last=False)
+        return dict(claims)
+
+    async def _verify(self, token: str) -> dict:
+        try:
+            header = pyjwt.get_unverified_header(token)
+        except pyjwt.PyJWTError:
+            raise AuthError("the token is malformed") from None
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in self.algorithms:
+            raise AuthError("the token's algorithm is not allowed")
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise AuthError("the token is malformed")
+        exact, loose = await self._candidates(kid, alg)
+        if not exact and kid is not None:
+            changed = False
+            for src in self.sources:
+                changed = await src.unknown_kid() or changed
+            if changed:
+                exact, loose = await self._candidates(kid, alg)
+        keys = exact or loose
+        if not keys:
+            raise AuthError("the token's signing key is unknown")
+        for k in keys:
+            try:
+                claims = pyjwt.decode(token, k.key, algorithms=[alg], options=self.options,  # type: ignore[arg-type]
+                                      audience=self.audiences, issuer=self.issuers, leeway=self.leeway)
+            except pyjwt.InvalidSignatureError:
+                continue
+            except pyjwt.ExpiredSignatureError:
+                raise AuthError("the token has expired") from None
+            except pyjwt.ImmatureSignatureError:
+                raise AuthError("the token is not valid yet") from None
+            except pyjwt.InvalidIssuerError:
+                raise AuthError("the token's issuer is not accepted") from None
+            except pyjwt.InvalidAudienceError:
+                raise AuthError("the token's audience is not accepted") from None
+            except pyjwt.MissingRequiredClaimError as e:
+                raise AuthError(f"the token lacks the {e.claim!r} claim") from None
+            except (pyjwt.PyJWTError, ValueError, TypeError):
+                raise AuthError("the token is invalid") from None
+            if not isinstance(claims, dict):
+                raise AuthError("the token is invalid")
+            return claims
+        raise AuthError("the token's signature does not verify")
+
+    async def _candidates(self, kid: str | None, alg: str) -> tuple[list[Key], list[Key]]:
+        """Keys for `alg` whose kid is the token's (exact), and keys without a kid, which
+        any token may try (loose). A token without a kid tries every key for `alg`."""
+        exact: list[Key] = []
+        loose: list[Key] = []
+        for src in self.sources:
+            for k in await src.current():
+                if alg not in k.algorithms:
+                    continue
+                if kid is None or k.kid == kid:
+                    exact.append(k)
+                elif k.kid is None:
+                    loose.append(k)
+        return exact, loose
+
+    async def aclose(self) -> None:
+        for src in self.sources:
+            if hasattr(src, "aclose"):
+                await src.aclose()
+
+
+def _raise(message: str):
+    raise AuthError(message)

@@ -1,0 +1,117 @@
+"""Error masking: what subgraphs (and the router's fetches) report is not for every client.
+
+An error that came from a subgraph fetch (it carries `extensions.serviceName`) is judged by
+its code, in one of three modes:
+    safe_codes (default): kept only when its code is in `safe_codes` (the errors a subgraph
+        raises on purpose for the client: bad input, not found, forbidden, ...);
+    internal: masked only when it has no code or an internal one (`internal_codes`:
+        INTERNAL_SERVER_ERROR and the router's own fetch failures), for subgraphs that give
+        every deliberate error a code of its own;
+    all: every subgraph error is masked.
+A masked error becomes `"Internal server error"` with code `INTERNAL_SERVER_ERROR` and a
+request id; the original is logged with that id, so an operator can find it (a refused
+connection names an internal host, a bug's message may quote data). `include_subgraph_errors`
+(true, or per subgraph) shows them unmasked, for development. Stack traces
+(`extensions.stacktrace`, `extensions.exception`) are removed in every case.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from ..config import Config, ConfigError
+from ..pipeline import Context
+from .section import Section
+
+log = logging.getLogger("router.masking")
+
+DEFAULT_SAFE_CODES = ("BAD_REQUEST", "BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT")
+DEFAULT_INTERNAL_CODES = ("INTERNAL_SERVER_ERROR", "SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT",
+                          "INVALID_SUBGRAPH_RESPONSE")
+MODES = ("safe_codes", "internal", "all")
+NEVER = frozenset({"stacktrace", "exception", "stack", "trace"})
+
+
+def _clean(error: dict) -> dict:
+    ext = error.get("extensions")
+    if isinstance(ext, dict) and NEVER & ext.keys():
+        error = dict(error, extensions={k: v for k, v in ext.items() if k not in NEVER})
+    return error
+
+
+class MaskingPlugin:
+    def __init__(self, mode: str = "safe_codes", safe_codes: tuple[str, ...] = DEFAULT_SAFE_CODES,
+                 internal_codes: tuple[str, ...] = DEFAULT_INTERNAL_CODES, include: bool = False,
+                 include_subgraphs: dict[str, bool] | None = None, message: str = "Internal server error") -> None:
+        self.mode = mode
+        self.safe_codes = frozenset(safe_codes)
+        self.internal_codes = frozenset(internal_codes)
+        self.include = include
+        self.include_subgraphs = include_subgraphs or {}
+        self.message = message
+
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "MaskingPlugin | None":
+        s = Section("error_masking", body, ("enabled", "mode", "safe_codes", "internal_codes",
+                                            "include_subgraph_errors", "message"))
+        if not s.get("enabled", bool, True):
+            return None
+        inc = s.body.get("include_subgraph_errors", False)
+        include, per = False, {}
+        if isinstance(inc, bool):
+            include = inc
+        elif isinstance(inc, dict):
+            isec = Section("error_masking.include_subgraph_errors", inc, tuple(inc))
+            include = isec.get("all", bool, False)
+            per = {k: isec.get(k, bool) for k in inc if k != "all"}
+        else:
+            raise ConfigError("error_masking.include_subgraph_errors: expected true/false or "
+                              "a mapping {all: bool, <subgraph>: bool}")
+        mode = s.get("mode", str, "safe_codes")
+        if mode not in MODES:
+            raise ConfigError(f"error_masking.mode: must be one of {', '.join(MODES)}, got {mode!r}")
+        return cls(mode, tuple(s.strings("safe_codes", list(DEFAULT_SAFE_CODES))),
+                   tuple(s.strings("internal_codes", list(DEFAULT_INTERNAL_CODES))), include, per,
+                   s.get("message", str, "Internal server error"))
+
+    def masks(self, code: object) -> bool:
+        if self.mode == "safe_codes":
+            return code not in self.safe_codes
+        if self.mode == "internal":
+            return not isinstance(code, str) or not code or code in self.internal_codes
+        return True
+
+    def shown(self, service: str) -> bool:
+        return self.include_subgraphs.get(service, self.include)
+
+    async def on_response(self, ctx: Context) -> None:
+        result = ctx.result
+        errors = result.get("errors") if result else None
+        if not errors:
+            return
+        request_id = None
+        out = []
+        for e in errors:
+            if not isinstance(e, dict):
+                continue
+            ext = e.get("extensions")
+            service = ext.get("serviceName") if isinstance(ext, dict) else None
+            if service is None or self.shown(service):
+                out.append(_clean(e))
+                continue
+            code = ext.get("code")
+            if not self.masks(code):
+                out.append(_clean(e))
+                continue
+            if request_id is None:
+                request_id = getattr(ctx, "request_id", None) or uuid.uuid4().hex
+            log.error("masked subgraph error (request %s, subgraph %s, code %s): %s", request_id, service, code,
+                      e.get("message"))
+            masked: dict = {"message": self.message}
+            if "path" in e:
+                masked["path"] = e["path"]
+            masked["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+            out.append(masked)
+        result["errors"] = out

@@ -1,0 +1,18 @@
+"""Federation v2 composition in Python: subgraph SDLs in, a standard supergraph SDL out."""
+
+
+class CompositionFailed(Exception):
+    """Composition rejected the subgraphs; the message lists every error with its code."""
+
+
+def compose_config(path: str) -> str:
+    """The supergraph SDL for a rover-format `supergraph.yaml` (what `supergraph compose` prints)."""
+    from .__main__ import UsageError, _compose_config, format_errors
+
+    try:
+        result = _compose_config(path)
+    except UsageError as error:
+        raise CompositionFailed(str(error)) from None
+    if not result.ok:
+        raise CompositionFailed(format_errors(result.errors))
+    return result.supergraph_sdl + "\n"

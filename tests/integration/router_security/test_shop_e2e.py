@@ -1,0 +1,163 @@
+"""The real shop behind the router with the shop's own router.yaml: tokens verified against
+the users service's JWKS, Authorization forwarded (the subgraphs verify it again),
+authorization enforced by the router from the checked-in supergraph.
+
+users, orders and payments run as processes over the embedded store, exactly as
+`make dev` runs them (devstack)."""
+
+import subprocess
+import time
+import uuid
+
+import httpx
+import pytest
+
+from devstack.keys import ensure_key_pair
+from devstack.ports import free_port, wait_for_port
+from devstack.stack import subgraph_specs
+from devstack.store import EmbeddedStore
+from harness import ROOT, Router, SigningKey, claims, gql
+
+from subgraphs.orders.catalogue import SEED_PRODUCTS
+
+PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)
+REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token user { id username } } }"
+CREATE = """mutation($i: [OrderItemInput!]!) {
+  createOrder(items: $i) { id total { amount currency } user { id username } items { quantity product { name } } }
+}"""
+PAY = """mutation($o: ID!, $k: String!) {
+  payOrder(orderId: $o, method: CARD, idempotencyKey: $k) {
+    status amount { amount currency } order { id amountDue { amount } }
+  }
+}"""
+MY_ORDERS = "{ me { id username orders { nodes { id total { amount } payments { status } amountDue { amount } } } } }"
+
+
+def _wait_ready(base: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base} never became ready")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    root = tmp_path_factory.mktemp("shop")
+    store = EmbeddedStore(root / "store", sync_on_commit=False, log=open(root / "store.log", "wb")).start()
+    keys_dir = root / "keys"
+    ensure_key_pair(keys_dir)
+    ports = {name: free_port() for name in ("users", "orders", "payments")}
+    specs = subgraph_specs(mongodb_uri=store.uri, keys_dir=keys_dir, ports=ports,
+                           database_prefix=f"r{uuid.uuid4().hex[:6]}_", events_secret=uuid.uuid4().hex,
+                           extra_env={"BCRYPT_ROUNDS": "4", "ORDERS_SEED_CATALOGUE": "true",
+                                      "EVENTS_RELAY_INTERVAL_MS": "200"})
+    procs = []
+    try:
+        for spec in specs:
+            log = open(root / f"{spec.name}.log", "wb")
+            procs.append(subprocess.Popen(spec.argv, env=spec.environment(), stdout=log, stderr=subprocess.STDOUT))
+        for spec in specs:
+            assert wait_for_port(spec.port, 60), (root / f"{spec.name}.log").read_text()
+            _wait_ready(spec.url)
+        yield ports, root
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        store.stop()
+
+
+@pytest.fixture(scope="module")
+def router(shop):
+    ports, root = shop
+    sdl = (ROOT / "schema" / "supergraph.graphql").read_text()
+    for name, dev_port in (("users", 3001), ("orders", 3002), ("payments", 3003)):
+        sdl = sdl.replace(f"http://127.0.0.1:{dev_port}/graphql", f"http://127.0.0.1:{ports[name]}/graphql")
+    supergraph = root / "supergraph.graphql"
+    supergraph.write_text(sdl)
+    config = (ROOT / "router" / "router.yaml").read_text()
+    r = Router(supergraph, config, root,
+               env={"USERS_JWKS_URL": f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json"})
+    yield r
+    r.stop()
+
+
+def register(router):
+    suffix = uuid.uuid4().hex[:10]
+    status, body = gql(router, REGISTER, variables={"input": {
+        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
+    assert status == 200 and "errors" not in body, body
+    return body["data"]["register"]
+
+
+def test_signed_in_user_orders_and_pays_another_user_cannot_see_it(router):
+    alice, bob = register(router), register(router)
+    status, body = gql(router, CREATE, alice["token"], {"i": [{"productId": PRODUCT["id"], "quantity": 2}]})
+    assert status == 200 and "errors" not in body, body
+    order = body["data"]["createOrder"]
+    assert order["user"] == alice["user"]  # Order.user resolved in the users subgraph
+    assert order["total"] == {"amount": 2 * PRODUCT["price"], "currency": "USD"}
+    assert order["items"] == [{"quantity": 2, "product": {"name": PRODUCT["name"]}}]
+
+    status, body = gql(router, PAY, alice["token"], {"o": order["id"], "k": uuid.uuid4().hex})
+    assert status == 200 and "errors" not in body, body
+    paid = body["data"]["payOrder"]
+    assert paid["status"] == "SUCCEEDED" and paid["amount"] == order["total"]
+    assert paid["order"] == {"id": order["id"], "amountDue": {"amount": 0}}
+
+    _, body = gql(router, MY_ORDERS, alice["token"])
+    assert body["data"]["me"]["id"] == alice["user"]["id"]
+    assert body["data"]["me"]["orders"]["nodes"] == [
+        {"id": order["id"], "total": {"amount": 2 * PRODUCT["price"]}, "payments": [{"status": "SUCCEEDED"}],
+         "amountDue": {"amount": 0}}]
+
+    # Bob is signed in too, but it is not his order
+    _, body = gql(router, "query($id: ID!) { order(id: $id) { id total { amount } } }", bob["token"],
+                  {"id": order["id"]})
+    assert body["data"]["order"] is None
+    _, body = gql(router, MY_ORDERS, bob["token"])
+    assert body["data"]["me"]["orders"]["nodes"] == []
+    # nor can he pay it
+    _, body = gql(router, PAY, bob["token"], {"o": order["id"], "k": uuid.uuid4().hex})
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")
+
+
+def test_anonymous_me_is_refused_by_the_router(router):
+    status, body = gql(router, "{ me { id username } }")
+    assert status == 200 and body["data"] is None  # me: User! -> null propagates to data
+    assert body["errors"] == [{"message": "Unauthorized field or type", "path": ["me"],
+                               "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"}}]  # no serviceName: the router
+    _, body = gql(router, CREATE, variables={"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
+    _, body = gql(router, "{ products { id name } }")  # public fields still work
+    assert any(p["id"] == PRODUCT["id"] for p in body["data"]["products"])
+
+
+def test_forged_or_foreign_tokens_get_401(router):
+    alice = register(router)
+    header, payload, _ = alice["token"].split(".")
+    forged = SigningKey(None).sign(claims(iss="shop-users", aud="shop", sub=alice["user"]["id"],
+                                          scope="orders:admin payments:admin"))
+    for token in (forged, f"{header}.{payload}.", "garbage"):
+        r = httpx.post(router.url, json={"query": MY_ORDERS}, headers={"authorization": f"Bearer {token}"},
+                       timeout=30)
+        assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_scopes_from_the_users_token_gate_admin_mutations(router):
+    alice = register(router)
+    _, body = gql(router, CREATE, alice["token"], {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+    order = body["data"]["createOrder"]
+    _, body = gql(router, "mutation($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { id status } }",
+                  alice["token"], {"id": order["id"]})  # needs orders:admin, which users do not have
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
