@@ -14,8 +14,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API runs an event loop in this thread while it is open,
+    which the asyncio tests that follow must not find running."""
     from playwright.sync_api import sync_playwright
 
     if not shutil.which(CHROMIUM):
