@@ -22,13 +22,8 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 
 # GraphiQL's browser bundles from the npm registry, served by the router itself (git-ignored;
 # without them the router's GraphiQL page loads the same versions from a CDN).
-$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
-	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(GRAPHIQL)/assets
-	cp $(GRAPHIQL)/node_modules/react/umd/react.production.min.js \
-	   $(GRAPHIQL)/node_modules/react-dom/umd/react-dom.production.min.js \
-	   $(GRAPHIQL)/node_modules/graphiql/graphiql.min.js \
-	   $(GRAPHIQL)/node_modules/graphiql/graphiql.min.css $(GRAPHIQL)/assets/
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAPHIQL)/install-assets.sh
+	$(GRAPHIQL)/install-assets.sh
 	@touch $@
 
 install: $(STAMP) $(GRAPHIQL_STAMP)
@@ -47,6 +42,7 @@ test: $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
 schema: $(STAMP)
 	$(PY) -m devstack.schema
 	$(PY) -m supergraph compose --config supergraph/supergraph.yaml --output schema/supergraph.graphql
+	$(PY) -m devstack.deploy
 
 supergraph-schema: schema
 

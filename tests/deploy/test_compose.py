@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from devstack.stack import DEV_PORTS
-from tests.deploy.topology import ROOT, subgraph_env
+from tests.deploy.topology import ROOT, router_env, subgraph_env
 
 SUBGRAPHS = ["users", "orders", "payments"]
 SECRETISH = re.compile(r"SECRET|PASSWORD|PRIVATE|TOKEN|_KEY$", re.I)
@@ -36,7 +36,7 @@ def dockerfile_stages() -> dict[str, list[str]]:
 
 def test_every_service_has_a_healthcheck_and_a_restart_policy() -> None:
     services = compose()["services"]
-    assert {"mongo", "rabbitmq", "redis", *SUBGRAPHS} <= set(services)
+    assert {"mongo", "rabbitmq", "redis", "router", *SUBGRAPHS} <= set(services)
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
         assert service.get("restart") in {"unless-stopped", "always", "on-failure"}, name
@@ -113,3 +113,35 @@ def test_docker_compose_parses_the_file(tmp_path: Path) -> None:
     (tmp_path / "secrets" / "jwt-private.pem").write_text("placeholder")
     result = subprocess.run([binary, "-f", "compose.yaml", "config", "-q"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_router_service_matches_the_router() -> None:
+    from router.config import load_config
+    from router.plugins import build_plugins
+
+    router = compose()["services"]["router"]
+    port = DEV_PORTS["router"]
+    assert router["ports"] == [f"{port}:{port}"] and router["environment"]["ROUTER_PORT"] == str(port)
+    assert f"127.0.0.1:{port}/health" in " ".join(router["healthcheck"]["test"])
+    assert router["build"]["target"] == "router"
+    environment = {key: str(value) for key, value in router["environment"].items()}
+    unknown = set(environment) - router_env()
+    assert not unknown, f"router: compose sets variables the router never reads: {unknown}"
+    for name in SUBGRAPHS:
+        assert router["depends_on"][name]["condition"] == "service_healthy"
+        assert environment[f"{name.upper()}_URL"] == f"http://{name}:{DEV_PORTS[name]}/graphql"
+    # The shop's router.yaml, read with the container's environment, is a valid configuration.
+    config = load_config(str(ROOT / "router" / "router.yaml"), env=environment)
+    assert config.subgraphs["users"].url == "http://users:3001/graphql"
+    assert config.plugins["rate_limit"]["store"] == "redis"
+    assert build_plugins(config)
+
+
+def test_dockerfile_router_stage() -> None:
+    stages = dockerfile_stages()
+    router = "\n".join(stages["router"])
+    assert stages["router"][0].split()[1] == "runtime"
+    assert 'CMD ["python", "-m", "router"]' in router and f"EXPOSE {DEV_PORTS['router']}" in router
+    assert "ROUTER_ENV=production" in router, "GraphiQL is off by default in production"
+    assert "COPY --from=graphiql" in router, "the router serves GraphiQL's bundles itself"
+    assert "node" not in router.replace("--from=graphiql", ""), "no Node.js in the router image"

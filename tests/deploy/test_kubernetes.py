@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from devstack.stack import DEV_PORTS
-from tests.deploy.topology import ROOT, subgraph_env
+from tests.deploy.topology import ROOT, router_env, subgraph_env
 
 K8S = ROOT / "deploy" / "k8s"
 SUBGRAPHS = ["users", "orders", "payments"]
+SERVICES = [*SUBGRAPHS, "router"]
 
 
 def documents() -> list[dict]:
@@ -57,7 +58,7 @@ def test_deployment_matches_the_service(name: str) -> None:
     assert service["spec"]["selector"] == spec["selector"]["matchLabels"]
 
 
-@pytest.mark.parametrize("name", SUBGRAPHS)
+@pytest.mark.parametrize("name", SERVICES)
 def test_secrets_come_from_secret_objects(name: str) -> None:
     container = find("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
     for item in container["env"]:
@@ -70,3 +71,25 @@ def test_secrets_come_from_secret_objects(name: str) -> None:
     for volume in find("Deployment", name)["spec"]["template"]["spec"].get("volumes", []):
         if "secret" in volume:
             find("Secret", volume["secret"]["secretName"])
+
+
+def test_router_deployment_and_its_config_map() -> None:
+    from devstack.deploy import render
+
+    deployment = find("Deployment", "router")
+    assert deployment["spec"]["replicas"] == 3
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["ports"] == [{"name": "http", "containerPort": DEV_PORTS["router"]}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    env = {item["name"]: item for item in container["env"]}
+    assert not set(env) - router_env(), f"router: env the router never reads: {set(env) - router_env()}"
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "router-config"]
+    assert env["ROUTER_CONFIG"]["value"] == f"{mount['mountPath']}/router.yaml"
+    assert env["ROUTER_SUPERGRAPH"]["value"] == f"{mount['mountPath']}/supergraph.graphql"
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "router-config"]
+    config_map = find("ConfigMap", volume["configMap"]["name"])
+    assert set(config_map["data"]) == {"router.yaml", "supergraph.graphql"}
+    assert (K8S / "router-config.yaml").read_text() == render(), "deploy/k8s/router-config.yaml is stale: run `make schema`"
+    assert find("Service", "router")["spec"]["ports"] == [{"name": "http", "port": 3000, "targetPort": "http"}]

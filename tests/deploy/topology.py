@@ -37,3 +37,18 @@ def subgraph_env(service: str) -> dict[str, bool]:
     """Every variable a subgraph process reads: its own package plus the shared one."""
     paths = [*(ROOT / "subgraphs" / "common").rglob("*.py"), *(ROOT / "subgraphs" / service).rglob("*.py")]
     return _env_reads(paths)
+
+
+@cache
+def router_env() -> set[str]:
+    """Every variable the router reads: its ROUTER_* settings (named in its code) and the
+    `${env.NAME}` references of the shop's router.yaml."""
+    import re
+
+    names: set[str] = set()
+    for path in (ROOT / "router").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"ROUTER_[A-Z_]+", node.value):
+                names.add(node.value)
+    names |= set(re.findall(r"\$\{env\.(\w+)", (ROOT / "router" / "router.yaml").read_text()))
+    return names
