@@ -3,20 +3,15 @@ the users service's JWKS, Authorization forwarded (the subgraphs verify it again
 authorization enforced by the router from the checked-in supergraph.
 
 users, orders and payments run as processes over the embedded store, exactly as
-`make dev` runs them (devstack)."""
+`make dev` runs them (the session's `shop` fixture, tests/conftest.py)."""
 
-import subprocess
-import time
 import uuid
 
 import httpx
 import pytest
 
-from devstack.keys import ensure_key_pair
-from devstack.ports import free_port, wait_for_port
-from devstack.stack import subgraph_specs
-from devstack.store import EmbeddedStore
 from harness import ROOT, Router, SigningKey, claims, gql
+from tests.support.shop import supergraph_sdl
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 
@@ -33,60 +28,13 @@ PAY = """mutation($o: ID!, $k: String!) {
 MY_ORDERS = "{ me { id username orders { nodes { id total { amount } payments { status } amountDue { amount } } } } }"
 
 
-def _wait_ready(base: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} never became ready")
-
-
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    root = tmp_path_factory.mktemp("shop")
-    store = EmbeddedStore(root / "store", sync_on_commit=False, log=open(root / "store.log", "wb")).start()
-    keys_dir = root / "keys"
-    ensure_key_pair(keys_dir)
-    ports = {name: free_port() for name in ("users", "orders", "payments")}
-    specs = subgraph_specs(mongodb_uri=store.uri, keys_dir=keys_dir, ports=ports,
-                           database_prefix=f"r{uuid.uuid4().hex[:6]}_", events_secret=uuid.uuid4().hex,
-                           extra_env={"BCRYPT_ROUNDS": "4", "ORDERS_SEED_CATALOGUE": "true",
-                                      "EVENTS_RELAY_INTERVAL_MS": "200"})
-    procs = []
-    try:
-        for spec in specs:
-            log = open(root / f"{spec.name}.log", "wb")
-            procs.append(subprocess.Popen(spec.argv, env=spec.environment(), stdout=log, stderr=subprocess.STDOUT))
-        for spec in specs:
-            assert wait_for_port(spec.port, 60), (root / f"{spec.name}.log").read_text()
-            _wait_ready(spec.url)
-        yield ports, root
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        store.stop()
-
-
-@pytest.fixture(scope="module")
-def router(shop):
-    ports, root = shop
-    sdl = (ROOT / "schema" / "supergraph.graphql").read_text()
-    for name, dev_port in (("users", 3001), ("orders", 3002), ("payments", 3003)):
-        sdl = sdl.replace(f"http://127.0.0.1:{dev_port}/graphql", f"http://127.0.0.1:{ports[name]}/graphql")
+def router(shop, tmp_path_factory):
+    root = tmp_path_factory.mktemp("router-e2e")
     supergraph = root / "supergraph.graphql"
-    supergraph.write_text(sdl)
+    supergraph.write_text(supergraph_sdl(shop))
     config = (ROOT / "router" / "router.yaml").read_text()
-    r = Router(supergraph, config, root,
-               env={"USERS_JWKS_URL": f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json"})
+    r = Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
     yield r
     r.stop()
 

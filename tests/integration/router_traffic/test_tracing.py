@@ -4,7 +4,6 @@ store): the subgraph's server span, and so its JSON log lines, carry the router'
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -12,37 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.keys import ensure_key_pair
-from devstack.ports import free_port, wait_for_port
-from devstack.stack import subgraph_specs
-from devstack.store import EmbeddedStore
 from tests.integration.router_traffic.harness import Router, post
-
-HERE = Path(__file__).resolve().parent
+from tests.support.shop import supergraph_sdl
 
 
 @pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    root = tmp_path_factory.mktemp("users")
-    store = EmbeddedStore(root / "store", log=open(root / "store.log", "wb")).start()
-    keys = root / "keys"
-    ensure_key_pair(keys)
-    ports = {"users": free_port(), "orders": free_port(), "payments": free_port()}
-    spec = subgraph_specs(mongodb_uri=store.uri, keys_dir=keys, ports=ports,
-                          database_prefix=f"t{uuid.uuid4().hex[:6]}_", extra_env={"BCRYPT_ROUNDS": "4"})[0]
-    log = root / "users.log"
-    proc = subprocess.Popen(spec.argv, env=spec.environment(), stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    try:
-        assert wait_for_port(spec.port, 30), log.read_text()
-        sdl = subprocess.run(["node", str(HERE / "compose_users.mjs"), f"{spec.url}/graphql"], check=True,
-                             capture_output=True, text=True).stdout
-        supergraph = root / "supergraph.graphql"
-        supergraph.write_text(sdl)
-        yield supergraph, log, f"{spec.url}/graphql"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        store.stop()
+def users(shop, tmp_path_factory):
+    supergraph = tmp_path_factory.mktemp("tracing") / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(shop))
+    return supergraph, shop.logs["users"], shop.url("users")
 
 
 def subgraph_lines(log: Path, request_id: str) -> list[dict]:

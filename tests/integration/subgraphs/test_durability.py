@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.integration.subgraphs.helpers import Account, GraphQL, Shop
+from tests.support.shop import Account, GraphQL, Shop
 
 ORDER = "query($id: ID!) { order(id: $id) { id status total { amount } } }"
 

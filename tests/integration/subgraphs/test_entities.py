@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.integration.subgraphs.helpers import Account, GraphQL, codes, events_settled
+from tests.support.shop import Account, GraphQL, codes, events_settled
 
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { __typename %s } }"
 

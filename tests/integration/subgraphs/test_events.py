@@ -9,7 +9,7 @@ import orjson
 
 from subgraphs.common.events.envelope import PAYMENT_SUCCEEDED, Event
 from subgraphs.common.events.webhook import PATH, SIGNATURE_HEADER, sign
-from tests.integration.subgraphs.helpers import Account, GraphQL, Shop, eventually
+from tests.support.shop import Account, GraphQL, Shop, eventually
 
 PLACE = 'mutation { createOrder(items: [{productId: "desk-mat-xl", quantity: 2}]) { id total { amount currency } } }'
 PAY = "mutation($o: ID!, $k: String!) { payOrder(orderId: $o, method: CARD, idempotencyKey: $k) { id status } }"

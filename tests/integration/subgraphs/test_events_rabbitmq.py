@@ -19,9 +19,9 @@ from devstack.ports import free_port, wait_for_port
 from devstack.stack import ServiceSpec, subgraph_specs
 from subgraphs.common.events.amqp import Topology
 from subgraphs.common.events.envelope import PAYMENT_SUCCEEDED, Event
-from tests.integration.subgraphs.conftest import wait_ready
-from tests.integration.subgraphs.helpers import Account, GraphQL, Shop, eventually
-from tests.integration.subgraphs.tcp_proxy import TcpProxy
+from tests.support.shop import wait_ready
+from tests.support.shop import Account, GraphQL, Shop, eventually
+from tests.support.tcp_proxy import TcpProxy
 
 AMQP_PORT = 5672
 MAX_DELIVERIES = 3

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.integration.subgraphs.helpers import Account, GraphQL, Shop, codes
+from tests.support.shop import Account, GraphQL, Shop, codes
 
 MY_ORDERS = "{ orders { edges { node { id } } } }"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.integration.subgraphs.helpers import Account, GraphQL, codes
+from tests.support.shop import Account, GraphQL, codes
 
 PRICES = {p["id"]: p["price"] for p in SEED_PRODUCTS}
 AVAILABLE = [p["id"] for p in SEED_PRODUCTS if p.get("available", True)]

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.integration.subgraphs.helpers import DECLINE_ABOVE, Account, GraphQL, codes
+from tests.support.shop import DECLINE_ABOVE, Account, GraphQL, codes
 
 CHEAP = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < DECLINE_ABOVE)
 PAY = """

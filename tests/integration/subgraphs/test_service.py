@@ -8,7 +8,7 @@ from datetime import datetime
 import orjson
 import pytest
 
-from tests.integration.subgraphs.helpers import Shop, codes
+from tests.support.shop import Shop, codes
 
 SERVICES = ["users", "orders", "payments"]
 

@@ -7,7 +7,7 @@ import uuid
 
 import jwt
 
-from tests.integration.subgraphs.helpers import REGISTER, TOKEN_TTL_SECONDS, Account, GraphQL, codes
+from tests.support.shop import REGISTER, TOKEN_TTL_SECONDS, Account, GraphQL, codes
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { id username email } } }"
 ME = "{ me { id username email createdAt } }"
