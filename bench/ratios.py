@@ -12,7 +12,7 @@ def main() -> None:
     ap.add_argument("--ours", default="router")
     a = ap.parse_args()
     rows = [json.loads(line) for line in open(os.path.join(a.dir, "results.jsonl")) if line.strip()]
-    print(f"\n| round | peer | ours RPS | peer RPS | ours/peer RPS | ours p99 ms | peer p99 ms |")
+    print("\n| round | peer | ours RPS | peer RPS | ours/peer RPS | ours p99 ms | peer p99 ms |")
     print("|---|---|---|---|---|---|---|")
     for rnd in sorted({r["round"] for r in rows}):
         ours = [r for r in rows if r["round"] == rnd and r["gateway"] == a.ours and r.get("rps")]

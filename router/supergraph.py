@@ -19,7 +19,6 @@ from graphql import (
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumValueDefinitionNode,
-    FieldDefinitionNode,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InputValueDefinitionNode,

@@ -59,7 +59,6 @@ from .specs import (
     EXECUTABLE_LOCATIONS,
     GRAPHQL_BUILTIN_DIRECTIVES,
     MERGED_DIRECTIVES,
-    MERGED_SPECS,
     join_minor_for,
 )
 from .subgraph import Subgraph

@@ -17,7 +17,7 @@ keeps the walk linear in practice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from . import fieldset as fs

@@ -37,7 +37,6 @@ from graphql.language import (
     TypeExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
-    print_ast,
 )
 from graphql.validation.validate import validate_sdl
 

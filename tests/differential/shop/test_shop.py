@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from graphql import print_schema

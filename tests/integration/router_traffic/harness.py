@@ -3,10 +3,8 @@ subgraph, on free loopback ports."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,45 +20,8 @@ import router_harness as h  # noqa: E402
 ROOT = Path(__file__).resolve().parents[3]
 
 
-class Router:
-    """Our router with `build_plugins(config)`, served by uvicorn in a thread."""
-
-    def __init__(self, supergraph_path: str, config_path: str | None, env: dict | None = None) -> None:
-        import uvicorn
-
-        from router.config import load_config
-        from router.http import create_app
-        from router.pipeline import Router as Pipeline
-        from router.plugins import build_plugins
-        from router.supergraph import Supergraph
-
-        cfg = load_config(config_path, env=env or {})
-        self.router = Pipeline(cfg, Supergraph(Path(supergraph_path).read_text()), build_plugins(cfg))
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(create_app(self.router), log_level="warning", lifespan="on",
-                                                   proxy_headers=False))
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[self.sock])),
-                                       daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started, "router did not start"
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return self.base + "/graphql"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+# Our router in a thread, with the plugins of its config (the shared harness).
+Router = h.RouterServer
 
 
 class RouterProcess:

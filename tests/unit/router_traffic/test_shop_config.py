@@ -4,7 +4,6 @@ from pathlib import Path
 
 from router.config import Config, load_config
 from router.plugins import build_plugins
-from router.plugins.limits import Limits
 from router.plugins.rate_limit import Limit, RateLimit
 from router.plugins.telemetry import Telemetry
 
