@@ -85,11 +85,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2
+    from . import workers
+
+    if cfg.workers > 1:
+        return workers.serve(cfg.host, cfg.port, cfg.workers)
     import uvicorn
 
-    uvicorn.run("router.app:create_app_from_env", factory=True, host=cfg.host, port=cfg.port, workers=cfg.workers,
-                log_level="warning", access_log=False, loop="auto", http="auto", lifespan="on",
-                proxy_headers=False)  # X-Forwarded-For is judged by rate_limit.trusted_proxies
+    uvicorn.run(workers.APP, host=cfg.host, port=cfg.port, **workers.UVICORN_OPTIONS)
     return 0
 
 
