@@ -140,6 +140,12 @@ _FEATURE_SPECS = {
 }
 
 
+_EXECUTABLE_LOCATIONS = frozenset((
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+))
+
+
 def _args(directive) -> dict:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
@@ -328,8 +334,17 @@ class Supergraph:
         def is_feature(name: str) -> bool:
             return name in exact or any(name.startswith(p) for p in prefixes)
 
+        # Clients see executable directives only: a type-system directive (one composed with
+        # @composeDirective, say) is supergraph metadata, as in Apollo's API schema.
+        type_system_only = {
+            d.name.value
+            for d in self.document.definitions
+            if isinstance(d, DirectiveDefinitionNode)
+            and not any(loc.value in _EXECUTABLE_LOCATIONS for loc in d.locations)
+        }
+
         def keep_directives(ds):
-            return tuple(d for d in ds or () if not is_feature(d.name.value))
+            return tuple(d for d in ds or () if not is_feature(d.name.value) and d.name.value not in type_system_only)
 
         def hidden(node) -> bool:
             return any(d.name.value == inacc for d in node.directives or ())
@@ -349,9 +364,11 @@ class Supergraph:
             if isinstance(d, SchemaDefinitionNode):
                 continue  # rebuilt from root type names below
             if isinstance(d, DirectiveDefinitionNode):
-                if is_feature(d.name.value):
+                if is_feature(d.name.value) or d.name.value in type_system_only:
                     continue
-                defs.append(d)
+                locations = tuple(loc for loc in d.locations if loc.value in _EXECUTABLE_LOCATIONS)
+                defs.append(DirectiveDefinitionNode(name=d.name, description=d.description, arguments=d.arguments,
+                                                    repeatable=d.repeatable, locations=locations))
                 continue
             if d.name.value in removed_types:
                 continue
