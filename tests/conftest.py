@@ -1,9 +1,12 @@
-"""Session fixtures shared by every test package: the real shop (store + subgraphs) is
-started once, on first use, and reused by the subgraph, router and differential tests."""
+"""Fixtures shared by every test package, each started once per session on first use: the
+real shop (store + subgraphs), used by the subgraph, router and differential tests; and the
+router's Node test subgraphs with routers built in front of them."""
 
 from __future__ import annotations
 
+import sys
 import uuid
+from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
@@ -12,6 +15,9 @@ import pytest_asyncio
 from pymongo import AsyncMongoClient
 
 from tests.support.shop import ADMIN_EMAIL, ADMIN_PASSWORD, REGISTER, Account, GraphQL, Shop, start_shop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "router"))
+import router_harness  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +64,39 @@ async def mongo(shop: Shop) -> AsyncIterator[AsyncMongoClient]:
     client: AsyncMongoClient = AsyncMongoClient(shop.store.uri, tz_aware=True)
     yield client
     await client.close()
+
+
+@pytest.fixture(scope="session")
+def subgraphs() -> Iterator[int]:
+    """The router's test subgraphs (Node, fixed data), one process for the session; its port."""
+    if not router_harness.node_available():
+        pytest.fail("tests/node/node_modules missing: run `make node`")
+    process, port = router_harness.start_node(router_harness.HERE / "server.mjs", "0")
+    yield port
+    router_harness.stop(process)
+
+
+@pytest.fixture
+def supergraph_file(tmp_path: Path, subgraphs: int) -> Path:
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(router_harness.supergraph_for(subgraphs, router_harness.closed_port()))
+    return path
+
+
+@pytest.fixture
+def make_router(supergraph_file: Path, tmp_path: Path) -> Iterator[Callable[..., router_harness.RouterServer]]:
+    """Routers (with the plugins of the given router.yaml text) in front of the test subgraphs."""
+    started: list[router_harness.RouterServer] = []
+
+    def make(config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
+        path = None
+        if config is not None:
+            path = tmp_path / f"router{len(started)}.yaml"
+            path.write_text(config)
+        router = router_harness.RouterServer(str(supergraph_file), str(path) if path else None, env)
+        started.append(router)
+        return router
+
+    yield make
+    for router in started:
+        router.stop()

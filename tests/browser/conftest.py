@@ -1,13 +1,11 @@
-"""Fixtures of the browser tests: the router's test setup (Node subgraphs, routers with their
-plugins) and headless Chromium from Debian driven by Playwright (never a downloaded browser)."""
+"""Fixtures of the browser tests (routers in front of the Node test subgraphs come from
+tests/conftest.py): headless Chromium from Debian driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-
-from tests.integration.router_traffic.conftest import make_router, subgraphs, supergraph_file  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,25 +1,11 @@
-"""Fixtures: the Node test subgraphs, routers built with their plugins, a stub subgraph."""
+"""Fixtures: routers as separate processes, a stub subgraph (the Node test subgraphs and
+in-thread routers come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.integration.router_traffic.harness import Router, RouterProcess, StubSubgraph, h
-
-@pytest.fixture(scope="session")
-def subgraphs():
-    if not h.node_available():
-        pytest.fail("tests/node/node_modules missing: run `make node`")
-    proc, port = h.start_node(h.HERE / "server.mjs", "0")
-    yield port
-    h.stop(proc)
-
-
-@pytest.fixture
-def supergraph_file(tmp_path, subgraphs):
-    p = tmp_path / "supergraph.graphql"
-    p.write_text(h.supergraph_for(subgraphs, h.closed_port()))
-    return p
+from tests.integration.router_traffic.harness import RouterProcess, StubSubgraph
 
 
 @pytest.fixture
@@ -27,24 +13,6 @@ def stub():
     s = StubSubgraph()
     yield s
     s.stop()
-
-
-@pytest.fixture
-def make_router(supergraph_file, tmp_path):
-    started = []
-
-    def make(config: str | None = None, env: dict | None = None) -> Router:
-        path = None
-        if config is not None:
-            path = tmp_path / f"router{len(started)}.yaml"
-            path.write_text(config)
-        r = Router(str(supergraph_file), str(path) if path else None, env)
-        started.append(r)
-        return r
-
-    yield make
-    for r in started:
-        r.stop()
 
 
 @pytest.fixture
