@@ -43,9 +43,12 @@ def _is_graphql_error(body: dict) -> bool:
                                      "OPERATION_RESOLUTION_FAILURE"}
 
 
+def _error_body(message: str, code: str = "BAD_REQUEST") -> dict:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
 def _bad(message: str, status: int, media: str, code: str = "BAD_REQUEST", headers: dict | None = None) -> Response:
-    return Response(orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}),
-                    status_code=status, media_type=media, headers=headers)
+    return Response(orjson.dumps(_error_body(message, code)), status_code=status, media_type=media, headers=headers)
 
 
 class BodyTooLarge(Exception):
@@ -78,6 +81,64 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     # a request may carry only a persisted query hash when a plugin resolves it (APQ)
     persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
 
+    # Batched requests (a JSON array of operations) only when limits.max_batch_size > 1.
+    max_batch = max((getattr(p, "max_batch_size", 1) for p in plugins), default=1)
+
+    def operation_request(query, op_name, variables, extensions, request: Request) -> GraphQLRequest | dict:
+        """One operation's parameters checked into a GraphQLRequest, or the error body."""
+        if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+            if not persisted:
+                return _error_body("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")
+            query = ""
+        elif not isinstance(query, str) or not query.strip():
+            return _error_body("Request must contain a query string.")
+        if op_name is not None and not isinstance(op_name, str):
+            return _error_body("operationName must be a string.")
+        if variables is not None and not isinstance(variables, dict):
+            return _error_body("variables must be an object.")
+        return GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers),
+                              request.client.host if request.client else None)
+
+    async def run(req: GraphQLRequest, expose: bool) -> tuple[int, dict]:
+        try:
+            if timeout is None:
+                return await router.execute(req, expose)
+            return await asyncio.wait_for(router.execute(req, expose), timeout)
+        except asyncio.TimeoutError:
+            return 504, _error_body(f"Request timed out after {timeout:g} s.", "REQUEST_TIMEOUT")
+        except Exception:  # never a stack trace to the client
+            log.exception("request failed")
+            return 500, _error_body("Internal router error.", "INTERNAL_SERVER_ERROR")
+
+    async def batch(request: Request, payload: list, media: str) -> Response:
+        """Each entry runs through the whole pipeline (plugins included), in order; the answer
+        is the array of their results."""
+        if max_batch <= 1:
+            return _bad("Batched requests (a JSON array of operations) are not enabled: send one operation "
+                        "per request, or set limits.max_batch_size.", 400, media, "BATCHING_NOT_SUPPORTED")
+        if not payload:
+            return _bad("A batch must contain at least one operation.", 400, media)
+        if len(payload) > max_batch:
+            return _bad(f"A batch may contain at most {max_batch} operations.", 400, media, "BATCH_LIMIT_EXCEEDED")
+        expose = request.headers.get("x-router-expose-plan") == "true"
+        bodies: list[dict] = []
+        headers: dict[str, str] = {}
+        for entry in payload:
+            if not isinstance(entry, dict):
+                bodies.append(_error_body("Each batch entry must be a JSON object."))
+                continue
+            req = operation_request(entry.get("query"), entry.get("operationName"), entry.get("variables"),
+                                    entry.get("extensions"), request)
+            if isinstance(req, dict):
+                bodies.append(req)
+                continue
+            request.scope.setdefault("router.request", req)  # the access line names the first
+            _, body = await run(req, expose)
+            headers.update(req.response_headers)
+            bodies.append(body)
+        request.scope["router.body"] = {"errors": [e for b in bodies for e in b.get("errors") or ()]}
+        return Response(orjson.dumps(bodies), status_code=200, media_type=media, headers=headers or None)
+
     async def graphql(request: Request) -> Response:
         if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
             return ide.response(request)
@@ -98,8 +159,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             except orjson.JSONDecodeError:
                 return _bad("Request body is not valid JSON.", 400, media)
             if isinstance(payload, list):
-                return _bad("Batched requests (a JSON array of operations) are not supported: send one "
-                            "operation per request.", 400, media, "BATCHING_NOT_SUPPORTED")
+                return await batch(request, payload, media)
             if not isinstance(payload, dict):
                 return _bad("Request body must be a JSON object.", 400, media)
             query = payload.get("query")
@@ -115,30 +175,11 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
                 extensions = orjson.loads(params["extensions"]) if params.get("extensions") else None
             except orjson.JSONDecodeError:
                 return _bad("variables/extensions must be JSON.", 400, media)
-        if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
-            if not persisted:
-                return _bad("PersistedQueryNotSupported", 400, media, "PERSISTED_QUERY_NOT_SUPPORTED")
-            query = ""
-        elif not isinstance(query, str) or not query.strip():
-            return _bad("Request must contain a query string.", 400, media)
-        if op_name is not None and not isinstance(op_name, str):
-            return _bad("operationName must be a string.", 400, media)
-        if variables is not None and not isinstance(variables, dict):
-            return _bad("variables must be an object.", 400, media)
-        req = GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers),
-                             request.client.host if request.client else None)
+        req = operation_request(query, op_name, variables, extensions, request)
+        if isinstance(req, dict):
+            return Response(orjson.dumps(req), status_code=400, media_type=media)
         request.scope["router.request"] = req  # for telemetry's access line
-        expose = request.headers.get("x-router-expose-plan") == "true"
-        try:
-            if timeout is None:
-                status, body = await router.execute(req, expose)
-            else:
-                status, body = await asyncio.wait_for(router.execute(req, expose), timeout)
-        except asyncio.TimeoutError:
-            return _bad(f"Request timed out after {timeout:g} s.", 504, media, "REQUEST_TIMEOUT")
-        except Exception:  # never a stack trace to the client
-            log.exception("request failed")
-            return _bad("Internal router error.", 500, media, "INTERNAL_SERVER_ERROR")
+        status, body = await run(req, request.headers.get("x-router-expose-plan") == "true")
         request.scope["router.body"] = body
         headers = req.response_headers or None
         if status == 405:

@@ -5,7 +5,7 @@ Operation shape, checked before planning (a refused operation costs no subgraph 
 (fragments expanded; each fragment is measured once, so fragment fan-out cannot blow up the
 count's own cost) and `max_tokens` (lexed before parsing, stopping at the limit).
 HTTP (read by http.py): `max_request_bytes` (413 before the body is read past it) and
-`request_timeout` (504). Batched requests (JSON arrays) are refused: the batch limit is 1.
+`request_timeout` (504). Batched requests (JSON arrays) are accepted only with `max_batch_size` > 1.
 Subgraph fetches: `retry` re-sends failed fetches of queries (never of mutations) with
 exponential backoff and jitter; `circuit_breaker` opens per subgraph after consecutive
 failures (see breaker.py). Only what is configured is hooked into the request path.
@@ -51,6 +51,7 @@ class LimitsConfig:
     retry: Retry | None = None
     breaker_failures: int | None = None
     breaker_cool_down: float = 10.0
+    max_batch_size: int = 1  # 1: a JSON array of operations is refused
 
 
 def parse(raw: Any) -> LimitsConfig:
@@ -73,9 +74,7 @@ def parse(raw: Any) -> LimitsConfig:
         if b.has("cool_down"):
             cfg.breaker_cool_down = parse_duration(f"{SECTION}.circuit_breaker.cool_down", b._get("cool_down"))
         b.done()
-    if sec.has("max_batch_size"):
-        if sec._get("max_batch_size") != 1:
-            raise ConfigError(f"{SECTION}.max_batch_size: batched requests are not supported; only 1 is allowed")
+    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)  # type: ignore[assignment]
     sec.done()
     return cfg
 
@@ -166,6 +165,7 @@ class Limits:
         self.cfg = cfg
         self.max_request_bytes = cfg.max_request_bytes
         self.request_timeout = cfg.request_timeout
+        self.max_batch_size = cfg.max_batch_size
         self.breakers: dict[str, CircuitBreaker] = {}
         self._tokens = _LRU(2048)
         self._shapes = _LRU(2048)

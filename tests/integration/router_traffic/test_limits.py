@@ -56,6 +56,26 @@ def test_request_body_size_and_batches(make_router):
     assert batch.status_code == 400 and code(batch) == "BATCHING_NOT_SUPPORTED"
 
 
+def test_batches_up_to_the_configured_size(make_router):
+    r = make_router("limits:\n  max_batch_size: 3\n")
+    single = {q: post(r.url, q).json() for q in ("{ reviews { id } }", "{ users { id name } }")}
+    batch = httpx.post(r.url, json=[
+        {"query": "{ reviews { id } }"},
+        {"query": "query Other { reviews { id } } query Named { users { id name } }", "operationName": "Named"},
+        {"query": "{ nope }"},
+    ])
+    assert batch.status_code == 200
+    first, second, third = batch.json()
+    assert first == single["{ reviews { id } }"] and second == single["{ users { id name } }"]
+    assert third["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" and "data" not in third
+    malformed = httpx.post(r.url, json=[{"query": "{ reviews { id } }"}, "not an operation"]).json()
+    assert malformed[0]["data"]["reviews"] and malformed[1]["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    too_many = httpx.post(r.url, json=[{"query": "{ reviews { id } }"}] * 4)
+    assert too_many.status_code == 400 and code(too_many) == "BATCH_LIMIT_EXCEEDED"
+    empty = httpx.post(r.url, json=[])
+    assert empty.status_code == 400 and code(empty) == "BAD_REQUEST"
+
+
 def test_request_timeout(make_router, stub):
     stub.delay = 2.0
     r = make_router(f"limits:\n  request_timeout: 0.5\nsubgraphs:\n  legacy:\n    url: {stub.url}\n")

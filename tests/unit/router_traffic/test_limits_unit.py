@@ -81,7 +81,7 @@ def test_breaker_opens_after_consecutive_failures_and_half_opens_after_cool_down
 @pytest.mark.parametrize("section, message", [
     ({"max_depth": 0}, "limits.max_depth: must be at least 1"),
     ({"max_depth": "deep"}, "limits.max_depth: expected an integer"),
-    ({"max_batch_size": 10}, "limits.max_batch_size"),
+    ({"max_batch_size": 0}, "limits.max_batch_size: must be at least 1"),
     ({"retry": {"attempts": 2, "jitter": True}}, "limits.retry.jitter: unknown key"),
     ({"circuit_breaker": {"failures": 0}}, "limits.circuit_breaker.failures"),
     ({"request_timeout": -1}, "limits.request_timeout"),
