@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from pymongo.errors import DuplicateKeyError
@@ -80,9 +81,19 @@ class Accounts:
         """Creates the bootstrap admin on first start; later starts only make sure of the role."""
         user = await UserDocument.find_one({"email": normalise_email(email)})
         if user is None:
-            return await self.register(
-                Registration(username=email.split("@")[0], email=email, password=password), roles=["user", "admin"]
-            )
+            # The username comes from the e-mail's local part, made valid; a taken one gets a
+            # suffix, so an existing account can never stop the service from starting.
+            base = re.sub(r"[^A-Za-z0-9_.-]", "_", email.split("@")[0])[:24]
+            base = base if len(base) >= 3 else "admin"
+            for username in (base, *(f"{base}-{secrets.token_hex(3)}" for _ in range(5))):
+                try:
+                    return await self.register(
+                        Registration(username=username, email=email, password=password), roles=["user", "admin"]
+                    )
+                except Conflict as error:
+                    if error.extensions.get("field") != "username":
+                        raise
+            raise Conflict("Could not find a free username for the bootstrap admin", field="username")
         if "admin" not in user.roles:
             user.roles = [*user.roles, "admin"]
             await user.save()

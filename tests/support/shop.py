@@ -4,6 +4,7 @@ The session fixtures built on it are in tests/conftest.py, shared by every test 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 import uuid
@@ -94,9 +95,6 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
     """Polls an async check until it returns something truthy; events are asynchronous."""
-    import asyncio
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         result = await check()

@@ -135,3 +135,25 @@ async def test_bootstrap_admin_has_admin_scopes(admin_token: str) -> None:
     claims = jwt.decode(admin_token, options={"verify_signature": False})
     assert "admin" in claims["roles"]
     assert {"orders:admin", "payments:admin"} <= set(claims["scope"].split())
+
+
+async def test_bootstrap_admin_starts_whatever_accounts_exist(shop) -> None:  # type: ignore[no-untyped-def]
+    """The admin's username comes from its e-mail; one already taken, or not a valid username,
+    must not keep the users service from starting."""
+    from subgraphs.common.db import connect
+    from subgraphs.users.models import UserDocument
+    from subgraphs.users.passwords import PasswordHasher
+    from subgraphs.users.service import Accounts, Registration
+
+    client = await connect(shop.store.uri, f"bootstrap_{uuid.uuid4().hex[:8]}", [UserDocument], appname="test")
+    try:
+        accounts = Accounts(PasswordHasher(4))
+        await accounts.register(Registration(**registration(username="boss", email="someone@example.com")))
+        admin = await accounts.ensure_admin("boss@corp.example", "admin-password-1")
+        assert admin.username.startswith("boss-") and "admin" in admin.roles
+        odd = await accounts.ensure_admin("a+b@corp.example", "admin-password-2")
+        assert odd.username == "a_b" and "admin" in odd.roles
+        again = await accounts.ensure_admin("BOSS@corp.example", "another password")
+        assert again.id == admin.id  # later starts change nothing but the role
+    finally:
+        await client.close()
