@@ -50,9 +50,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return 1
     print(plan.print())
     if args.verbose:
-        for i, step in enumerate(plan.steps):
-            for f in step:
-                print(f"# step {i} {f.service}: {f.operation}")
+        for f in plan.fetches:
+            print(f"# fetch {f.id} {f.service} (after {list(f.deps)}): {f.operation}")
     return 0
 
 

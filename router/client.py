@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import orjson
 
-from .executor.run import SubgraphError
+from .errors import SubgraphError
 from .transport import HTTPPool, TransportError, TransportTimeout
 
 

@@ -40,7 +40,7 @@ def _media(accept: str | None) -> str | None:
 def _is_graphql_error(body: dict) -> bool:
     codes = {e.get("extensions", {}).get("code") for e in body.get("errors", ())}
     return bool(codes) and codes <= {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
-                                     "OPERATION_RESOLUTION_FAILURE"}
+                                     "OPERATION_RESOLUTION_FAILURE", "QUERY_PLANNING_FAILED"}
 
 
 def _error_body(message: str, code: str = "BAD_REQUEST") -> dict:

@@ -8,6 +8,7 @@ order. With no plugins the pipeline pays nothing for them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
@@ -87,6 +88,7 @@ class RouterState:
 
     def __init__(self, supergraph: Supergraph, config: Config) -> None:
         self.supergraph = supergraph
+        self.supergraph_hash = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
         self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries)
         self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
         urls = {}
@@ -139,9 +141,12 @@ class Router:
                 return ctx.status, early
         try:
             plan = state.planner.plan(op, ctx.labels, ctx.unauthorized)
-        except PlanningError as e:
-            log.error("planning failed: %s", e)
-            return 500, {"errors": [_err(f"Query planning failed: {e}", "QUERY_PLANNING_FAILED")]}
+        except Exception as e:  # noqa: BLE001 - a planner bug must never become a 500
+            reason = str(e) if isinstance(e, PlanningError) else f"internal planner error ({type(e).__name__}: {e})"
+            op_hash = hashlib.sha256(f"{op.name or ''}\0{request.query}".encode()).hexdigest()[:16]
+            log.error("query planning failed (operation %s, supergraph %s): %s", op_hash, state.supergraph_hash,
+                      reason, exc_info=not isinstance(e, PlanningError))
+            return 400, {"errors": [_err(f"Query planning failed: {reason}", "QUERY_PLANNING_FAILED")]}
         ctx.plan = plan
         for h in hooks["on_plan"]:
             early = await h(ctx)
@@ -162,7 +167,7 @@ class Router:
         ex = Execution(plan, op.variables, send)
         if prefill:
             ex.data.update(prefill)
-        if plan.steps:
+        if plan.fetches:
             await ex.run()
         result = ex.response()
         if expose_plan and self.config.expose_query_plan:

@@ -80,19 +80,34 @@ def collect_paths(data: dict, path: tuple) -> list[tuple[dict, list]]:
     return [(c, p) for c, p in cur if type(c) is dict]  # type: ignore[misc]
 
 
-def read_representation(obj: dict, reader: dict) -> dict | None:
+def read_representation(obj: dict, reader: tuple) -> dict | None:
+    """The representation fields `reader` names, read from a working-data object (None when a
+    field is missing: the entity cannot be asked for). Abstract parts are read per __typename."""
     rep: dict = {}
-    for name, (key, sub) in reader.items():
+    for name, key, sub in reader:
         v = obj.get(key)
         if v is None:
             if key not in obj:
                 return None
         elif sub:
             if type(v) is list:
-                v = [read_representation(x, sub) if type(x) is dict else x for x in v]
+                v = [_read_value(x, sub) for x in v]
             elif type(v) is dict:
-                v = read_representation(v, sub)
+                v = _read_value(v, sub)
                 if v is None:
                     return None
         rep[name] = v
     return rep
+
+
+def _read_value(v: object, sub: tuple | dict) -> object:
+    if type(v) is list:
+        return [_read_value(x, sub) for x in v]
+    if type(v) is not dict:
+        return v
+    if type(sub) is dict:
+        r = sub.get(v.get("__typename"))
+        if r is None:
+            return {"__typename": v["__typename"]} if "__typename" in v else {}
+        return read_representation(v, r)
+    return read_representation(v, sub)

@@ -1,5 +1,5 @@
-"""Runs a plan: steps in sequence, the fetches of a step in parallel, results merged into
-one working tree, then shaped into the client's response."""
+"""Runs a plan: each fetch starts as soon as the fetches it depends on are done, its result
+merged into one working tree, which is then shaped into the client's response."""
 
 from __future__ import annotations
 
@@ -8,65 +8,113 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 
+from ..errors import SubgraphError, subgraph_error
+from ..planner.aliases import Rename
 from ..planner.plan import Fetch, Plan
 from .merge import collect, collect_paths, merge, read_representation
-from .shape import INVALID, null_errors, shape_object
+from .shape import INVALID, compile_shape, null_errors, shape_object
 
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
 Send = Callable[[str, bytes], Awaitable[dict]]
 
-
-class SubgraphError(Exception):
-    def __init__(self, service: str, message: str, code: str = "SUBGRAPH_REQUEST_FAILED") -> None:
-        super().__init__(message)
-        self.service = service
-        self.code = code
+__all__ = ["Execution", "SubgraphError", "execute"]
 
 
 class Execution:
     __slots__ = ("plan", "variables", "data", "errors", "send")
 
-    def __init__(self, plan: Plan, variables: dict, send: Send) -> None:
+    def __init__(self, plan: Plan, variables: dict[str, Any], send: Send) -> None:
         self.plan = plan
         self.variables = variables
-        self.data: dict = {}
-        self.errors: list[dict] = []
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
         self.send = send
 
     async def run(self) -> None:
-        for step in self.plan.steps:
-            if len(step) == 1:
-                await self.fetch(step[0])
-            else:
-                await asyncio.gather(*(self.fetch(f) for f in step))
+        fetches = self.plan.fetches
+        n = len(fetches)
+        if n == 0:
+            return
+        if n == 1:
+            await self.fetch(fetches[0])
+            return
+        if all(f.deps == ((i - 1,) if i else ()) for i, f in enumerate(fetches)):
+            for f in fetches:  # a chain: no tasks needed
+                await self.fetch(f)
+            return
+        await self._run_graph(fetches)
+
+    async def _run_graph(self, fetches: list[Fetch]) -> None:
+        loop = asyncio.get_running_loop()
+        children = self.plan.children
+        waiting = [len(f.deps) for f in fetches]
+        done: asyncio.Future[None] = loop.create_future()
+        tasks: list[asyncio.Task[None]] = []
+        remaining = len(fetches)
+
+        def start(i: int) -> None:
+            t = loop.create_task(self.fetch(fetches[i]))
+            t.add_done_callback(lambda t, i=i: finished(i, t))  # type: ignore[misc]
+            tasks.append(t)
+
+        def finished(i: int, t: asyncio.Task[None]) -> None:
+            nonlocal remaining
+            if done.done():
+                return
+            if t.cancelled():
+                done.cancel()
+                return
+            exc = t.exception()
+            if exc is not None:
+                done.set_exception(exc)
+                return
+            remaining -= 1
+            for c in children[i]:
+                waiting[c] -= 1
+                if waiting[c] == 0:
+                    start(c)
+            if remaining == 0:
+                done.set_result(None)
+
+        for i, w in enumerate(waiting):
+            if w == 0:
+                start(i)
+        try:
+            await done
+        finally:
+            for t in tasks:
+                if not t.done():
+                    t.cancel()
 
     async def fetch(self, f: Fetch) -> None:
         variables = self.variables
         vs: dict[str, Any] = {v: variables[v] for v in f.variables if v in variables}
-        if f.root is not None:
-            body = _body(f, vs)
-            resp = await self._send(f, body)
+        if f.root:
+            resp = await self._send(f, _body(f, vs))
             if resp is None:
                 return
             d = resp.get("data")
             if type(d) is dict:
+                if f.renames:
+                    _rename(d, f.renames)
                 merge(self.data, d)
             errs = resp.get("errors")
             if errs:
                 for e in errs:
-                    self.errors.append(_repath(e, f.service, e.get("path") if isinstance(e, dict) else None))
+                    self.errors.append(subgraph_error(e, f.service, e.get("path") if isinstance(e, dict) else None))
             return
         # entity fetch: representations per call, de-duplicated
         targets_by_call = []
         any_reps = False
         for call in f.calls:
-            reps: list = []
+            reps: list[dict[str, Any]] = []
             index: dict[bytes, int] = {}
-            targets: list[list[dict]] = []
-            for g in call.groups:
-                greps = g.reps
-                for obj in collect(self.data, g.path):
-                    spec = greps.get(obj.get("__typename"))
+            targets: list[list[dict[str, Any]]] = []
+            for t in call.targets:
+                inputs = t.inputs
+                anytype = inputs.get(None)
+                for obj in collect(self.data, t.path):
+                    spec = inputs.get(obj.get("__typename")) or anytype
                     if spec is None:
                         continue
                     rep = read_representation(obj, spec[1])
@@ -99,16 +147,20 @@ class Execution:
                                         "extensions": {"code": "INVALID_SUBGRAPH_RESPONSE",
                                                        "serviceName": f.service}})
                 continue
+            renames = call.renames
             for e, objs in zip(ents, targets):
                 if type(e) is dict:
+                    if renames:
+                        _rename(e, renames)
                     for obj in objs:
                         merge(obj, e)
         errs = resp.get("errors")
         if errs:
             self._entity_errors(f, targets_by_call, errs)
 
-    def _entity_errors(self, f: Fetch, targets_by_call: list, errs: list) -> None:
-        paths: dict[int, list] | None = None
+    def _entity_errors(self, f: Fetch, targets_by_call: list[list[list[dict[str, Any]]]],
+                       errs: list[Any]) -> None:
+        paths: dict[int, list[Any]] | None = None
         for e in errs:
             if not isinstance(e, dict):
                 continue
@@ -121,29 +173,32 @@ class Execution:
                     if paths is None:
                         paths = {}
                         for c in f.calls:
-                            for g in c.groups:
-                                for obj, op in collect_paths(self.data, g.path):
+                            for t in c.targets:
+                                for obj, op in collect_paths(self.data, t.path):
                                     paths.setdefault(id(obj), op)
                     for obj in targets[p[1]]:
                         base = paths.get(id(obj))
-                        self.errors.append(_repath(e, f.service, None if base is None else base + p[2:]))
+                        self.errors.append(subgraph_error(e, f.service, None if base is None else base + p[2:]))
                     placed = True
                     break
             if not placed:
-                self.errors.append(_repath(e, f.service, None))
+                self.errors.append(subgraph_error(e, f.service, None))
 
-    async def _send(self, f: Fetch, body: bytes) -> dict | None:
+    async def _send(self, f: Fetch, body: bytes) -> dict[str, Any] | None:
         try:
             return await self.send(f.service, body)
         except SubgraphError as e:
             self.errors.append({"message": str(e), "extensions": {"code": e.code, "serviceName": f.service}})
             return None
 
-    def response(self) -> dict:
+    def response(self) -> dict[str, Any]:
         plan = self.plan
-        raw: list = []
-        out = shape_object(self.data, plan.shape, None, raw)
-        result: dict = {}
+        shape = plan.shape
+        if shape is None:
+            shape = plan.shape = compile_shape(plan.selection)
+        raw: list[Any] = []
+        out = shape_object(self.data, shape, None, raw)
+        result: dict[str, Any] = {}
         errors = self.errors
         if raw and not errors:
             errors = null_errors(raw)
@@ -153,8 +208,8 @@ class Execution:
         return result
 
 
-def _body(f: Fetch, variables: dict) -> bytes:
-    payload: dict = {"query": f.operation}
+def _body(f: Fetch, variables: dict[str, Any]) -> bytes:
+    payload: dict[str, Any] = {"query": f.operation}
     if f.operation_name:
         payload["operationName"] = f.operation_name
     if variables:
@@ -162,21 +217,34 @@ def _body(f: Fetch, variables: dict) -> bytes:
     return orjson.dumps(payload)
 
 
-def _repath(e: Any, service: str, path) -> dict:
-    if not isinstance(e, dict):
-        return {"message": str(e), "extensions": {"serviceName": service}}
-    out = {"message": e.get("message", f'Error while fetching subquery from service "{service}"')}
-    if e.get("locations") and False:
-        out["locations"] = e["locations"]
-    if path is not None:
-        out["path"] = path
-    ext = dict(e.get("extensions") or {})
-    ext["serviceName"] = service
-    out["extensions"] = ext
+def _rename(data: dict[str, Any], renames: tuple[Rename, ...]) -> None:
+    """Puts aliased fields back under their own keys (deepest first)."""
+    for r in renames:
+        objs: list[Any] = [data]
+        for _, key in r.path:
+            nxt: list[Any] = []
+            for o in objs:
+                if type(o) is dict:
+                    v = o.get(key)
+                    if v is not None:
+                        nxt.append(v)
+            objs = _flatten(nxt)
+        for o in objs:
+            if type(o) is dict and r.alias in o and (r.typename is None or o.get("__typename") == r.typename):
+                o[r.key] = o.pop(r.alias)
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if type(v) is list:
+            out.extend(_flatten(v))
+        else:
+            out.append(v)
     return out
 
 
-async def execute(plan: Plan, variables: dict, send: Send, prefill: dict | None = None) -> dict:
+async def execute(plan: Plan, variables: dict[str, Any], send: Send, prefill: dict[str, Any] | None = None) -> dict[str, Any]:
     ex = Execution(plan, variables, send)
     if prefill:
         ex.data.update(prefill)

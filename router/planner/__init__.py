@@ -1,39 +1,55 @@
-"""Query planning: pure functions from (supergraph, operation) to a `Plan`, plus the plan cache."""
+"""Query planning: pure functions from (supergraph, operation) to a `Plan`, plus the plan cache.
+
+The stages, one module each: `graph` (the query graph, built once per supergraph), `paths`
+(path finding over it: where each selection is collected, which jumps and conditions it
+needs), `fetch` (the fetch dependency graph built from those paths, merged), `aliases`
+(fields a subgraph query could not hold together), `plan` (plans as data, printing).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from ..executor.shape import compile_shape
 from ..operation import Operation, normalize
 from ..supergraph import Supergraph
-from .builder import Builder, PlanningError
-from .plan import Plan, build_fetches, plan_shape, print_plan, schedule, variable_definitions
+from .fetch import FetchGraph
+from .graph import QueryGraph
+from .paths import PathFinder, PlanningError
+from .plan import Plan, emit, plan_shape, print_plan
 from .prune import prune
 
-__all__ = ["QueryPlanner", "Plan", "PlanningError", "build_plan", "print_plan", "plan_shape"]
+__all__ = ["QueryPlanner", "QueryGraph", "Plan", "PlanningError", "build_plan", "print_plan", "plan_shape"]
 
 
 def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = frozenset(),
-               denied: frozenset[tuple[str, str]] = frozenset()) -> Plan:
+               denied: frozenset[tuple[str, str]] = frozenset(), graph: QueryGraph | None = None) -> Plan:
     """`denied`: (type, field) coordinates the caller may not read (see `prune`)."""
+    if graph is None:
+        graph = QueryGraph(sg)
     sel = normalize(sg.api_schema, operation)
     planned = prune(sel, denied) if denied else sel
-    builder = Builder(sg, labels)
-    roots = builder.plan_root(operation.kind, planned)
-    segments = schedule(roots, operation.kind)
-    steps = build_fetches(segments, operation.name, variable_definitions(operation.definition), operation.kind)
-    plan = Plan(operation.kind, steps, compile_shape(sel), root_type=operation.root_type)
+    finder = PathFinder(graph, labels)
+    fetches = FetchGraph(sg)
+    root_fields = planned.by_type[planned.type]
+    if operation.kind == "mutation":
+        fetches.add_mutation(finder.place_mutation(root_fields), planned)
+    else:
+        fetches.add_roots(finder.place_root(operation.kind, root_fields), planned)
+    fetches.merge()
+    steps = emit(fetches, operation.kind, operation.name, operation.definition)
+    plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
     plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
     return plan
 
 
 class QueryPlanner:
-    """Plans cached by (document, operation name, @skip/@include variable values, labels).
-    The cache is an LRU bounded by entry count and by an estimate of the plans' size."""
+    """Plans cached by (document, operation name, @skip/@include variable values, labels,
+    denied coordinates). The cache is an LRU bounded by entry count and by an estimate of
+    the plans' size. The query graph is built once, with the planner."""
 
     def __init__(self, sg: Supergraph, max_entries: int = 2048, max_bytes: int = 64 << 20) -> None:
         self.sg = sg
+        self.graph = QueryGraph(sg)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._cache: OrderedDict[tuple, tuple[Plan, int]] = OrderedDict()
@@ -50,8 +66,8 @@ class QueryPlanner:
             self.hits += 1
             return got[0]
         self.misses += 1
-        plan = build_plan(self.sg, operation, labels, denied)
-        size = 4 * len(operation.document.text) + sum(len(f.operation) for s in plan.steps for f in s) + 4096
+        plan = build_plan(self.sg, operation, labels, denied, self.graph)
+        size = 4 * len(operation.document.text) + sum(len(f.operation) for f in plan.fetches) + 4096
         self._cache[key] = (plan, size)
         self._bytes += size
         while len(self._cache) > self.max_entries or self._bytes > self.max_bytes:

@@ -1,138 +1,160 @@
-"""Plans as data: steps of parallel fetches, each fetch one subgraph request.
+"""Plans as data: fetches with their own dependencies, each fetch one subgraph request.
 
-Fetch groups are scheduled by dependency level; every group of one level that goes to the
-same subgraph is sent as one request (entity groups with the same selection share one
-`_entities` call and their representations are de-duplicated by the executor).
+A fetch starts when the fetches it depends on (`deps`) are done. Entity fetches of one
+subgraph at one depth are sent as one request (one `_entities` call per distinct selection,
+representations de-duplicated by the executor): same depth means they wait for nothing the
+others do not, so batching never adds a sequential step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from graphql import print_ast
+from graphql import OperationDefinitionNode, print_ast
 
-from .builder import Group, Reader
+from ..operation import FieldSel, Sel
+from .aliases import Rename, fix_conflicts
+from .fetch import FetchGraph, FetchNode, PathStep, Reader, freeze_reader
+from .selection import QuerySel
 
 
-@dataclass(eq=False)
-class EntityCall:
+@dataclass(eq=False, slots=True)
+class Target:
+    path: tuple[PathStep, ...]  # where the entities are in the working data
+    inputs: dict[str | None, tuple[str, Reader]]  # data __typename (None: any) -> (rep __typename, reader)
+
+
+@dataclass(eq=False, slots=True)
+class Call:
     alias: str
     variable: str
-    selection: str  # printed selection set of the _entities field
-    groups: list[Group]
+    targets: list[Target]
+    renames: tuple[Rename, ...] = ()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Fetch:
+    id: int
     service: str
     operation: str
     operation_name: str | None
     variables: tuple[str, ...]  # client variables this fetch uses
-    root: Group | None = None
-    calls: list[EntityCall] = field(default_factory=list)
+    deps: tuple[int, ...]
+    depth: int
+    root: bool
+    calls: list[Call] = field(default_factory=list)
+    renames: tuple[Rename, ...] = ()  # root fetches
+    nodes: list[FetchNode] = field(default_factory=list)  # for printing
 
 
 @dataclass(eq=False)
 class Plan:
     kind: str
-    steps: list[list[Fetch]]
-    shape: object = None  # executor.shape.Shape
-    introspection: list = field(default_factory=list)  # root FieldSel answered by the router
+    fetches: list[Fetch]
+    selection: Sel  # the client's selection: the response shape is compiled from it
     root_type: str = "Query"
+    introspection: list[FieldSel] = field(default_factory=list)  # root fields the router answers
+    shape: Any = None  # compiled by the executor on first use
+    children: tuple[tuple[int, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        kids: list[list[int]] = [[] for _ in self.fetches]
+        for f in self.fetches:
+            for d in f.deps:
+                kids[d].append(f.id)
+        self.children = tuple(tuple(k) for k in kids)
 
     @property
     def fetch_count(self) -> int:
-        return sum(len(s) for s in self.steps)
+        return len(self.fetches)
+
+    @property
+    def depth(self) -> int:
+        """Sequential fetches on the longest path."""
+        return max((f.depth for f in self.fetches), default=0)
 
     def print(self) -> str:
         return print_plan(self)
 
 
-def schedule(roots: list[Group], kind: str) -> list[list[list[Group]]]:
-    """Dependency levels per segment (a mutation has one segment per root group)."""
+def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: OperationDefinitionNode) -> list[Fetch]:
+    var_defs = {vd.variable.name.value: print_ast(vd) for vd in definition.variable_definitions or ()}
+    batches: list[list[FetchNode]] = []
+    index: dict[tuple[str, int], int] = {}
+    slot = _slots(graph.ordered())
+    for n in sorted(graph.ordered(), key=lambda n: (slot[n], n.id)):
+        if n.sel.empty():
+            continue
+        if n.root:
+            batches.append([n])
+            continue
+        k = (n.subgraph, slot[n])
+        if k in index:
+            batches[index[k]].append(n)
+        else:
+            index[k] = len(batches)
+            batches.append([n])
+    fetch_of = {n: i for i, b in enumerate(batches) for n in b}
+    fetches = []
+    for i, batch in enumerate(batches):
+        first = batch[0]
+        deps = tuple(sorted({fetch_of[p] for n in batch for p in n.parents if p in fetch_of}))
+        name = f"{op_name}__{first.subgraph}__{i}" if op_name else None
+        if first.root:
+            renames = tuple(fix_conflicts(first.sel))
+            used = sorted(first.sel.variables(set()))
+            text = f"{kind}{' ' + name if name else ''}{_decl(used, var_defs, [])}{first.sel.print()}"
+            fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], True,
+                                 renames=renames, nodes=batch))
+            continue
+        by_text: dict[str, tuple[list[FetchNode], tuple[Rename, ...]]] = {}
+        for n in batch:
+            fix = tuple(fix_conflicts(n.sel))
+            by_text.setdefault(n.sel.print() + ("\0" + repr(fix) if fix else ""), ([], fix))[0].append(n)
+        single = len(by_text) == 1
+        calls = []
+        parts = []
+        extra = []
+        used_set: set[str] = set()
+        for j, (nodes, renames) in enumerate(by_text.values()):
+            alias = "_entities" if single else f"_e{j}"
+            var = "representations" if single else f"r{j}"
+            sel = nodes[0].sel
+            sel.variables(used_set)
+            targets = [Target(n.path, {t: (rep, freeze_reader(r)) for t, (rep, r) in n.inputs.items()}) for n in nodes]
+            calls.append(Call(alias, var, targets, renames))
+            extra.append(f"${var}:[_Any!]!")
+            head = "_entities" if single else f"{alias}:_entities"
+            parts.append(f"{head}(representations:${var}){sel.print()}")
+        used = sorted(used_set)
+        text = f"query{' ' + name if name else ''}{_decl(used, var_defs, extra)}{{{' '.join(parts)}}}"
+        fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], False, calls,
+                             nodes=batch))
+    return fetches
 
-    def descendants(g: Group, out: list[Group]) -> list[Group]:
-        out.append(g)
-        for c in g.children.values():
-            descendants(c, out)
-        return out
 
-    segments = [[r] for r in roots] if kind == "mutation" else [roots]
-    result = []
-    for seg in segments:
-        groups: list[Group] = []
-        for r in seg:
-            descendants(r, groups)
-        members = set(groups)
-
-        def level(g: Group, stack: set) -> int:
-            if g.level >= 0:
-                return g.level
-            if g in stack:
-                raise RuntimeError("cyclic fetch dependencies")
-            stack.add(g)
-            deps = [d for d in g.deps if d in members and d is not g]
-            g.level = 0 if not deps else 1 + max(level(d, stack) for d in deps)
-            stack.discard(g)
-            return g.level
-
-        for g in groups:
-            level(g, set())
-        depth = max(g.level for g in groups) + 1 if groups else 0
-        levels: list[list[Group]] = [[] for _ in range(depth)]
-        for g in groups:
-            if g.kind == "root" or not g.sel.empty():
-                levels[g.level].append(g)
-        result.append([lv for lv in levels if lv])
-    return result
-
-
-def build_fetches(segments: list[list[list[Group]]], op_name: str | None, var_defs: dict[str, str],
-                  kind: str) -> list[list[Fetch]]:
-    steps: list[list[Fetch]] = []
-    counter = 0
-    for seg in segments:
-        for level in seg:
-            by_service: dict[str, list[Group]] = {}
-            for g in level:
-                by_service.setdefault(g.subgraph, []).append(g)
-            step: list[Fetch] = []
-            for service in sorted(by_service):
-                groups = by_service[service]
-                roots = [g for g in groups if g.kind == "root"]
-                entities = [g for g in groups if g.kind == "entity"]
-                name = f"{op_name}__{service}__{counter}" if op_name else None
-                counter += 1
-                for r in roots:
-                    used = sorted(r.sel.variables(set()))
-                    decl = _decl(used, var_defs, [])
-                    op_kind = kind if r.kind == "root" else "query"
-                    text = f"{op_kind}{' ' + name if name else ''}{decl}{r.sel.print()}"
-                    step.append(Fetch(service, text, name, tuple(used), root=r))
-                if entities:
-                    by_sel: dict[str, list[Group]] = {}
-                    for g in entities:
-                        by_sel.setdefault(g.sel.print(), []).append(g)
-                    calls = []
-                    used_set: set[str] = set()
-                    for g in entities:
-                        g.sel.variables(used_set)
-                    used = sorted(used_set)
-                    single = len(by_sel) == 1
-                    extra = []
-                    parts = []
-                    for i, (sel_text, gs) in enumerate(by_sel.items()):
-                        alias = "_entities" if single else f"_e{i}"
-                        var = "representations" if single else f"r{i}"
-                        extra.append(f"${var}:[_Any!]!")
-                        calls.append(EntityCall(alias, var, sel_text, gs))
-                        head = "_entities" if single else f"{alias}:_entities"
-                        parts.append(f"{head}(representations:${var}){sel_text}")
-                    decl = _decl(used, var_defs, extra)
-                    text = f"query{' ' + name if name else ''}{decl}{{{' '.join(parts)}}}"
-                    step.append(Fetch(service, text, name, tuple(used), calls=calls))
-            steps.append(step)
-    return steps
+def _slots(nodes: list[FetchNode]) -> dict[FetchNode, int]:
+    """The depth at which each entity fetch is sent. A fetch nothing depends on may wait for a
+    later fetch to the same subgraph whose dependencies already include all of its own: the
+    response waits for that later fetch anyway, so one request fewer costs no latency."""
+    slot = {n: n.depth for n in nodes}
+    has_children = {p for n in nodes for p in n.parents}
+    ancestors: dict[FetchNode, set[FetchNode]] = {}
+    for n in nodes:  # parents come first
+        a: set[FetchNode] = set()
+        for p in n.parents:
+            a.add(p)
+            a |= ancestors[p]
+        ancestors[n] = a
+    for n in nodes:
+        if n.root or n in has_children:
+            continue
+        later = [m for m in nodes if not m.root and m.subgraph == n.subgraph and m.depth > n.depth
+                 and n.parents <= ancestors[m]]
+        if later:
+            slot[n] = max(m.depth for m in later)
+    return slot
 
 
 def _decl(used: list[str], var_defs: dict[str, str], extra: list[str]) -> str:
@@ -142,80 +164,85 @@ def _decl(used: list[str], var_defs: dict[str, str], extra: list[str]) -> str:
 
 # ---------------------------------------------------------------------- printing
 
-def _path_str(path: tuple) -> str:
-    out = []
+def path_text(path: tuple[PathStep, ...]) -> str:
+    out = ""
     for p in path:
         if isinstance(p, frozenset):
-            out.append("|[" + ",".join(sorted(p)) + "]")
+            out += "|[" + ",".join(sorted(p)) + "]"
         else:
-            out.append(("." if out else "") + p)
-    return "".join(out).replace(".|", "|")
+            out += ("." if out else "") + p
+    return out
 
 
-def _reader_str(reader: Reader) -> str:
+def _reader_text(reader: Reader) -> str:
     parts = []
-    for name, (key, sub) in reader.items():
-        parts.append(name + (" { " + _reader_str(sub) + " }" if sub else ""))
+    for name, key, sub in reader:
+        s = name if key == name else f"{name}: {key}"
+        if isinstance(sub, dict):
+            s += " { " + " ".join(f"... on {t} {{ {_reader_text(r)} }}" for t, r in sorted(sub.items())) + " }"
+        elif sub:
+            s += " { " + _reader_text(sub) + " }"
+        parts.append(s)
     return " ".join(parts)
 
 
 def print_plan(plan: Plan) -> str:
+    """A readable tree: fetches by depth (a Sequence of Parallel levels), each naming the
+    fetches it waits for; the executor starts each one as soon as those are done."""
     lines = ["QueryPlan {"]
-    body: list[tuple[int, str]] = []
-    steps = plan.steps
-    seq = len(steps) > 1
+    levels: dict[int, list[Fetch]] = {}
+    for f in plan.fetches:
+        levels.setdefault(f.depth, []).append(f)
+    seq = len(levels) > 1
     ind = 1
     if seq:
-        body.append((ind, "Sequence {"))
-        ind += 1
-    for step in steps:
-        par = len(step) > 1
+        lines.append("  Sequence {")
+        ind = 2
+    for depth in sorted(levels):
+        fs = levels[depth]
+        par = len(fs) > 1
         if par:
-            body.append((ind, "Parallel {"))
-        for f in step:
-            base = ind + (1 if par else 0)
-            body.append((base, f'Fetch(service: "{f.service}") {{'))
-            if f.root is not None:
-                body.append((base + 1, "{"))
-                for ln in f.root.sel.pretty(0):
-                    body.append((base + 2, ln))
-                body.append((base + 1, "}"))
-            for call in f.calls:
-                for g in call.groups:
-                    body.append((base + 1, f'Flatten(path: "{_path_str(g.path)}") {{'))
-                    body.append((base + 2, "{"))
-                    for data_type, (rep_type, reader) in sorted(g.reps.items()):
-                        body.append((base + 3, f"... on {rep_type} {{ __typename {_reader_str(reader)} }}"))
-                    body.append((base + 2, "} =>"))
-                    body.append((base + 2, "{"))
-                    for ln in g.sel.pretty(0):
-                        body.append((base + 3, ln))
-                    body.append((base + 2, "}"))
-                    body.append((base + 1, "}"))
-            body.append((base, "},"))
+            lines.append("  " * ind + "Parallel {")
+        base = ind + (1 if par else 0)
+        for f in fs:
+            lines.extend(_fetch_lines(f, base))
         if par:
-            body.append((ind, "},"))
+            lines.append("  " * ind + "},")
     if seq:
-        body.append((1, "}"))
-    for i, s in body:
-        lines.append("  " * i + s)
+        lines.append("  }")
     lines.append("}")
     return "\n".join(lines)
 
 
-def plan_shape(plan: Plan) -> list:
-    """A compact, comparable description: [[(service, (paths...)), ...], ...] per step."""
-    out = []
-    for step in plan.steps:
-        s = []
-        for f in step:
-            if f.root is not None:
-                s.append((f.service, ("",)))
-            else:
-                s.append((f.service, tuple(sorted(_path_str(g.path) for c in f.calls for g in c.groups))))
-        out.append(s)
+def _fetch_lines(f: Fetch, ind: int) -> list[str]:
+    pad = "  " * ind
+    after = f", after: [{', '.join(map(str, f.deps))}]" if f.deps else ""
+    out = [f'{pad}Fetch(service: "{f.service}", id: {f.id}{after}) {{']
+    if f.root:
+        out.append(pad + "  {")
+        out.extend(f.nodes[0].sel.pretty(ind + 2))
+        out.append(pad + "  }")
+    else:
+        for call in f.calls:
+            sel = next(n for n in f.nodes if any(t.path == n.path for t in call.targets)).sel
+            for t in call.targets:
+                out.append(f'{pad}  Flatten(path: "{path_text(t.path)}") {{')
+                out.append(pad + "    {")
+                for data_type, (rep, reader) in sorted(t.inputs.items(), key=lambda x: x[0] or ""):
+                    out.append(f"{pad}      ... on {rep} {{ __typename {_reader_text(reader)} }}")
+                out.append(pad + "    } =>")
+                out.append(pad + "    {")
+                out.extend(sel.pretty(ind + 3))
+                out.append(pad + "    }")
+                out.append(pad + "  },")
+    out.append(pad + "},")
     return out
 
 
-def variable_definitions(definition) -> dict[str, str]:
-    return {vd.variable.name.value: print_ast(vd) for vd in definition.variable_definitions or ()}
+def plan_shape(plan: Plan) -> list[tuple[str, int, tuple[int, ...], tuple[str, ...]]]:
+    """A compact, comparable description: (service, depth, deps, entity paths) per fetch."""
+    return [(f.service, f.depth, f.deps, tuple(sorted(path_text(t.path) for c in f.calls for t in c.targets)))
+            for f in plan.fetches]
+
+
+__all__ = ["Plan", "Fetch", "Call", "Target", "emit", "print_plan", "plan_shape", "path_text", "QuerySel"]

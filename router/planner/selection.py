@@ -1,90 +1,88 @@
-"""Subgraph selection sets as the planner builds them, and their printing.
+"""Selection sets of subgraph queries as the fetch graph builds them, and their printing.
 
-A `FetchNode` is the selection set one fetch sends at one position. Fields are keyed by
-response key so that a field requested twice (by the client and as a key, say) is sent once.
+A `QuerySel` is one selection set of one subgraph query: fields by response key, inline
+fragments by type condition. A field requested twice (by the client and as a key, say) is
+sent once. A field's `out` is the key its value has in the router's working data: the same
+as its query key unless the field had to be aliased in the query (see `aliases.py`), in
+which case the executor renames it back as the response arrives.
 """
 
 from __future__ import annotations
 
-from graphql import ArgumentNode, print_ast
-
-from ..operation import Sel
+from graphql import ArgumentNode, DirectiveNode, VariableNode, Visitor, print_ast, visit
 
 
-class FetchField:
-    __slots__ = ("key", "name", "arguments", "directives", "sub")
+class QueryField:
+    __slots__ = ("key", "out", "name", "arguments", "directives", "sub", "type")
 
-    def __init__(self, key: str, name: str, arguments: tuple, directives: tuple, sub: "FetchNode | None") -> None:
+    def __init__(self, key: str, name: str, arguments: tuple[ArgumentNode, ...],
+                 directives: tuple[DirectiveNode, ...], sub: "QuerySel | None", type_: str) -> None:
         self.key = key
+        self.out = key
         self.name = name
         self.arguments = arguments
         self.directives = directives
         self.sub = sub
+        self.type = type_  # the field's type in the subgraph, printed (for alias decisions)
+
+    def head(self, sep: str = ":") -> str:
+        s = self.name if self.key == self.name else f"{self.key}{sep}{self.name}"
+        if self.arguments:
+            s += "(" + (", " if sep != ":" else ",").join(print_ast(a) for a in self.arguments) + ")"
+        for d in self.directives:
+            s += " " + print_ast(d)
+        return s
 
 
-class FetchNode:
-    """One selection set in a subgraph query. `user` is the client's selection at the same
-    position, consulted so that planner-added fields never take a client's response key."""
+class QuerySel:
+    __slots__ = ("fields", "fragments", "typename")
 
-    __slots__ = ("fields", "fragments", "typename", "user")
-
-    def __init__(self, user: Sel | None = None) -> None:
-        self.fields: dict[str, FetchField] = {}
-        self.fragments: dict[str, FetchNode] = {}
+    def __init__(self) -> None:
+        self.fields: dict[str, QueryField] = {}
+        self.fragments: dict[str, QuerySel] = {}
         self.typename = False
-        self.user = user
 
-    def fragment(self, type_name: str) -> "FetchNode":
+    def fragment(self, type_name: str) -> "QuerySel":
         node = self.fragments.get(type_name)
         if node is None:
-            node = self.fragments[type_name] = FetchNode(self.user)
+            node = self.fragments[type_name] = QuerySel()
         return node
 
-    def add(self, key: str, name: str, arguments: tuple = (), directives: tuple = (),
-            composite: bool = False, user: Sel | None = None) -> FetchField:
+    def add(self, key: str, name: str, arguments: tuple[ArgumentNode, ...], directives: tuple[DirectiveNode, ...],
+            composite: bool, type_: str) -> QueryField:
         f = self.fields.get(key)
         if f is None:
-            f = FetchField(key, name, arguments, directives, FetchNode(user) if composite else None)
-            self.fields[key] = f
-        elif composite and f.sub is not None and f.sub.user is None and user is not None:
-            f.sub.user = user
+            f = self.fields[key] = QueryField(key, name, arguments, directives, QuerySel() if composite else None,
+                                              type_)
         return f
 
-    def required_key(self, type_name: str, field_name: str) -> str:
-        """Response key for a planner-added field: its name unless the client uses that key
-        for something else at this position, then a private alias."""
-        user = self.user
-        key = field_name
-        if user is not None:
-            taken = {f.key: f for fs in ([user.by_type.get(type_name, ())] if not user.abstract
-                                         else user.by_type.values()) for f in fs}
-            while key in taken and (taken[key].name != field_name or taken[key].arguments):
-                key = "_p_" + key
-        return key
+    def merge(self, other: "QuerySel") -> None:
+        self.typename = self.typename or other.typename
+        for k, f in other.fields.items():
+            mine = self.fields.get(k)
+            if mine is None:
+                self.fields[k] = f
+            elif mine.sub is not None and f.sub is not None:
+                mine.sub.merge(f.sub)
+        for t, node in other.fragments.items():
+            self.fragment(t).merge(node)
 
     def empty(self) -> bool:
         return not self.fields and not self.typename and all(f.empty() for f in self.fragments.values())
 
-    def print(self, indent: int = 0) -> str:
-        return "{" + self._body() + "}"
-
-    def _body(self) -> str:
+    def print(self) -> str:
         parts = []
         if self.typename:
             parts.append("__typename")
         for f in self.fields.values():
-            s = f.name if f.key == f.name else f"{f.key}:{f.name}"
-            if f.arguments:
-                s += "(" + ",".join(print_ast(a) for a in f.arguments) + ")"
-            for d in f.directives:
-                s += " " + print_ast(d)
+            s = f.head()
             if f.sub is not None:
-                s += f.sub.print()
+                s += f.sub.print() if not f.sub.empty() else "{__typename}"
             parts.append(s)
         for t, node in self.fragments.items():
             if not node.empty():
                 parts.append(f"...on {t}{node.print()}")
-        return " ".join(parts)
+        return "{" + " ".join(parts) + "}"
 
     def pretty(self, indent: int) -> list[str]:
         pad = "  " * indent
@@ -92,14 +90,10 @@ class FetchNode:
         if self.typename:
             lines.append(pad + "__typename")
         for f in self.fields.values():
-            s = f.name if f.key == f.name else f"{f.key}: {f.name}"
-            if f.arguments:
-                s += "(" + ", ".join(print_ast(a) for a in f.arguments) + ")"
-            for d in f.directives:
-                s += " " + print_ast(d)
+            s = f.head(": ")
             if f.sub is not None:
                 lines.append(pad + s + " {")
-                lines.extend(f.sub.pretty(indent + 1))
+                lines.extend(f.sub.pretty(indent + 1) if not f.sub.empty() else [pad + "  __typename"])
                 lines.append(pad + "}")
             else:
                 lines.append(pad + s)
@@ -111,17 +105,12 @@ class FetchNode:
         return lines
 
     def variables(self, out: set[str]) -> set[str]:
-        from graphql import VariableNode, visit, Visitor
-
-        class _V(Visitor):
-            def enter_variable(self, node: VariableNode, *_):
-                out.add(node.name.value)
-
+        collector = _Variables(out)
         for f in self.fields.values():
             for a in f.arguments:
-                visit(a, _V())
+                visit(a, collector)
             for d in f.directives:
-                visit(d, _V())
+                visit(d, collector)
             if f.sub is not None:
                 f.sub.variables(out)
         for node in self.fragments.values():
@@ -129,4 +118,10 @@ class FetchNode:
         return out
 
 
-__all__ = ["FetchNode", "FetchField", "ArgumentNode"]
+class _Variables(Visitor):
+    def __init__(self, out: set[str]) -> None:
+        super().__init__()
+        self.out = out
+
+    def enter_variable(self, node: VariableNode, *_: object) -> None:
+        self.out.add(node.name.value)

@@ -24,7 +24,7 @@ from graphql.language import Lexer, Source, TokenKind
 
 from ..breaker import CircuitBreaker
 from ..config import Config, ConfigError
-from ..executor.run import SubgraphError
+from ..errors import SubgraphError
 from ..pipeline import Context, HeadersSend
 from .options import Section
 from .rate_limit import parse_duration

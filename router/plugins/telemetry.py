@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..config import Config
-from ..executor.run import SubgraphError
+from ..errors import SubgraphError
 from ..metrics import CONTENT_TYPE, RouterMetrics
 from ..pipeline import Context, HeadersSend
 from .options import Section

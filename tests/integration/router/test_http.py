@@ -75,7 +75,7 @@ def test_plan_exposed_only_when_enabled(make_router):
     assert "extensions" not in httpx.post(off.url, json=q, headers={"x-router-expose-plan": "true"}).json()
     on = make_router("plan:\n  expose_query_plan: true\n")
     body = httpx.post(on.url, json=q, headers={"x-router-expose-plan": "true"}).json()
-    assert 'Fetch(service: "users")' in body["extensions"]["queryPlan"]
+    assert 'Fetch(service: "users", id: 0)' in body["extensions"]["queryPlan"]
     assert "extensions" not in httpx.post(on.url, json=q).json()
 
 

@@ -44,7 +44,7 @@ def test_cli_plan_prints_the_tree(tmp_path):
                           str(ROOT / "tests/fixtures/router/supergraph.graphql"), str(q)],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.startswith("QueryPlan {")
-    assert 'Fetch(service: "users")' in out and 'Flatten(path: "users.@")' in out
+    assert 'Fetch(service: "users", id: 0)' in out and 'Flatten(path: "users.@")' in out
 
 
 def test_cli_refuses_a_broken_supergraph(tmp_path):

@@ -21,29 +21,38 @@ def plan(sg, query, variables=None, labels=frozenset(), name=None):
     return build_plan(sg, op, labels)
 
 
-def test_bench_query_is_7_fetches_in_4_steps():
+def services(p):
+    return [f.service for f in p.fetches]
+
+
+def op_text(p, service, index=0):
+    return [f for f in p.fetches if f.service == service][index].operation.replace(" ", "")
+
+
+def test_bench_query_plan():
     sg = Supergraph((BENCH_DIR / "supergraph.graphql").read_text())
     p = plan(sg, (BENCH_DIR / "operations" / "query.graphql").read_text())
-    assert p.fetch_count == 7
-    assert len(p.steps) == 4
-    assert [sorted(s for s, _ in step) for step in plan_shape(p)] == [
-        ["accounts", "products"], ["inventory", "reviews"], ["accounts", "products"], ["inventory"]]
-    # the reviews step answers both paths in one request, as two _entities calls
-    reviews = next(f for f in p.steps[1] if f.service == "reviews")
-    assert len(reviews.calls) == 2 and "_e0:_entities" in reviews.operation
+    # accounts + products in parallel; reviews for both paths in one request (two _entities
+    # calls); then products and accounts; inventory (inStock and the @requires) once, last
+    assert p.depth == 4 and p.fetch_count == 6
+    assert [(f.service, f.depth) for f in p.fetches] == [
+        ("accounts", 1), ("products", 1), ("reviews", 2), ("products", 3), ("accounts", 3), ("inventory", 4)]
+    reviews = p.fetches[2]
+    assert len(reviews.calls) == 2 and "_e0:_entities" in reviews.operation and reviews.deps == (0, 1)
+    # the inventory fetch waits only for what its representations need
+    assert p.fetches[5].deps == (1, 2, 3)
 
 
 def test_single_subgraph_query_is_one_fetch(sg):
     p = plan(sg, "{ users { id name address { city } } }")
-    assert plan_shape(p) == [[("users", ("",))]]
+    assert services(p) == ["users"] and p.depth == 1
 
 
 def test_requires_waits_for_its_inputs(sg):
     p = plan(sg, '{ book(upc: "b1") { shippingEstimate } }')
-    assert plan_shape(p) == [[("products", ("",))], [("inventory", ("book",))]]
-    assert "dimensions{weight}" in p.steps[0][0].operation.replace(" ", "")
-    text = p.print()
-    assert "... on Book { __typename upc dimensions { weight } }" in text
+    assert [(s, d, paths) for s, d, _, paths in plan_shape(p)] == [("products", 1, ()), ("inventory", 2, ("book",))]
+    assert "dimensions{weight}" in op_text(p, "products")
+    assert "... on Book { __typename upc dimensions { weight } }" in p.print()
 
 
 def test_provides_avoids_a_jump(sg):
@@ -53,39 +62,40 @@ def test_provides_avoids_a_jump(sg):
 
 
 def test_shareable_field_stays_local(sg):
-    assert plan_shape(plan(sg, "{ lowStock { name inStock } }")) == [[("inventory", ("",))]]
+    assert services(plan(sg, "{ lowStock { name inStock } }")) == ["inventory"]
 
 
 def test_multiple_keys_choose_the_one_the_parent_can_supply(sg):
     p = plan(sg, "{ lowStock { shippingClass } }")
     # inventory has no sku: products supplies it, then shipping answers by sku
-    assert [s for step in plan_shape(p) for s, _ in step] == ["inventory", "products", "shipping"]
+    assert services(p) == ["inventory", "products", "shipping"] and p.depth == 3
 
 
 def test_value_type_without_key_moves_the_jump_up(sg):
     p = plan(sg, "{ lowStock { warehouse { region { name } } } }")
-    assert [s for step in plan_shape(p) for s, _ in step] == ["inventory", "shipping"]
-    assert "region{name}" in p.steps[1][0].operation.replace(" ", "")
+    assert services(p) == ["inventory", "shipping"]
+    assert "region{name}" in op_text(p, "shipping")
 
 
 def test_only_used_variables_are_declared(sg):
     p = plan(sg, "query($id: ID!, $min: Int) { user(id: $id) { id } reviews(minRating: $min) { id } }", {"id": "u1"})
-    ops = {f.service: f for f in p.steps[0]}
+    ops = {f.service: f for f in p.fetches}
     assert ops["users"].variables == ("id",) and "$min" not in ops["users"].operation
     assert ops["reviews"].variables == ("min",)
 
 
 def test_alias_collision_with_a_key_gets_a_private_alias(sg):
     p = plan(sg, "{ users { id: name reviews { id } } }")
-    root = p.steps[0][0].operation
-    assert "id:name" in root.replace(" ", "") and "_p_id:id" in root.replace(" ", "")
+    root = op_text(p, "users")
+    assert "id:name" in root and "_id:id" in root
 
 
 def test_mutations_run_in_order_one_step_each(sg):
     p = plan(sg, 'mutation { a: updateName(id: "u1", name: "x") { id } b: addReview(upc: "b1", body: "b", rating: 1) '
                  '{ id } c: updateName(id: "u1", name: "y") { id } }')
-    assert [step[0].service for step in p.steps] == ["users", "reviews", "users"]
-    assert all(f.operation.startswith("mutation") for step in p.steps for f in step)
+    assert services(p) == ["users", "reviews", "users"]
+    assert [f.deps for f in p.fetches] == [(), (0,), (1,)]
+    assert all(f.operation.startswith("mutation") for f in p.fetches)
 
 
 def test_skip_include_variables_select_the_plan(sg):
@@ -95,21 +105,21 @@ def test_skip_include_variables_select_the_plan(sg):
 
 
 def test_override_label_switches_subgraph(sg):
-    assert plan_shape(plan(sg, "{ users { loyaltyPoints } }")) == [[("users", ("",))]]
+    assert services(plan(sg, "{ users { loyaltyPoints } }")) == ["users"]
     p = plan(sg, "{ users { loyaltyPoints } }", labels=frozenset({"shipping-loyalty"}))
-    assert [s for step in plan_shape(p) for s, _ in step] == ["users", "shipping"]
+    assert services(p) == ["users", "shipping"]
 
 
 def test_interface_object_then_concrete_type(sg):
     p = plan(sg, "{ reviews { product { __typename ... on Book { author } } } }")
-    assert [s for step in plan_shape(p) for s, _ in step] == ["reviews", "products"]
-    assert "...onProduct{__typename" in p.steps[1][0].operation.replace(" ", "")
+    assert services(p) == ["reviews", "products"]
+    assert "...onProduct{__typename" in op_text(p, "products")
 
 
 def test_abstract_selection_is_filtered_to_the_subgraph_types(sg):
     p = plan(sg, "{ searchProducts(text: \"a\") { ... on Review { id } ... on Book { upc } } }")
-    op = p.steps[0][0].operation
-    assert "Review" not in op and "...onBook" in op.replace(" ", "")
+    op = op_text(p, "products")
+    assert "Review" not in op and "...onBook" in op
 
 
 def test_plan_cache_hits_on_same_document_and_condition_values(sg):
@@ -132,15 +142,16 @@ def test_plan_cache_is_bounded(sg):
 def test_plan_printing_is_a_readable_tree(sg):
     text = plan(sg, "{ users { reviews { body } } }").print()
     assert text.startswith("QueryPlan {") and "Sequence {" in text
-    assert 'Fetch(service: "users")' in text and 'Flatten(path: "users.@")' in text
+    assert 'Fetch(service: "users", id: 0)' in text and 'Flatten(path: "users.@")' in text
+    assert 'Fetch(service: "reviews", id: 1, after: [0])' in text
 
 
 def test_guild_composition_output_plans_the_same():
     sg = Supergraph((BENCH_DIR / "supergraph.guild.graphql").read_text())
     p = plan(sg, (BENCH_DIR / "operations" / "query.graphql").read_text())
-    assert p.fetch_count == 7 and len(p.steps) == 4
+    assert (p.fetch_count, p.depth) == (6, 4)
 
 
 def test_typename_only_selection_is_a_valid_subgraph_query(sg):
     p = plan(sg, "{ users { __typename } }")
-    assert p.steps[0][0].operation.replace(" ", "") == "query{users{__typename}}"
+    assert op_text(p, "users") == "query{users{__typename}}"

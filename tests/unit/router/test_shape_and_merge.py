@@ -55,6 +55,6 @@ def test_merge_is_deep_and_collect_follows_paths():
 
 
 def test_representation_reader_skips_objects_missing_key_fields():
-    reader = {"id": ("id", None), "dims": ("dims", {"w": ("w", None)})}
+    reader = (("id", "id", None), ("dims", "dims", (("w", "w", None),)))
     assert read_representation({"id": 1, "dims": {"w": 2, "z": 0}}, reader) == {"id": 1, "dims": {"w": 2}}
     assert read_representation({"dims": {"w": 2}}, reader) is None

@@ -184,7 +184,7 @@ def test_denied_fields_are_not_fetched_and_answer_null():
     op = op_of(SG, "{ users { id name email reviews { body rating } } }")
     denied = frozenset({("User", "email"), ("Review", "rating")})
     plan = build_plan(SG, op, denied=denied)
-    ops = " ".join(f.operation for s in plan.steps for f in s)
+    ops = " ".join(f.operation for f in plan.fetches)
     assert "email" not in ops and "rating" not in ops and "body" in ops
     ex = Execution(plan, {}, None)
     # even if a subgraph sent them (a key the planner fetched, say), they are answered null
@@ -200,7 +200,7 @@ def test_selection_left_empty_asks_for_typename_only():
     op = op_of(SG, "{ user(id: \"1\") { email } }")
     plan = build_plan(SG, op, denied=frozenset({("User", "email")}))
     assert plan.fetch_count == 1
-    assert "user(id:\"1\"){__typename}" in plan.steps[0][0].operation.replace(" ", "")
+    assert "user(id:\"1\"){__typename}" in plan.fetches[0].operation.replace(" ", "")
 
 
 def test_all_root_fields_denied_means_no_fetch():

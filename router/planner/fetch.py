@@ -1,0 +1,342 @@
+"""The fetch dependency graph: from placements to subgraph fetches with their own parents.
+
+Each root placement becomes a root fetch; each jump an entity fetch at the jump's response
+path, whose parents are the fetch holding the entities plus every fetch that supplies a
+condition (key or `@requires` fields). A requirement that goes back to a subgraph already on
+the way is simply a new fetch node, so the graph is acyclic by construction: a node's
+parents always exist before it does.
+
+Then fetches to the same subgraph at the same path (type conditions aside) and the same
+depth are merged: same depth means neither can wait for the other, so merging never
+lengthens a path. Working-data keys of the fields a fetch adds for itself (keys, required
+fields) are decided per position, the same in every fetch, so representations can be read
+whichever fetch brought a field.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Iterator, Sequence
+
+from graphql import print_ast
+
+from ..operation import FieldSel, Sel
+from ..supergraph import Supergraph
+from .graph import INTERFACE_OBJECT, OBJECT, Node
+from .paths import Child, Jump, Local, Placement
+from .selection import QuerySel
+
+# A representation reader: (field in the representation, key in the working data, sub reader),
+# where a sub reader is a Reader, or per __typename for an abstract field.
+Reader = tuple[tuple[str, str, "Reader | dict[str, Reader] | None"], ...]
+PathStep = str | frozenset[str]
+
+
+class FetchNode:
+    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth")
+
+    def __init__(self, nid: int, subgraph: str, root: bool, path: tuple[PathStep, ...],
+                 parents: frozenset["FetchNode"], post: bool) -> None:
+        self.id = nid
+        self.subgraph = subgraph
+        self.root = root
+        self.path = path
+        self.parents: set[FetchNode] = set(parents)
+        self.post = post
+        self.sel = QuerySel()  # root: the query's selection; entity: one fragment per representation type
+        self.inputs: dict[str | None, tuple[str, dict]] = {}  # data __typename -> (rep __typename, reader)
+        self.depth = 1 + max((p.depth for p in parents), default=0)
+
+    def __repr__(self) -> str:
+        return f"FetchNode({self.id}, {self.subgraph}, {self.path}, parents={sorted(p.id for p in self.parents)})"
+
+
+class FetchGraph:
+    def __init__(self, sg: Supergraph) -> None:
+        self.sg = sg
+        self.nodes: list[FetchNode] = []
+        self._entities: dict[tuple, FetchNode] = {}
+        self._collect: list[set[FetchNode]] = []
+
+    # ------------------------------------------------------------------ roots
+    def add_roots(self, roots: dict[str, list[Local]], sel: Sel) -> None:
+        for subgraph in sorted(roots):
+            fn = self._node(subgraph, True, (), frozenset(), False)
+            self._locals(fn, fn.sel, sel.type, roots[subgraph], (), sel)
+
+    def add_mutation(self, groups: list[tuple[str, list[Local]]], sel: Sel) -> None:
+        before: frozenset[FetchNode] = frozenset()
+        for subgraph, locals_ in groups:
+            start = len(self.nodes)
+            fn = self._node(subgraph, True, (), before, False)
+            self._locals(fn, fn.sel, sel.type, locals_, (), sel)
+            before = frozenset(self.nodes[start:])
+
+    # ------------------------------------------------------------------ building
+    def _node(self, subgraph: str, root: bool, path: tuple[PathStep, ...], parents: frozenset[FetchNode],
+              post: bool) -> FetchNode:
+        if not root:
+            k = (subgraph, path, parents, post)
+            got = self._entities.get(k)
+            if got is not None:
+                for c in self._collect:
+                    c.add(got)
+                return got
+        fn = FetchNode(len(self.nodes), subgraph, root, path, parents, post)
+        self.nodes.append(fn)
+        if not root:
+            self._entities[(subgraph, path, parents, post)] = fn
+        for c in self._collect:
+            c.add(fn)
+        return fn
+
+    def _placement(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...],
+                   user: Sel | None) -> None:
+        self._locals(fn, qs, pl.node.type, pl.locals, path, user)
+        for j in pl.jumps:
+            self._jump(fn, qs, pl.node, j, path, user)
+
+    def _locals(self, fn: FetchNode, qs: QuerySel, type_name: str, locals_: Sequence[Local],
+                path: tuple[PathStep, ...], user: Sel | None) -> None:
+        fields = user_fields(user, type_name)
+        for loc in locals_:
+            f = loc.field
+            key = position_key(f, fields)
+            qf = qs.add(key, f.name, f.arguments, f.directives, f.sub is not None, self._type(type_name, loc))
+            if loc.child is not None:
+                assert qf.sub is not None
+                sub_path = path + (key,) + ("@",) * loc.edge.list_depth
+                self._child(fn, qf.sub, loc.child, sub_path, sub_user(fields, key, f))
+
+    def _child(self, fn: FetchNode, qs: QuerySel, child: Child, path: tuple[PathStep, ...], user: Sel | None) -> None:
+        if child.branches is not None:
+            qs.typename = True
+            for o, (_, pl) in child.branches.items():
+                self._placement(fn, qs.fragment(o), pl, path + (frozenset((o,)),), user)
+        elif child.placement is not None:
+            self._placement(fn, qs, child.placement, path, user)
+
+    def _jump(self, fn: FetchNode, qs: QuerySel, node: Node, j: Jump, path: tuple[PathStep, ...],
+              user: Sel | None) -> None:
+        if node.kind == OBJECT:
+            qs.typename = True  # picks the representation; an interface object's __typename is not the real one
+        deps: set[FetchNode] = {fn}
+        readers = [self._condition(fn, qs, j.key, path, user, deps)]
+        for r in j.requires:
+            readers.append(self._condition(fn, qs, r, path, user, deps))
+        tail = j.edge.tail
+        g = self._node(tail.subgraph, False, path, frozenset(deps), j.post)
+        data_type = node.type if node.kind == OBJECT else None
+        rep = merge_readers(readers)
+        prev = g.inputs.get(data_type)
+        g.inputs[data_type] = (j.edge.rep_type, rep if prev is None else merge_readers([prev[1], rep]))
+        target = g.sel.fragment(j.edge.rep_type)
+        self._locals(g, target, tail.type, j.locals, path, user)
+        if j.typename is not None:
+            self._child(g, target, j.typename, path, user)
+
+    def _condition(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...], user: Sel | None,
+                   deps: set[FetchNode]) -> dict:
+        """Builds a condition's placement where it stands; returns its reader and adds every
+        fetch that brings part of it to `deps`."""
+        created: set[FetchNode] = set()
+        self._collect.append(created)
+        try:
+            self._placement(fn, qs, pl, path, user)
+        finally:
+            self._collect.pop()
+        deps.update(created)
+        return placement_reader(pl, user_fields(user, pl.node.type), user)
+
+    def _type(self, type_name: str, loc: Local) -> str:
+        if loc.edge.subgraph_type:
+            return loc.edge.subgraph_type
+        t = self.sg.types.get(type_name)
+        fi = t.fields.get(loc.field.name) if t is not None else None
+        return print_ast(fi.type) if fi is not None else ""
+
+    # ------------------------------------------------------------------ merging
+    def merge(self) -> None:
+        """Fetches to one subgraph at one path and one depth become one."""
+        changed = True
+        while changed:
+            changed = False
+            buckets: dict[tuple, list[FetchNode]] = {}
+            for n in self.nodes:
+                if not n.root:
+                    buckets.setdefault((n.subgraph, n.depth, _untyped(n.path)), []).append(n)
+            for group in buckets.values():
+                if len(group) < 2:
+                    continue
+                a = group[0]
+                for b in group[1:]:
+                    if _mergeable(a, b):
+                        self._merge(a, b)
+                        changed = True
+                if changed:
+                    break
+
+    def _merge(self, a: FetchNode, b: FetchNode) -> None:
+        a.path = _union_path(a.path, b.path)
+        a.sel.merge(b.sel)
+        for t, (rep, reader) in b.inputs.items():
+            prev = a.inputs.get(t)
+            a.inputs[t] = (rep, reader if prev is None else merge_readers([prev[1], reader]))
+        a.parents |= b.parents
+        a.post = a.post or b.post
+        self.nodes.remove(b)
+        for n in self.nodes:
+            if b in n.parents:
+                n.parents.discard(b)
+                n.parents.add(a)
+
+    def ordered(self) -> list[FetchNode]:
+        """Nodes by depth, then creation: every node after all of its parents."""
+        return sorted(self.nodes, key=lambda n: (n.depth, n.id))
+
+
+# ---------------------------------------------------------------------- positions and keys
+
+def user_fields(user: Sel | None, type_name: str) -> list[FieldSel] | None:
+    """The client's fields at a position (for an interface object: those of every type)."""
+    if user is None:
+        return None
+    got = user.by_type.get(type_name)
+    if got is not None:
+        return got
+    out: list[FieldSel] = []
+    seen: set[str] = set()
+    for fs in user.by_type.values():
+        for f in fs:
+            if f.key not in seen:
+                seen.add(f.key)
+                out.append(f)
+    return out
+
+
+def _args(f: FieldSel) -> str:
+    return ",".join(print_ast(a) for a in f.arguments) if f.arguments else ""
+
+
+def _directives(f: FieldSel) -> str:
+    return " ".join(print_ast(d) for d in f.directives) if f.directives else ""
+
+
+def position_key(f: FieldSel, user: list[FieldSel] | None) -> str:
+    """The working-data key of `f` at a position where the client selected `user`: the
+    client's own key for its fields (and for the same field added by the planner), a name
+    of its own for anything else, deterministic so that every fetch agrees."""
+    if user:
+        fa, fd = _args(f), _directives(f)
+        for u in user:
+            if u.key == f.key and u.name == f.name and _args(u) == fa and _directives(u) == fd:
+                return f.key
+        if not fd:
+            for u in user:
+                if u.name == f.name and not u.directives and _args(u) == fa and not u.denied:
+                    return u.key
+    key = f.name if not f.arguments else f"_{f.name}_{zlib.crc32(_args(f).encode()):08x}"
+    if user:
+        taken = {u.key for u in user}
+        while key in taken:
+            key = "_" + key
+    return key
+
+
+def sub_user(fields: list[FieldSel] | None, key: str, f: FieldSel) -> Sel | None:
+    if not fields:
+        return None
+    for u in fields:
+        if u.key == key and u.name == f.name:
+            return u.sub
+    return None
+
+
+def placement_reader(pl: Placement, fields: list[FieldSel] | None, user: Sel | None) -> dict:
+    """What a representation reads from the working data for the fields of `pl`:
+    {field: (working key, sub reader)}; abstract sub readers are per __typename."""
+    out: dict = {}
+    for loc in _all_locals(pl):
+        f = loc.field
+        if f.name == "__typename":
+            continue
+        key = position_key(f, fields)
+        sub: dict | None = None
+        if loc.child is not None:
+            su = sub_user(fields, key, f)
+            sub = _child_reader(loc.child, su)
+        prev = out.get(f.name)
+        if prev is not None and prev[1] is not None and sub is not None:
+            sub = merge_readers([prev[1], sub])
+        out[f.name] = (key, sub)
+    return out
+
+
+def _child_reader(child: Child, user: Sel | None) -> dict:
+    if child.branches is not None:
+        by_type: dict = {}
+        for o, (_, pl) in child.branches.items():
+            r = placement_reader(pl, user_fields(user, o), user)
+            r["__typename"] = ("__typename", None)
+            by_type[o] = r
+        return {"__by_type__": by_type}
+    assert child.placement is not None
+    return placement_reader(child.placement, user_fields(user, child.node.type), user)
+
+
+def _all_locals(pl: Placement) -> Iterator[Local]:
+    yield from pl.locals
+    for j in pl.jumps:
+        yield from j.locals
+
+
+def merge_readers(readers: Sequence[dict]) -> dict:
+    out: dict = {}
+    for r in readers:
+        for name, (key, sub) in r.items():
+            prev = out.get(name)
+            if prev is None:
+                out[name] = (key, sub)
+            elif isinstance(prev[1], dict) and isinstance(sub, dict):
+                if "__by_type__" in prev[1] or "__by_type__" in sub:
+                    bt = dict(prev[1].get("__by_type__", {}))
+                    for t, r2 in sub.get("__by_type__", {}).items():
+                        bt[t] = merge_readers([bt[t], r2]) if t in bt else r2
+                    out[name] = (prev[0], {"__by_type__": bt})
+                else:
+                    out[name] = (prev[0], merge_readers([prev[1], sub]))
+    return out
+
+
+def freeze_reader(r: dict) -> Reader:
+    """The executor's form of a reader: tuples, abstract parts as {typename: Reader}."""
+    out = []
+    for name, (key, sub) in r.items():
+        if sub is None:
+            out.append((name, key, None))
+        elif "__by_type__" in sub:
+            out.append((name, key, {t: freeze_reader(x) for t, x in sub["__by_type__"].items()}))
+        else:
+            out.append((name, key, freeze_reader(sub)))
+    return tuple(out)
+
+
+def _untyped(path: tuple[PathStep, ...]) -> tuple:
+    return tuple("|" if isinstance(p, frozenset) else p for p in path)
+
+
+def _union_path(a: tuple[PathStep, ...], b: tuple[PathStep, ...]) -> tuple[PathStep, ...]:
+    return tuple(x | y if isinstance(x, frozenset) and isinstance(y, frozenset) else x for x, y in zip(a, b))
+
+
+def _mergeable(a: FetchNode, b: FetchNode) -> bool:
+    if a.subgraph != b.subgraph or a.depth != b.depth or a.root or b.root:
+        return False
+    for t, (rep, _) in b.inputs.items():
+        prev = a.inputs.get(t)
+        if prev is not None and prev[0] != rep:
+            return False
+    return True
+
+
+__all__ = ["FetchGraph", "FetchNode", "Reader", "freeze_reader", "position_key", "INTERFACE_OBJECT"]
