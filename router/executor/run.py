@@ -200,8 +200,13 @@ class Execution:
         out = shape_object(self.data, shape, None, raw)
         result: dict[str, Any] = {}
         errors = self.errors
-        if raw and not errors:
-            errors = null_errors(raw)
+        if raw:
+            given = [e for e in raw if type(e) is dict]  # invalid enum values
+            nulls = [e for e in raw if type(e) is not dict]
+            if given:
+                errors = errors + given
+            if nulls and not errors:
+                errors = null_errors(nulls)
         if errors:
             result["errors"] = errors
         result["data"] = None if out is INVALID else out

@@ -7,13 +7,13 @@ nulls the nearest nullable ancestor. The shape is compiled once per plan.
 
 from __future__ import annotations
 
-from graphql import get_named_type, is_leaf_type, is_list_type, is_non_null_type
+from graphql import GraphQLEnumType, get_named_type, is_leaf_type, is_list_type, is_non_null_type
 
 from ..operation import Sel
 
 INVALID = object()
 
-DENIED, TYPENAME, LEAF, OBJECT = -1, 0, 1, 2
+DENIED, TYPENAME, LEAF, OBJECT, ENUM = -1, 0, 1, 2, 3
 
 
 class Shape:
@@ -59,6 +59,10 @@ def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
                     out.append((f.key, TYPENAME, False, (), None, f.name))
                 elif f.introspection:
                     out.append((f.key, LEAF, False, (), None, f.name))
+                elif isinstance(get_named_type(f.type), GraphQLEnumType):
+                    # values the API schema lacks (@inaccessible ones) never reach the client
+                    allowed = frozenset(get_named_type(f.type).values)
+                    out.append((f.key, ENUM, f.nonnull, _wrappers(f.type), allowed, f.name))
                 elif f.sub is None or is_leaf_type(get_named_type(f.type)):
                     out.append((f.key, LEAF, f.nonnull, _wrappers(f.type), None, f.name))
                 else:
@@ -105,7 +109,14 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
                 return INVALID
             out[key] = None
             continue
-        if kind == 1:
+        if kind != 2:  # LEAF or ENUM
+            if kind == 3:
+                v = _enum(v, sub, (path, key), errors, tn, fname)
+                if v is None:
+                    if nonnull:
+                        return INVALID
+                    out[key] = None
+                    continue
             if wrappers and wrappers[-1] and _has_null(v, len(wrappers)):
                 v = _leaf_list(v, wrappers, (path, key), errors, tn, fname)
                 if v is INVALID:
@@ -128,6 +139,17 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
             v = None
         out[key] = v
     return out
+
+
+def _enum(v, allowed: frozenset, path, errors: list, tn: str, fname: str):
+    """`v` with values outside `allowed` replaced by null, each with an error at its path."""
+    if type(v) is list:
+        return [None if x is None else _enum(x, allowed, (path, i), errors, tn, fname) for i, x in enumerate(v)]
+    if v in allowed:
+        return v
+    errors.append({"message": f"Invalid value found for enum field {tn}.{fname}: the value is not part of the schema.",
+                   "path": path_list(path), "extensions": {"code": "INVALID_GRAPHQL"}})
+    return None
 
 
 def _has_null(v, depth: int) -> bool:
@@ -195,7 +217,7 @@ def path_list(path) -> list:
 
 def null_errors(raw: list) -> list[dict]:
     errors = []
-    for path, key, tn, fname in raw:
+    for path, key, tn, fname in raw:  # (enum errors are dicts already: see response())
         p = path_list(path)
         if key is not None:
             p.append(key)

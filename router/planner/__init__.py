@@ -36,6 +36,7 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     else:
         fetches.add_roots(finder.place_root(operation.kind, root_fields), planned)
     fetches.merge()
+    fetches.merge_leaves()
     steps = emit(fetches, operation.kind, operation.name, operation.definition)
     plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
     plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]

@@ -176,6 +176,28 @@ class FetchGraph:
                 if changed:
                     break
 
+    def merge_leaves(self) -> None:
+        """A fetch nothing depends on joins a later fetch to the same subgraph at the same
+        path whose dependencies already include all of its own: the response waits for that
+        later fetch anyway, and the entities are read and sent once instead of twice."""
+        changed = True
+        while changed:
+            changed = False
+            ancestors = _ancestors(self.nodes)
+            parents = {p for n in self.nodes for p in n.parents}
+            for n in self.nodes:
+                if n.root or n in parents:
+                    continue
+                for m in self.nodes:
+                    if (m is not n and not m.root and m.subgraph == n.subgraph and m.depth > n.depth
+                            and _untyped(m.path) == _untyped(n.path) and n.parents <= ancestors[m]
+                            and _mergeable_inputs(m, n)):
+                        self._merge(m, n)
+                        changed = True
+                        break
+                if changed:
+                    break
+
     def _merge(self, a: FetchNode, b: FetchNode) -> None:
         a.path = _union_path(a.path, b.path)
         a.sel.merge(b.sel)
@@ -329,9 +351,24 @@ def _union_path(a: tuple[PathStep, ...], b: tuple[PathStep, ...]) -> tuple[PathS
     return tuple(x | y if isinstance(x, frozenset) and isinstance(y, frozenset) else x for x, y in zip(a, b))
 
 
+def _ancestors(nodes: list[FetchNode]) -> dict[FetchNode, set[FetchNode]]:
+    out: dict[FetchNode, set[FetchNode]] = {}
+    for n in sorted(nodes, key=lambda n: (n.depth, n.id)):
+        a: set[FetchNode] = set()
+        for p in n.parents:
+            a.add(p)
+            a |= out[p]
+        out[n] = a
+    return out
+
+
 def _mergeable(a: FetchNode, b: FetchNode) -> bool:
     if a.subgraph != b.subgraph or a.depth != b.depth or a.root or b.root:
         return False
+    return _mergeable_inputs(a, b)
+
+
+def _mergeable_inputs(a: FetchNode, b: FetchNode) -> bool:
     for t, (rep, _) in b.inputs.items():
         prev = a.inputs.get(t)
         if prev is not None and prev[0] != rep:

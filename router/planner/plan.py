@@ -111,7 +111,7 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
         by_text: dict[str, tuple[list[FetchNode], tuple[Rename, ...]]] = {}
         for n in batch:
             fix = tuple(fix_conflicts(n.sel))
-            by_text.setdefault(n.sel.print() + ("\0" + repr(fix) if fix else ""), ([], fix))[0].append(n)
+            by_text.setdefault(n.sel.canonical() + ("\0" + repr(fix) if fix else ""), ([], fix))[0].append(n)
         single = len(by_text) == 1
         calls = []
         parts = []
@@ -138,15 +138,11 @@ def _slots(nodes: list[FetchNode]) -> dict[FetchNode, int]:
     """The depth at which each entity fetch is sent. A fetch nothing depends on may wait for a
     later fetch to the same subgraph whose dependencies already include all of its own: the
     response waits for that later fetch anyway, so one request fewer costs no latency."""
+    from .fetch import _ancestors
+
     slot = {n: n.depth for n in nodes}
     has_children = {p for n in nodes for p in n.parents}
-    ancestors: dict[FetchNode, set[FetchNode]] = {}
-    for n in nodes:  # parents come first
-        a: set[FetchNode] = set()
-        for p in n.parents:
-            a.add(p)
-            a |= ancestors[p]
-        ancestors[n] = a
+    ancestors = _ancestors(nodes)
     for n in nodes:
         if n.root or n in has_children:
             continue

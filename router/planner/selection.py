@@ -84,6 +84,18 @@ class QuerySel:
                 parts.append(f"...on {t}{node.print()}")
         return "{" + " ".join(parts) + "}"
 
+    def canonical(self) -> str:
+        """The selection printed with fields and fragments sorted: equal for selections that
+        differ only in order (which one request can then share)."""
+        parts = ["__typename"] if self.typename else []
+        for k in sorted(self.fields):
+            f = self.fields[k]
+            parts.append(f.head() + (f.sub.canonical() if f.sub is not None else ""))
+        for t in sorted(self.fragments):
+            if not self.fragments[t].empty():
+                parts.append(f"...on {t}{self.fragments[t].canonical()}")
+        return "{" + " ".join(parts) + "}"
+
     def pretty(self, indent: int) -> list[str]:
         pad = "  " * indent
         lines = []
