@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test schema install node graphiql bench bench-composition supergraph-schema clean
+.PHONY: dev test schema install node graphiql bench bench-composition bench-planner supergraph-schema clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ supergraph-schema: schema
 # Composition benchmark: a generated 50-subgraph, 2,000-type federation, ours beside @apollo/composition.
 bench-composition: $(STAMP) $(NODE_STAMP)
 	$(PY) -m bench.composition.run $(BENCH_ARGS)
+
+# Planner benchmark: cold planning time (p50/p99) for the bench query, the router corpus, the
+# federation corpus and a generated 50-subgraph, 2,000-type supergraph; query-graph build
+# time and memory; beside Hive Router's Rust planner (npm addon) in the same run.
+bench-planner: $(STAMP)
+	cd bench && (test -d node_modules/@graphql-hive/router-query-planner || npm ci --no-audit --no-fund --loglevel=error)
+	$(PY) -m bench.planner.run $(BENCH_ARGS)
 
 # Side-by-side gateway benchmark (see bench/README.md): our router vs Apollo Gateway and Hive
 # Gateway (with and without the Rust planner), same supergraph and subgraphs, wrk, UNIQUE=1.
