@@ -99,3 +99,20 @@ def test_subgraph_url_override_and_timeout(make_router, subgraphs):
     r = make_router(f"subgraphs:\n  users:\n    url: http://127.0.0.1:{dead}/graphql\n    timeout: 2\n")
     body = httpx.post(r.url, json={"query": "{ users { id } }"}).json()
     assert body["data"] is None and body["errors"][0]["extensions"]["serviceName"] == "users"
+
+
+def test_planning_failure_is_a_graphql_error_never_a_500(make_router, monkeypatch, caplog):
+    r = make_router()
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a planner bug")
+
+    monkeypatch.setattr("router.planner.PathFinder.place_root", broken)
+    strict = httpx.post(r.url, json={"query": "{ users { id } }"}, headers={"accept": GQL})
+    assert strict.status_code == 400
+    err = strict.json()["errors"][0]
+    assert err["extensions"]["code"] == "QUERY_PLANNING_FAILED" and "KeyError" in err["message"]
+    legacy = httpx.post(r.url, json={"query": "{ users { name } }"})
+    assert legacy.status_code == 200 and legacy.json()["errors"][0]["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+    # the log names the operation and the supergraph by hash
+    assert any("query planning failed (operation " in m and ", supergraph " in m for m in caplog.messages)
