@@ -200,6 +200,8 @@ class PathFinder:
         if node.subgraph not in tried:
             lo = self._local(node, p)
             if lo is not None:
+                if lo.residual is None and lo.cost[:2] == (0, 0):
+                    return [lo]  # nothing beats collecting it right here
                 out.append(lo)
         seen: set[tuple[Node, bool]] = set()
         for ke in self.graph.key_edges(node):
