@@ -1,0 +1,68 @@
+"""Progress table of our router on the federation corpus, for the planner rebuild:
+    python -m tests.differential.federations.report [FEDERATION ...] [--details]
+
+Per federation: operations compared, how many our router answers differently from the
+expected answer, oracle disagreements (decided / undecided), and subgraph fetches per
+client operation (summed over the compared operations) from the subgraph server's request
+log: ours, Apollo's, Hive's, and Hive's planner's own count and sequential depth. "worse"
+counts operations where we made more fetches than Hive Gateway did. --details also lists
+every mismatching operation with its diff. Exit status 0 whatever the results: it reports."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import differential  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    details = "--details" in argv
+    feds = differential.load_all([a for a in argv if not a.startswith("--")])
+    decisions = differential.load_decisions()
+    started = time.monotonic()
+    stack = differential.Stack(feds)
+    try:
+        results = differential.run_all(stack, feds, decisions)
+        plans = {(f.name, r.op.name): stack.hive_plan(f.name, r.op) for f in feds for r in results[f.name] if r.compared}
+    finally:
+        stack.stop()
+    head = ("federation", "ops", "compared", "ours≠", "oracles≠", "undecided", "fetch ours", "apollo", "hive",
+            "hive plan", "hive depth", "worse")
+    rows = []
+    totals = [0] * (len(head) - 1)
+    for f in feds:
+        rs = results[f.name]
+        cmp = [r for r in rs if r.compared]
+        hp = [plans[(f.name, r.op.name)] for r in cmp]
+        row = [len(rs), len(cmp), sum(not r.ours_matches for r in cmp),
+               sum(r.status == "decided" for r in rs), sum(r.status == "undecided" for r in rs),
+               sum(len(r.fetches["ours"]) for r in cmp), sum(len(r.fetches["apollo"]) for r in cmp),
+               sum(len(r.fetches["hive"]) for r in cmp), sum(p.get("fetches", 0) for p in hp),
+               max((p.get("depth", 0) for p in hp), default=0),
+               sum(len(r.fetches["ours"]) > len(r.fetches["hive"]) for r in cmp)]
+        totals = [t + v if i != 9 else max(t, v) for i, (t, v) in enumerate(zip(totals, row))]
+        rows.append([f.name, *row])
+    rows.append(["total", *totals])
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = lambda r: "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
+    print(line(head))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        if r[0] == "total":
+            print("  ".join("-" * w for w in widths))
+        print(line(r))
+    print(f"\n{len(feds)} federations in {time.monotonic() - started:.1f} s; 'hive depth' is the deepest plan's "
+          "sequential fetch count")
+    if details:
+        for f in feds:
+            for r in results[f.name]:
+                if r.problem:
+                    print("\n" + "=" * 100 + "\n" + r.problem)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
