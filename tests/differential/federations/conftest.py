@@ -16,8 +16,12 @@ def federation_results(request):
                        if hasattr(item, "callspec") and "federation" in item.callspec.params})
     feds = differential.load_all(selected)
     decisions = differential.load_decisions()
-    stack = differential.Stack(feds)
+    generation = differential.Generation(feds)  # starts at once, beside the servers' start
     try:
-        yield differential.run_all(stack, feds, decisions)
+        stack = differential.Stack(feds)
+        try:
+            yield differential.run_all(stack, feds, decisions, generation)
+        finally:
+            stack.stop()
     finally:
-        stack.stop()
+        generation.close()

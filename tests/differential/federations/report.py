@@ -23,12 +23,17 @@ def main(argv: list[str]) -> int:
     feds = differential.load_all([a for a in argv if not a.startswith("--")])
     decisions = differential.load_decisions()
     started = time.monotonic()
-    stack = differential.Stack(feds)
+    generation = differential.Generation(feds)
     try:
-        results = differential.run_all(stack, feds, decisions)
-        plans = {(f.name, r.op.name): stack.hive_plan(f.name, r.op) for f in feds for r in results[f.name] if r.compared}
+        stack = differential.Stack(feds)
+        try:
+            results = differential.run_all(stack, feds, decisions, generation)
+            plans = {(f.name, r.op.name): stack.hive_plan(f.name, r.op)
+                     for f in feds for r in results[f.name] if r.compared}
+        finally:
+            stack.stop()
     finally:
-        stack.stop()
+        generation.close()
     head = ("federation", "ops", "compared", "ours≠", "oracles≠", "undecided", "fetch ours", "apollo", "hive",
             "hive plan", "hive depth", "worse")
     rows = []
