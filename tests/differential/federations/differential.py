@@ -184,6 +184,7 @@ def compare(stack: Stack, fed: Federation, op: Operation, decisions: dict) -> Re
 def run_federation(stack: Stack, fed: Federation, decisions: dict, generated=None) -> list[Result]:
     """The hand-written operations, then the generated ones (`generated`: a future of them,
     from a Generation, else they are generated here)."""
+    stack.log(fed.name)  # start from an empty log
     results = [compare(stack, fed, op, decisions) for op in fed.operations]
     ops = generated.result() if generated is not None else generated_operations(fed)
     return results + [compare(stack, fed, op, decisions) for op in ops]
