@@ -206,6 +206,20 @@ class Generation:
         self.pool.shutdown(cancel_futures=True)
 
 
+def our_composition(fed: Federation) -> str:
+    """How our composer (supergraph/) does on the federation: "same" as the checked-in
+    @apollo/composition output (byte for byte, up to one trailing newline), "differs", or
+    "error: <codes>"."""
+    from supergraph.compose import SubgraphInput, compose
+
+    subs = sorted((fed.dir / "subgraphs").glob("*.graphql"))
+    result = compose([SubgraphInput(p.stem, f"{harness.PLACEHOLDER}{fed.name}/{p.stem}/graphql", p.read_text())
+                      for p in subs])
+    if not result.ok:
+        return "error: " + ",".join(sorted({getattr(e, "code", "?") for e in result.errors}))
+    return "same" if result.supergraph_sdl.rstrip("\n") == fed.supergraph.rstrip("\n") else "differs"
+
+
 def load_all(only: list[str] | None = None) -> list[Federation]:
     names = harness.names()
     unknown = set(only or ()) - set(names)

@@ -5,7 +5,8 @@ Per federation: operations compared, how many our router answers differently fro
 expected answer, oracle disagreements (decided / undecided), and subgraph fetches per
 client operation (summed over the compared operations) from the subgraph server's request
 log: ours, Apollo's, Hive's, and Hive's planner's own count and sequential depth. "worse"
-counts operations where we made more fetches than Hive Gateway did. --details also lists
+counts operations where we made more fetches than Hive Gateway did; "our composer" says
+whether supergraph/ composes the federation to the same supergraph. --details also lists
 every mismatching operation with its diff. Exit status 0 whatever the results: it reports."""
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ def main(argv: list[str]) -> int:
     finally:
         generation.close()
     head = ("federation", "ops", "compared", "ours≠", "oracles≠", "undecided", "fetch ours", "apollo", "hive",
-            "hive plan", "hive depth", "worse")
+            "hive plan", "hive depth", "worse", "our composer")
     rows = []
-    totals = [0] * (len(head) - 1)
+    totals = [0] * (len(head) - 2)
     for f in feds:
         rs = results[f.name]
         cmp = [r for r in rs if r.compared]
@@ -49,8 +50,9 @@ def main(argv: list[str]) -> int:
                max((p.get("depth", 0) for p in hp), default=0),
                sum(len(r.fetches["ours"]) > len(r.fetches["hive"]) for r in cmp)]
         totals = [t + v if i != 9 else max(t, v) for i, (t, v) in enumerate(zip(totals, row))]
+        row.append(differential.our_composition(f))
         rows.append([f.name, *row])
-    rows.append(["total", *totals])
+    rows.append(["total", *totals, f"{sum(r[-1] == 'same' for r in rows)} same"])
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     line = lambda r: "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
     print(line(head))

@@ -38,6 +38,8 @@ def test_federation_is_in_the_corpus_format(name):
     assert isinstance(world.get("objects"), dict) and "Query" in world["objects"], "data.json: objects.Query"
     for rid, rec in world["objects"].items():
         assert isinstance(rec, dict) and rec.get("__typename"), f"data.json: objects.{rid} needs a __typename"
+    dangling = sorted(r for r in refs(world["objects"]) if r not in world["objects"])
+    assert not dangling, f"data.json: $ref to missing objects {dangling}"
     assert 4 <= len(fed.operations) <= 10, "4 to 10 hand-written operations"
     api = Supergraph(fed.supergraph).api_schema
     for op in fed.operations:
@@ -47,6 +49,17 @@ def test_federation_is_in_the_corpus_format(name):
     assert urls, "supergraph.graphql names no subgraph"
     for url in urls:
         assert url.startswith(f"{harness.PLACEHOLDER}{name}/") and url.endswith("/graphql"), url
+
+
+def refs(value):
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for v in value.values():
+            yield from refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from refs(v)
 
 
 @pytest.fixture(scope="module")
