@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import differential  # noqa: E402
+import federation_diff as differential  # noqa: E402
 
 
 @pytest.fixture(scope="session")

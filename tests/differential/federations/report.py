@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import differential  # noqa: E402
+import federation_diff as differential  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -15,7 +15,7 @@ import pytest
 from graphql import parse, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "federations"))
-import harness  # noqa: E402
+import federation_harness as harness  # noqa: E402
 
 NAMES = harness.names()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "federations"))
-import harness  # noqa: E402
+import federation_harness as harness  # noqa: E402
 
 pytestmark = pytest.mark.federations
 

@@ -18,8 +18,8 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "fixtures" / "federations"))
-import harness  # noqa: E402
-from harness import Federation, Operation, Stack  # noqa: E402
+import federation_harness as harness  # noqa: E402
+from federation_harness import Federation, Operation, Stack  # noqa: E402
 
 DECISIONS_FILE = HERE / "oracle_disagreements.yaml"
 GENERATED_PER_FEDERATION = 20
