@@ -61,20 +61,20 @@ class FetchGraph:
     # ------------------------------------------------------------------ roots
     def add_roots(self, roots: dict[str, list[Local]], sel: Sel) -> None:
         for subgraph in sorted(roots):
-            fn = self._node(subgraph, True, (), frozenset(), False)
+            fn = self._node(subgraph, True, (), frozenset(), None)
             self._locals(fn, fn.sel, sel.type, roots[subgraph], (), sel)
 
     def add_mutation(self, groups: list[tuple[str, list[Local]]], sel: Sel) -> None:
         before: frozenset[FetchNode] = frozenset()
         for subgraph, locals_ in groups:
             start = len(self.nodes)
-            fn = self._node(subgraph, True, (), before, False)
+            fn = self._node(subgraph, True, (), before, None)
             self._locals(fn, fn.sel, sel.type, locals_, (), sel)
             before = frozenset(self.nodes[start:])
 
     # ------------------------------------------------------------------ building
     def _node(self, subgraph: str, root: bool, path: tuple[PathStep, ...], parents: frozenset[FetchNode],
-              post: bool) -> FetchNode:
+              post: object) -> FetchNode:
         if not root:
             k = (subgraph, path, parents, post)
             got = self._entities.get(k)
@@ -82,7 +82,7 @@ class FetchGraph:
                 for c in self._collect:
                     c.add(got)
                 return got
-        fn = FetchNode(len(self.nodes), subgraph, root, path, parents, post)
+        fn = FetchNode(len(self.nodes), subgraph, root, path, parents, bool(post))
         self.nodes.append(fn)
         if not root:
             self._entities[(subgraph, path, parents, post)] = fn
@@ -121,19 +121,38 @@ class FetchGraph:
         if node.kind == OBJECT:
             qs.typename = True  # picks the representation; an interface object's __typename is not the real one
         deps: set[FetchNode] = {fn}
-        readers = [self._condition(fn, qs, j.key, path, user, deps)]
-        for r in j.requires:
-            readers.append(self._condition(fn, qs, r, path, user, deps))
+        key = self._condition(fn, qs, j.key, path, user, deps)
+        if not j.post:
+            self._target(fn, node, j, path, user, deps, key, j.locals, j.typename)
+            return
+        # Each required field set feeds its own field; sets that need one representation
+        # field with different values (price and price(currency: "USD"), say) cannot share a
+        # representation: they go to fetches of their own.
+        parts: list[tuple[dict, set[FetchNode], list[Local]]] = []
+        for loc, req in zip(j.locals, j.requires):
+            rdeps: set[FetchNode] = set(deps)
+            reader = self._condition(fn, qs, req, path, user, rdeps)
+            for i, (r, d, locs) in enumerate(parts):
+                if not readers_conflict(r, reader):
+                    parts[i] = (merge_readers([r, reader]), d | rdeps, locs + [loc])
+                    break
+            else:
+                parts.append((reader, rdeps, [loc]))
+        for i, (reader, rdeps, locs) in enumerate(parts):
+            self._target(fn, node, j, path, user, rdeps, merge_readers([key, reader]), locs, None, i)
+
+    def _target(self, fn: FetchNode, node: Node, j: Jump, path: tuple[PathStep, ...], user: Sel | None,
+                deps: set[FetchNode], rep: dict, locals_: list[Local], typename: Child | None,
+                part: int = 0) -> None:
         tail = j.edge.tail
-        g = self._node(tail.subgraph, False, path, frozenset(deps), j.post)
+        g = self._node(tail.subgraph, False, path, frozenset(deps), (j.post, part))
         data_type = node.type if node.kind == OBJECT else None
-        rep = merge_readers(readers)
         prev = g.inputs.get(data_type)
         g.inputs[data_type] = (j.edge.rep_type, rep if prev is None else merge_readers([prev[1], rep]))
         target = g.sel.fragment(j.edge.rep_type)
-        self._locals(g, target, tail.type, j.locals, path, user)
-        if j.typename is not None:
-            self._child(g, target, j.typename, path, user)
+        self._locals(g, target, tail.type, locals_, path, user)
+        if typename is not None:
+            self._child(g, target, typename, path, user)
 
     def _condition(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...], user: Sel | None,
                    deps: set[FetchNode]) -> dict:
@@ -369,11 +388,31 @@ def _mergeable(a: FetchNode, b: FetchNode) -> bool:
 
 
 def _mergeable_inputs(a: FetchNode, b: FetchNode) -> bool:
-    for t, (rep, _) in b.inputs.items():
+    for t, (rep, reader) in b.inputs.items():
         prev = a.inputs.get(t)
-        if prev is not None and prev[0] != rep:
+        if prev is not None and (prev[0] != rep or readers_conflict(prev[1], reader)):
             return False
     return True
+
+
+def readers_conflict(a: dict, b: dict) -> bool:
+    """Whether one representation cannot carry both: a field read from different keys (the
+    same field with other arguments), at any depth."""
+    for name, (key, sub) in b.items():
+        prev = a.get(name)
+        if prev is None:
+            continue
+        if prev[0] != key:
+            return True
+        psub = prev[1]
+        if isinstance(psub, dict) and isinstance(sub, dict):
+            if "__by_type__" in psub and "__by_type__" in sub:
+                for t, r in sub["__by_type__"].items():
+                    if t in psub["__by_type__"] and readers_conflict(psub["__by_type__"][t], r):
+                        return True
+            elif "__by_type__" not in psub and "__by_type__" not in sub and readers_conflict(psub, sub):
+                return True
+    return False
 
 
 __all__ = ["FetchGraph", "FetchNode", "Reader", "freeze_reader", "position_key", "INTERFACE_OBJECT"]

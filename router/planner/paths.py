@@ -68,7 +68,7 @@ class Jump:
 
     edge: KeyEdge
     key: "Placement"
-    requires: list["Placement"] = field(default_factory=list)
+    requires: list["Placement"] = field(default_factory=list)  # post jumps: one per local, in order
     locals: list[Local] = field(default_factory=list)
     post: bool = False  # feeds a @requires: waits for the required data
     typename: Child | None = None  # an interface object's concrete type, resolved at the tail

@@ -77,7 +77,31 @@ def main(argv: list[str]) -> int:
             for r in results[f.name]:
                 if r.problem:
                     print("\n" + "=" * 100 + "\n" + r.problem)
+        print("\noperations where we made more fetches or more sequential steps than Hive Gateway "
+              "(log; then both planners' own figures):")
+        for f in feds:
+            for r in results[f.name]:
+                if not r.compared:
+                    continue
+                so, sh = (harness.sequential_depth(r.fetches[t]) for t in ("ours", "hive"))
+                fo, fh = len(r.fetches["ours"]), len(r.fetches["hive"])
+                if fo > fh or so > sh:
+                    p = plans[(f.name, r.op.name)]
+                    ours = _our_plan(f, r.op)
+                    print(f"  {f.name} / {r.op.name}: fetches {fo} vs {fh}, steps {so} vs {sh}; "
+                          f"plans: ours {ours}, hive {p.get('fetches')} fetches / {p.get('depth')} deep")
     return 0
+
+
+def _our_plan(f, op) -> str:
+    from router.operation import DocumentCache, prepare_operation
+    from router.planner import build_plan
+    from router.supergraph import Supergraph
+
+    sg = Supergraph(f.supergraph)
+    plan = build_plan(sg, prepare_operation(sg.api_schema, DocumentCache(sg.api_schema).get(op.query),
+                                            None, op.variables))
+    return f"{plan.fetch_count} fetches / {plan.depth} deep"
 
 
 if __name__ == "__main__":
