@@ -2,8 +2,7 @@
 hand-written and generated operations through @apollo/gateway, Hive Gateway with Hive Router's
 planner, and our router; our `data` and error paths must equal the oracles' (or, where the
 oracles disagree, the answer decided in oracle_disagreements.yaml).
-
-Not part of the default run while the planner is rebuilt: `pytest -m federations`."""
+"""
 
 import sys
 from pathlib import Path
@@ -12,8 +11,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "federations"))
 import federation_harness as harness  # noqa: E402
-
-pytestmark = pytest.mark.federations
 
 
 @pytest.mark.parametrize("federation", harness.names())
