@@ -7,7 +7,8 @@ fetches each gateway made (from the subgraph server's request log) beside the nu
 own plan (it counts fetches that are skipped at run time, e.g. for empty representations), and
 the sequential steps (the longest chain of fetches each waiting for the one before, measured
 from the log's times; for Hive also from its plan). "more fetches" / "more steps" count the
-operations where we did worse than Hive Gateway; "our composer" says whether supergraph/
+operations where we did worse than Hive Gateway; "unused" counts entity calls whose answer
+taught nothing (federation_harness.unused_entity_calls); "our composer" says whether supergraph/
 composes the federation to the checked-in supergraph. --details also lists every failing
 operation with its diff. Exit status 0 whatever the results: it reports, it does not judge."""
 
@@ -44,7 +45,8 @@ def main(argv: list[str]) -> int:
     finally:
         generation.close()
     head = ("federation", "ops", "compared", "ours≠", "oracles≠", "undecided", "fetches ours", "apollo", "hive",
-            "hive plan", "steps ours", "hive", "hive plan", "more fetches", "more steps", "our composer")
+            "hive plan", "steps ours", "hive", "hive plan", "more fetches", "more steps", "unused ours", "hive",
+            "our composer")
     rows = []
     totals = [0] * (len(head) - 2)
     for f in feds:
@@ -58,7 +60,9 @@ def main(argv: list[str]) -> int:
                sum(len(r.fetches["hive"]) for r in cmp), sum(p.get("fetches", 0) for p in hp),
                sum(steps["ours"]), sum(steps["hive"]), sum(p.get("depth", 0) for p in hp),
                sum(len(r.fetches["ours"]) > len(r.fetches["hive"]) for r in cmp),
-               sum(o > h for o, h in zip(steps["ours"], steps["hive"]))]
+               sum(o > h for o, h in zip(steps["ours"], steps["hive"])),
+               sum(harness.unused_entity_calls(r.fetches["ours"]) for r in cmp),
+               sum(harness.unused_entity_calls(r.fetches["hive"]) for r in cmp)]
         totals = [t + v for t, v in zip(totals, row)]
         row.append(differential.our_composition(f))
         rows.append([f.name, *row])
