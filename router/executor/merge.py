@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def merge(dst: dict, src: dict) -> None:
+Obj = dict[str, Any]
+Path = tuple[Any, ...]  # str keys, "@" for lists, frozensets of __typename
+
+
+def merge(dst: Obj, src: Obj) -> None:
     """Deep-merge `src` into `dst` (objects merge field by field; lists element-wise)."""
     if not (dst.keys() & src.keys()):
         dst.update(src)
@@ -21,7 +26,7 @@ def merge(dst: dict, src: dict) -> None:
         dst[k] = v
 
 
-def _merge_list(dst: list, src: list) -> None:
+def _merge_list(dst: list[Any], src: list[Any]) -> None:
     for i, v in enumerate(src):
         old = dst[i]
         if old is not None and v is not None:
@@ -34,11 +39,11 @@ def _merge_list(dst: list, src: list) -> None:
         dst[i] = v
 
 
-def collect(data: dict, path: tuple) -> list:
+def collect(data: Obj, path: Path) -> list[Obj]:
     """Objects found at `path` ('@' flattens a list, a frozenset filters by __typename)."""
-    cur = [data]
+    cur: list[Any] = [data]
     for step in path:
-        nxt: list = []
+        nxt: list[Any] = []
         if step == "@":
             for c in cur:
                 if type(c) is list:
@@ -57,11 +62,11 @@ def collect(data: dict, path: tuple) -> list:
     return [c for c in cur if type(c) is dict]
 
 
-def collect_paths(data: dict, path: tuple) -> list[tuple[dict, list]]:
+def collect_paths(data: Obj, path: Path) -> list[tuple[Obj, list[Any]]]:
     """Like `collect`, with each object's response path (only used to report errors)."""
-    cur: list[tuple[object, list]] = [(data, [])]
+    cur: list[tuple[Any, list[Any]]] = [(data, [])]
     for step in path:
-        nxt: list = []
+        nxt: list[Any] = []
         if step == "@":
             for c, p in cur:
                 if type(c) is list:
@@ -77,13 +82,13 @@ def collect_paths(data: dict, path: tuple) -> list[tuple[dict, list]]:
                     if v is not None:
                         nxt.append((v, p + [step]))
         cur = nxt
-    return [(c, p) for c, p in cur if type(c) is dict]  # type: ignore[misc]
+    return [(c, p) for c, p in cur if type(c) is dict]
 
 
-def read_representation(obj: dict, reader: tuple) -> dict | None:
+def read_representation(obj: Obj, reader: tuple[Any, ...]) -> Obj | None:
     """The representation fields `reader` names, read from a working-data object (None when a
     field is missing: the entity cannot be asked for). Abstract parts are read per __typename."""
-    rep: dict = {}
+    rep: Obj = {}
     for name, key, sub in reader:
         v = obj.get(key)
         if v is None:
@@ -100,13 +105,13 @@ def read_representation(obj: dict, reader: tuple) -> dict | None:
     return rep
 
 
-def _read_value(v: object, sub: tuple | dict) -> object:
+def _read_value(v: Any, sub: tuple[Any, ...] | dict[str, Any]) -> Any:
     if type(v) is list:
         return [_read_value(x, sub) for x in v]
     if type(v) is not dict:
         return v
-    if type(sub) is dict:
-        r = sub.get(v.get("__typename"))
+    if isinstance(sub, dict):
+        r = sub.get(v.get("__typename") or "")
         if r is None:
             return {"__typename": v["__typename"]} if "__typename" in v else {}
         return read_representation(v, r)

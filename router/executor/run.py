@@ -15,7 +15,7 @@ from .merge import collect, collect_paths, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
 
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
-Send = Callable[[str, bytes], Awaitable[dict]]
+Send = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 
 __all__ = ["Execution", "SubgraphError", "execute"]
 

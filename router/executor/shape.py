@@ -7,6 +7,8 @@ nulls the nearest nullable ancestor. The shape is compiled once per plan.
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import GraphQLEnumType, get_named_type, is_leaf_type, is_list_type, is_non_null_type
 
 from ..operation import Sel
@@ -15,6 +17,11 @@ INVALID = object()
 
 DENIED, TYPENAME, LEAF, OBJECT, ENUM = -1, 0, 1, 2, 3
 
+# (response key, kind, non-null, list wrappers' item nullability, sub shape or enum values, field name)
+FieldShape = tuple[str, int, bool, tuple[bool, ...], Any, str]
+# a response path as a linked list: (parent, key) pairs, None at the root
+RPath = Any
+
 
 class Shape:
     __slots__ = ("type", "abstract", "by_type", "fallback", "fallback_typename")
@@ -22,14 +29,14 @@ class Shape:
     def __init__(self, type_: str, abstract: bool) -> None:
         self.type = type_
         self.abstract = abstract
-        self.by_type: dict[str, tuple] = {}
-        self.fallback: tuple = ()
+        self.by_type: dict[str, tuple[FieldShape, ...]] = {}
+        self.fallback: tuple[FieldShape, ...] = ()
         self.fallback_typename = False
 
 
-def _wrappers(t) -> tuple:
+def _wrappers(t: Any) -> tuple[bool, ...]:
     """Nullability of each list level's items, outside in."""
-    out = []
+    out: list[bool] = []
     if is_non_null_type(t):
         t = t.of_type
     while is_list_type(t):
@@ -41,7 +48,7 @@ def _wrappers(t) -> tuple:
     return tuple(out)
 
 
-def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
+def compile_shape(sel: Sel) -> Shape:
     memo: dict[int, Shape] = {}
 
     def comp(s: Sel) -> Shape:
@@ -51,7 +58,7 @@ def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
         sh = Shape(s.type, s.abstract)
         memo[id(s)] = sh
         for tname, fields in s.by_type.items():
-            out = []
+            out: list[FieldShape] = []
             for f in fields:
                 if f.denied:
                     out.append((f.key, DENIED, f.nonnull, (), None, f.name))
@@ -80,9 +87,9 @@ def compile_shape(sel: Sel, parent_types: dict | None = None) -> Shape:
     return comp(sel)
 
 
-def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
+def shape_object(src: dict[str, Any], sh: Shape, path: RPath, errors: list[Any]) -> Any:
     if sh.abstract:
-        tn = src.get("__typename")
+        tn: str = src.get("__typename") or ""
         fields = sh.by_type.get(tn)
         if fields is None:
             if sh.fallback_typename:
@@ -91,7 +98,7 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
     else:
         tn = sh.type
         fields = sh.by_type[tn]
-    out = {}
+    out: dict[str, Any] = {}
     for key, kind, nonnull, wrappers, sub, fname in fields:
         if kind <= 0:
             if kind == 0:
@@ -141,7 +148,7 @@ def shape_object(src: dict, sh: Shape, path, errors: list) -> object:
     return out
 
 
-def _enum(v, allowed: frozenset, path, errors: list, tn: str, fname: str):
+def _enum(v: Any, allowed: frozenset[str], path: RPath, errors: list[Any], tn: str, fname: str) -> Any:
     """`v` with values outside `allowed` replaced by null, each with an error at its path."""
     if type(v) is list:
         return [None if x is None else _enum(x, allowed, (path, i), errors, tn, fname) for i, x in enumerate(v)]
@@ -152,7 +159,7 @@ def _enum(v, allowed: frozenset, path, errors: list, tn: str, fname: str):
     return None
 
 
-def _has_null(v, depth: int) -> bool:
+def _has_null(v: Any, depth: int) -> bool:
     if type(v) is not list:
         return False
     if depth == 1:
@@ -160,7 +167,7 @@ def _has_null(v, depth: int) -> bool:
     return any(_has_null(x, depth - 1) for x in v)
 
 
-def _leaf_list(v, wrappers, path, errors, tn, fname):
+def _leaf_list(v: Any, wrappers: tuple[bool, ...], path: RPath, errors: list[Any], tn: str, fname: str) -> Any:
     if type(v) is not list:
         return v
     item_nn = wrappers[0]
@@ -180,12 +187,13 @@ def _leaf_list(v, wrappers, path, errors, tn, fname):
     return out
 
 
-def _list(v, wrappers, level, sub, path, errors, tn, fname):
+def _list(v: Any, wrappers: tuple[bool, ...], level: int, sub: Shape, path: RPath, errors: list[Any], tn: str,
+          fname: str) -> Any:
     if type(v) is not list:
         return None
     item_nn = wrappers[level]
     last = level == len(wrappers) - 1
-    out = []
+    out: list[Any] = []
     append = out.append
     for i, x in enumerate(v):
         if x is None:
@@ -206,7 +214,7 @@ def _list(v, wrappers, level, sub, path, errors, tn, fname):
     return out
 
 
-def path_list(path) -> list:
+def path_list(path: RPath) -> list[Any]:
     out = []
     while path is not None:
         path, key = path
@@ -215,7 +223,7 @@ def path_list(path) -> list:
     return out
 
 
-def null_errors(raw: list) -> list[dict]:
+def null_errors(raw: list[Any]) -> list[dict[str, Any]]:
     errors = []
     for path, key, tn, fname in raw:  # (enum errors are dicts already: see response())
         p = path_list(path)

@@ -53,7 +53,7 @@ class QueryPlanner:
         self.graph = QueryGraph(sg)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._cache: OrderedDict[tuple, tuple[Plan, int]] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], tuple[Plan, int]] = OrderedDict()
         self._bytes = 0
         self.hits = 0
         self.misses = 0

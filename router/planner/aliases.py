@@ -76,7 +76,7 @@ def _level(sels: list[tuple[str | None, QuerySel]], path: tuple[tuple[str | None
                     s.typename = True  # the rename needs to know each object's type
             by_key.setdefault(alias, []).append((cond, f, owner))
     for key, group in by_key.items():
-        subs = [(None, f.sub) for _, f, _ in group if f.sub is not None]
+        subs: list[tuple[str | None, QuerySel]] = [(None, f.sub) for _, f, _ in group if f.sub is not None]
         if subs:
             # fields merged under one key are validated as one: so are their selections
             _level(subs, path + ((None, key),), out)

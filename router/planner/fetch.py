@@ -26,10 +26,18 @@ from .graph import INTERFACE_OBJECT, OBJECT, Node
 from .paths import Child, Jump, Local, Placement
 from .selection import QuerySel
 
-# A representation reader: (field in the representation, key in the working data, sub reader),
-# where a sub reader is a Reader, or per __typename for an abstract field.
+# A representation reader, as the executor reads it: (field in the representation, key in the
+# working data, sub reader), a sub reader being a Reader, or one per __typename for an abstract field.
 Reader = tuple[tuple[str, str, "Reader | dict[str, Reader] | None"], ...]
 PathStep = str | frozenset[str]
+
+
+class ByType(dict[str, "Draft"]):
+    """The readers of an abstract field's value, per concrete type."""
+
+
+# A reader as the builder assembles it: {field: (working key, sub reader)}.
+Draft = dict[str, tuple[str, "Draft | ByType | None"]]
 
 
 class FetchNode:
@@ -44,8 +52,8 @@ class FetchNode:
         self.parents: set[FetchNode] = set(parents)
         self.post = post
         self.sel = QuerySel()  # root: the query's selection; entity: one fragment per representation type
-        self.inputs: dict[str | None, tuple[str, dict]] = {}  # data __typename -> (rep __typename, reader)
-        self.depth = 1 + max((p.depth for p in parents), default=0)
+        self.inputs: dict[str | None, tuple[str, Draft]] = {}  # data __typename -> (rep __typename, reader)
+        self.depth: int = 1 + max((p.depth for p in parents), default=0)
 
     def __repr__(self) -> str:
         return f"FetchNode({self.id}, {self.subgraph}, {self.path}, parents={sorted(p.id for p in self.parents)})"
@@ -55,7 +63,7 @@ class FetchGraph:
     def __init__(self, sg: Supergraph) -> None:
         self.sg = sg
         self.nodes: list[FetchNode] = []
-        self._entities: dict[tuple, FetchNode] = {}
+        self._entities: dict[tuple[object, ...], FetchNode] = {}
         self._collect: list[set[FetchNode]] = []
 
     # ------------------------------------------------------------------ roots
@@ -128,7 +136,7 @@ class FetchGraph:
         # Each required field set feeds its own field; sets that need one representation
         # field with different values (price and price(currency: "USD"), say) cannot share a
         # representation: they go to fetches of their own.
-        parts: list[tuple[dict, set[FetchNode], list[Local]]] = []
+        parts: list[tuple[Draft, set[FetchNode], list[Local]]] = []
         for loc, req in zip(j.locals, j.requires):
             rdeps: set[FetchNode] = set(deps)
             reader = self._condition(fn, qs, req, path, user, rdeps)
@@ -142,7 +150,7 @@ class FetchGraph:
             self._target(fn, node, j, path, user, rdeps, merge_readers([key, reader]), locs, None, i)
 
     def _target(self, fn: FetchNode, node: Node, j: Jump, path: tuple[PathStep, ...], user: Sel | None,
-                deps: set[FetchNode], rep: dict, locals_: list[Local], typename: Child | None,
+                deps: set[FetchNode], rep: Draft, locals_: list[Local], typename: Child | None,
                 part: int = 0) -> None:
         tail = j.edge.tail
         g = self._node(tail.subgraph, False, path, frozenset(deps), (j.post, part))
@@ -155,7 +163,7 @@ class FetchGraph:
             self._child(g, target, typename, path, user)
 
     def _condition(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...], user: Sel | None,
-                   deps: set[FetchNode]) -> dict:
+                   deps: set[FetchNode]) -> Draft:
         """Builds a condition's placement where it stands; returns its reader and adds every
         fetch that brings part of it to `deps`."""
         created: set[FetchNode] = set()
@@ -180,7 +188,7 @@ class FetchGraph:
         changed = True
         while changed:
             changed = False
-            buckets: dict[tuple, list[FetchNode]] = {}
+            buckets: dict[tuple[object, ...], list[FetchNode]] = {}
             for n in self.nodes:
                 if not n.root:
                     buckets.setdefault((n.subgraph, n.depth, _untyped(n.path)), []).append(n)
@@ -293,34 +301,32 @@ def sub_user(fields: list[FieldSel] | None, key: str, f: FieldSel) -> Sel | None
     return None
 
 
-def placement_reader(pl: Placement, fields: list[FieldSel] | None, user: Sel | None) -> dict:
-    """What a representation reads from the working data for the fields of `pl`:
-    {field: (working key, sub reader)}; abstract sub readers are per __typename."""
-    out: dict = {}
+def placement_reader(pl: Placement, fields: list[FieldSel] | None, user: Sel | None) -> Draft:
+    """What a representation reads from the working data for the fields of `pl`."""
+    out: Draft = {}
     for loc in _all_locals(pl):
         f = loc.field
         if f.name == "__typename":
             continue
         key = position_key(f, fields)
-        sub: dict | None = None
+        sub: Draft | ByType | None = None
         if loc.child is not None:
-            su = sub_user(fields, key, f)
-            sub = _child_reader(loc.child, su)
+            sub = _child_reader(loc.child, sub_user(fields, key, f))
         prev = out.get(f.name)
         if prev is not None and prev[1] is not None and sub is not None:
-            sub = merge_readers([prev[1], sub])
+            sub = _merge_sub(prev[1], sub)
         out[f.name] = (key, sub)
     return out
 
 
-def _child_reader(child: Child, user: Sel | None) -> dict:
+def _child_reader(child: Child, user: Sel | None) -> Draft | ByType:
     if child.branches is not None:
-        by_type: dict = {}
+        by_type = ByType()
         for o, (_, pl) in child.branches.items():
             r = placement_reader(pl, user_fields(user, o), user)
             r["__typename"] = ("__typename", None)
             by_type[o] = r
-        return {"__by_type__": by_type}
+        return by_type
     assert child.placement is not None
     return placement_reader(child.placement, user_fields(user, child.node.type), user)
 
@@ -331,38 +337,41 @@ def _all_locals(pl: Placement) -> Iterator[Local]:
         yield from j.locals
 
 
-def merge_readers(readers: Sequence[dict]) -> dict:
-    out: dict = {}
+def merge_readers(readers: Sequence[Draft]) -> Draft:
+    out: Draft = {}
     for r in readers:
         for name, (key, sub) in r.items():
             prev = out.get(name)
             if prev is None:
                 out[name] = (key, sub)
-            elif isinstance(prev[1], dict) and isinstance(sub, dict):
-                if "__by_type__" in prev[1] or "__by_type__" in sub:
-                    bt = dict(prev[1].get("__by_type__", {}))
-                    for t, r2 in sub.get("__by_type__", {}).items():
-                        bt[t] = merge_readers([bt[t], r2]) if t in bt else r2
-                    out[name] = (prev[0], {"__by_type__": bt})
-                else:
-                    out[name] = (prev[0], merge_readers([prev[1], sub]))
+            elif prev[1] is not None and sub is not None:
+                out[name] = (prev[0], _merge_sub(prev[1], sub))
     return out
 
 
-def freeze_reader(r: dict) -> Reader:
+def _merge_sub(a: Draft | ByType, b: Draft | ByType) -> Draft | ByType:
+    if isinstance(a, ByType) or isinstance(b, ByType):
+        out = ByType(a if isinstance(a, ByType) else {})
+        for t, r in (b.items() if isinstance(b, ByType) else ()):
+            out[t] = merge_readers([out[t], r]) if t in out else r
+        return out
+    return merge_readers([a, b])
+
+
+def freeze_reader(r: Draft) -> Reader:
     """The executor's form of a reader: tuples, abstract parts as {typename: Reader}."""
-    out = []
+    out: list[tuple[str, str, Reader | dict[str, Reader] | None]] = []
     for name, (key, sub) in r.items():
         if sub is None:
             out.append((name, key, None))
-        elif "__by_type__" in sub:
-            out.append((name, key, {t: freeze_reader(x) for t, x in sub["__by_type__"].items()}))
+        elif isinstance(sub, ByType):
+            out.append((name, key, {t: freeze_reader(x) for t, x in sub.items()}))
         else:
             out.append((name, key, freeze_reader(sub)))
     return tuple(out)
 
 
-def _untyped(path: tuple[PathStep, ...]) -> tuple:
+def _untyped(path: tuple[PathStep, ...]) -> tuple[str, ...]:
     return tuple("|" if isinstance(p, frozenset) else p for p in path)
 
 
@@ -395,7 +404,7 @@ def _mergeable_inputs(a: FetchNode, b: FetchNode) -> bool:
     return True
 
 
-def readers_conflict(a: dict, b: dict) -> bool:
+def readers_conflict(a: Draft, b: Draft) -> bool:
     """Whether one representation cannot carry both: a field read from different keys (the
     same field with other arguments), at any depth."""
     for name, (key, sub) in b.items():
@@ -405,13 +414,12 @@ def readers_conflict(a: dict, b: dict) -> bool:
         if prev[0] != key:
             return True
         psub = prev[1]
-        if isinstance(psub, dict) and isinstance(sub, dict):
-            if "__by_type__" in psub and "__by_type__" in sub:
-                for t, r in sub["__by_type__"].items():
-                    if t in psub["__by_type__"] and readers_conflict(psub["__by_type__"][t], r):
-                        return True
-            elif "__by_type__" not in psub and "__by_type__" not in sub and readers_conflict(psub, sub):
+        if isinstance(psub, ByType) and isinstance(sub, ByType):
+            if any(t in psub and readers_conflict(psub[t], r) for t, r in sub.items()):
                 return True
+        elif isinstance(psub, dict) and isinstance(sub, dict) and not isinstance(psub, ByType) \
+                and not isinstance(sub, ByType) and readers_conflict(psub, sub):
+            return True
     return False
 
 

@@ -30,6 +30,7 @@ from ..operation import FieldSel, Sel
 from .graph import ABSTRACT, INTERFACE_OBJECT, OBJECT, FieldEdge, KeyEdge, Node, QueryGraph
 
 Cost = tuple[int, int, int]  # (sequential depth, fetches, fields)
+Group = tuple[Node, bool]  # the node a jump goes to, and whether it feeds a @requires
 ZERO: Cost = (0, 0, 0)
 MAX_EVALUATIONS = 200_000
 MAX_EXACT_GROUPS = 8
@@ -112,10 +113,10 @@ class PathFinder:
         self.graph = graph
         self.sg = graph.sg
         self.labels = labels
-        self._memo: dict[tuple, Placement] = {}
-        self._children: dict[tuple, Child] = {}
-        self._groups: dict[tuple, _Group | None] = {}
-        self._active: set[tuple] = set()
+        self._memo: dict[tuple[Node, tuple[int, ...]], Placement] = {}
+        self._children: dict[tuple[Node, int], Child] = {}
+        self._groups: dict[tuple[Node, Node, bool], _Group | None] = {}
+        self._active: set[tuple[Node, tuple[str, int]]] = set()
         self._cuts = 0
         self._evaluations = 0
         self._keep: list[object] = []  # derived selections stay alive: memo keys use id()
@@ -145,7 +146,7 @@ class PathFinder:
         total = ZERO
         while pieces:
             options = {id(p): self._options(node, p, tried[id(p)]) for p in pieces}
-            placeable = []
+            placeable: list[FieldSel] = []
             for p in pieces:
                 (placeable if options[id(p)] else residual).append(p)
             picks = self._choose(placeable, options, set(chosen), lambda g: self._fixed(node, g))
@@ -277,7 +278,7 @@ class PathFinder:
             self._groups[gk] = best
         return best
 
-    def _condition(self, node: Node, what: tuple, sel: Sel) -> Placement | None:
+    def _condition(self, node: Node, what: tuple[str, int], sel: Sel) -> Placement | None:
         """A key or @requires field set planned at `node`; None when it cannot be had there
         (or only through itself)."""
         marker = (node, what)
@@ -400,30 +401,30 @@ class PathFinder:
         return r
 
     # ------------------------------------------------------------------ choosing
-    def _choose(self, pieces: list[FieldSel], options: dict[int, list[_Option]], already: set,
+    def _choose(self, pieces: list[FieldSel], options: dict[int, list[_Option]], already: set[Group],
                 fixed: Callable[[tuple[Node, bool]], Cost]) -> list[tuple[FieldSel, _Option]]:
         """One option per piece: every set of jump targets is tried (greedily past
         MAX_EXACT_GROUPS of them); each piece takes its best option within the set; the set
         costing least (targets already paid for in `already` are free) wins."""
         if not pieces:
             return []
-        groups: set[tuple[Node, bool]] = set()
-        forced: set[tuple[Node, bool]] = set(already)
+        groups: set[Group] = set()
+        forced: set[Group] = set(already)
         for p in pieces:
             opts = options[id(p)]
-            gs = {o.group for o in opts}
-            groups.update(g for g in gs if g is not None)
-            if None not in gs and len(gs) == 1:
-                forced.update(gs)  # type: ignore[arg-type]
+            gs = {o.group for o in opts if o.group is not None}
+            groups.update(gs)
+            if len(gs) == 1 and all(o.group is not None for o in opts):
+                forced.update(gs)
         optional = sorted((g for g in groups if g not in forced), key=_group_order)
-        best: tuple | None = None
+        best: tuple[Cost, int, tuple[tuple[str, str, str, bool], ...]] | None = None
         best_picks: list[tuple[FieldSel, _Option]] = []
 
-        def evaluate(used: frozenset) -> None:
+        def evaluate(used: frozenset[Group]) -> None:
             nonlocal best, best_picks
-            picks = []
+            picks: list[tuple[FieldSel, _Option]] = []
             total = ZERO
-            charged: set = set()
+            charged: set[Group] = set()
             for p in pieces:
                 pick = None
                 for o in options[id(p)]:
@@ -548,7 +549,7 @@ def _leaves(p: FieldSel) -> list[FieldSel]:
 
 
 
-def _group_order(g: tuple[Node, bool]) -> tuple:
+def _group_order(g: Group) -> tuple[str, str, str, bool]:
     return (g[0].subgraph, g[0].type, g[0].kind, g[1])
 
 
