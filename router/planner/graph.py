@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
+from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from ..operation import FieldSel, Sel
 from ..supergraph import FieldInfo, JoinField, Supergraph, TypeInfo, named_type, unwrap
@@ -85,7 +85,7 @@ class QueryGraph:
         self.sg = sg
         self._edges: dict[Node, _Edges] = {}
         self._views = 0
-        self._conditions: dict[tuple[str, str], Sel] = {}
+        self._conditions: dict[tuple[str, int], Sel] = {}
         self.roots: dict[str, dict[str, Node]] = {}  # operation kind -> subgraph -> root node
         for t in sg.types.values():
             if t.composite:
@@ -151,11 +151,11 @@ class QueryGraph:
                    for e in self._edges.values())
 
     def condition(self, type_name: str, field_set: SelectionSetNode) -> Sel:
-        """A field set (key or @requires) on `type_name` as a selection; cached per text."""
-        text = print_ast(field_set)
-        got = self._conditions.get((type_name, text))
+        """A field set (key or @requires) on `type_name` as a selection; cached."""
+        k = (type_name, id(field_set))  # the supergraph's field sets live as long as it does
+        got = self._conditions.get(k)
         if got is None:
-            got = self._conditions[(type_name, text)] = field_set_sel(self.sg, type_name, field_set)
+            got = self._conditions[k] = field_set_sel(self.sg, type_name, field_set)
         return got
 
     # ------------------------------------------------------------------ building
