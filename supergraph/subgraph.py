@@ -339,6 +339,44 @@ def _root_names(doc: DocumentNode) -> dict[str, str]:
     return roots
 
 
+def _without_federation_plumbing(
+    doc: DocumentNode, owned_directives: set[str], owned_types: set[str], query_root: str
+) -> tuple[DocumentNode, str | None]:
+    """`doc` without what federation owns: its directive and type definitions, `_entities`
+    and `_service` (as `_service { sdl }` may serve them).
+
+    A query root that held nothing else is returned by name, as it is empty now (and an
+    empty object type is invalid GraphQL): kept when it carries directives, else dropped
+    together with its entry in `schema { query: ... }`, so the caller puts it back."""
+    kept: list[DefinitionNode] = []
+    emptied = False
+    for d in doc.definitions:
+        if isinstance(d, DirectiveDefinitionNode) and d.name.value in owned_directives:
+            continue
+        if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and d.name.value in owned_types:
+            continue
+        if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root and d.fields:
+            fields = tuple(f for f in d.fields if f.name.value not in _FEDERATION_OPERATION_FIELDS)
+            if len(fields) != len(d.fields):
+                emptied = emptied or not fields
+                if not fields and not d.directives and not getattr(d, "interfaces", None):
+                    continue
+                d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "fields": fields})
+        kept.append(d)
+    roots = [d for d in kept if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root]
+    if not emptied or any(d.fields for d in roots):
+        return DocumentNode(definitions=tuple(kept)), None
+    if roots:
+        return DocumentNode(definitions=tuple(kept)), query_root
+    definitions: list[DefinitionNode] = []
+    for d in kept:
+        if isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode)):
+            operations = tuple(op for op in d.operation_types or () if op.operation.value != "query")
+            d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "operation_types": operations})
+        definitions.append(d)
+    return DocumentNode(definitions=tuple(definitions)), query_root
+
+
 def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     """Parse and validate one subgraph as GraphQL; raise CompositionFailed listing every problem."""
     errors: list[CompositionError] = []
@@ -403,24 +441,10 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             sub.names = {}
     owned_directives = set(sub.names.values()) | {"link"}
 
-    # Drop what federation owns: its directive/type definitions and the entity plumbing.
-    query_root = _root_names(doc).get("query", "Query")
-    kept: list[DefinitionNode] = []
-    for d in doc.definitions:
-        if isinstance(d, DirectiveDefinitionNode) and d.name.value in owned_directives:
-            continue
-        if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and d.name.value in owned_types:
-            continue
-        if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root and d.fields:
-            fields = tuple(f for f in d.fields if f.name.value not in _FEDERATION_OPERATION_FIELDS)
-            if len(fields) != len(d.fields):
-                if not fields and not d.directives and not getattr(d, "interfaces", None):
-                    continue
-                d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "fields": fields})
-        kept.append(d)
-    doc = DocumentNode(definitions=tuple(kept))
+    declared_roots = _root_names(doc)
+    doc, emptied_query = _without_federation_plumbing(doc, owned_directives, owned_types, declared_roots.get("query", "Query"))
 
-    errors.extend(_graphql_errors(name, doc, sub))
+    errors.extend(_graphql_errors(name, doc, sub, emptied_query))
     if errors:
         raise CompositionFailed(errors)
 
@@ -439,7 +463,10 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             if isinstance(d, SchemaDefinitionNode):
                 sub.description = _description(d)
             sub.schema_directives.extend(a for a in builder.applied(d.directives, 0) if a.name != "link")
-    _set_roots(sub, _root_names(doc), sub.root_errors)
+    if emptied_query is not None and emptied_query not in sub.types:
+        # The query root held only `_entities`/`_service`: it stays the (empty) query root.
+        sub.types[emptied_query] = TypeDef(emptied_query, OBJECT, has_definition=True)
+    _set_roots(sub, declared_roots, sub.root_errors)
     if errors:
         raise CompositionFailed(errors)
     if "query" not in sub.roots and "Query" not in sub.types:
@@ -456,8 +483,9 @@ def _federation_document(names: tuple[tuple[str, str], ...], minor: int) -> Docu
     return parse(federation_definitions(dict(names), minor), no_location=True)
 
 
-def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[CompositionError]:
-    """Validate the subgraph as GraphQL with graphql-core, federation definitions added."""
+def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph, emptied_root: str | None = None) -> list[CompositionError]:
+    """Validate the subgraph as GraphQL with graphql-core, federation definitions added
+    (`emptied_root`: a root type whose fields were all federation's, empty on purpose)."""
     defined = {d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode)}
     definitions: list[DefinitionNode] = []
     for d in doc.definitions:
@@ -476,7 +504,8 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
         except (GraphQLError, TypeError) as e:
             found = [GraphQLError(str(e))]
         else:
-            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message)]
+            empty = f"Type {emptied_root} must define one or more fields."
+            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message) and e.message != empty]
     return [subgraph_error(Code.INVALID_GRAPHQL, name, _explain(e.message, sub)) for e in found]
 
 
