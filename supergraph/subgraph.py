@@ -27,6 +27,10 @@ from graphql.language import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
@@ -35,12 +39,14 @@ from graphql.language import (
     SchemaExtensionNode,
     TypeDefinitionNode,
     TypeExtensionNode,
+    TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
 )
 from graphql.validation.validate import validate_sdl
 
 from . import fieldset as fs
+from .definitions import FEDERATION_SCALARS, definition_errors
 from .errors import Code, CompositionError, CompositionFailed, SyntaxFailed, subgraph_error
 from .link import Link, LinkError, parse_link
 from .model import (
@@ -66,6 +72,7 @@ from .specs import (
     FEDERATION_DIRECTIVES,
     FEDERATION_IDENTITY,
     FEDERATION_TYPE_NAMES,
+    FIELD_SET,
     KNOWN_FEDERATION_MINORS,
     LINK_IDENTITY,
     federation_definitions,
@@ -377,6 +384,29 @@ def _without_federation_plumbing(
     return DocumentNode(definitions=tuple(definitions)), query_root
 
 
+def _with_internal_scalars(
+    definitions: list[DirectiveDefinitionNode], scalars: dict[str, str]
+) -> tuple[DirectiveDefinitionNode, ...]:
+    """Directive definitions with federation's scalars under the internal names we validate with
+    (`FieldSet` or `_FieldSet` become `federation__FieldSet`, ...)."""
+    renames = {in_schema: internal for internal, in_schema in scalars.items() if in_schema != internal}
+
+    def renamed(node: TypeNode) -> TypeNode:
+        if isinstance(node, (NonNullTypeNode, ListTypeNode)):
+            return node.__class__(type=renamed(node.type))
+        assert isinstance(node, NamedTypeNode)
+        return NamedTypeNode(name=NameNode(value=renames.get(node.name.value, node.name.value)))
+
+    out = []
+    for d in definitions:
+        args = tuple(
+            InputValueDefinitionNode(**{**{k: getattr(a, k) for k in a.keys}, "type": renamed(a.type)})
+            for a in d.arguments or ()
+        )
+        out.append(DirectiveDefinitionNode(**{**{k: getattr(d, k) for k in d.keys}, "arguments": args}))
+    return tuple(out)
+
+
 def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     """Parse and validate one subgraph as GraphQL; raise CompositionFailed listing every problem."""
     errors: list[CompositionError] = []
@@ -440,11 +470,24 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         if unknown_version:
             sub.names = {}
     owned_directives = set(sub.names.values()) | {"link"}
+    if fed_link is not None:
+        scalars = {internal: fed_link.type_name(internal.split("__")[1]) for internal in FEDERATION_SCALARS}
+    else:
+        scalars = {FIELD_SET: "_FieldSet"}
+    mismatched = definition_errors(name, doc, sub.names, scalars, sub.minor if not sub.fed1 else 0, sub.fed1)
+    if mismatched:
+        raise CompositionFailed(errors + mismatched)
+    # Compatible definitions of federation directives the SDL carries are what its own
+    # directive applications are validated against (they may be stricter than the spec's).
+    own_definitions = _with_internal_scalars(
+        [d for d in doc.definitions if isinstance(d, DirectiveDefinitionNode) and d.name.value in set(sub.names.values())],
+        scalars,
+    )
 
     declared_roots = _root_names(doc)
     doc, emptied_query = _without_federation_plumbing(doc, owned_directives, owned_types, declared_roots.get("query", "Query"))
 
-    errors.extend(_graphql_errors(name, doc, sub, emptied_query))
+    errors.extend(_graphql_errors(name, doc, sub, emptied_query, own_definitions))
     if errors:
         raise CompositionFailed(errors)
 
@@ -483,7 +526,10 @@ def _federation_document(names: tuple[tuple[str, str], ...], minor: int) -> Docu
     return parse(federation_definitions(dict(names), minor), no_location=True)
 
 
-def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph, emptied_root: str | None = None) -> list[CompositionError]:
+def _graphql_errors(
+    name: str, doc: DocumentNode, sub: Subgraph, emptied_root: str | None = None,
+    own_definitions: tuple[DirectiveDefinitionNode, ...] = (),
+) -> list[CompositionError]:
     """Validate the subgraph as GraphQL with graphql-core, federation definitions added
     (`emptied_root`: a root type whose fields were all federation's, empty on purpose)."""
     defined = {d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode)}
@@ -496,7 +542,11 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph, emptied_root: s
             defined.add(d.name.value)  # type: ignore[attr-defined]
         definitions.append(d)
     extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)
-    full = DocumentNode(definitions=tuple(definitions) + tuple(extra.definitions))
+    replaced = {d.name.value for d in own_definitions}
+    spec_definitions = tuple(
+        d for d in extra.definitions if not (isinstance(d, DirectiveDefinitionNode) and d.name.value in replaced)
+    )
+    full = DocumentNode(definitions=tuple(definitions) + spec_definitions + own_definitions)
     found = validate_sdl(full)
     if not found:
         try:
