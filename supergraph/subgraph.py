@@ -392,8 +392,12 @@ def _with_internal_scalars(
     renames = {in_schema: internal for internal, in_schema in scalars.items() if in_schema != internal}
 
     def renamed(node: TypeNode) -> TypeNode:
-        if isinstance(node, (NonNullTypeNode, ListTypeNode)):
-            return node.__class__(type=renamed(node.type))
+        if isinstance(node, ListTypeNode):
+            return ListTypeNode(type=renamed(node.type))
+        if isinstance(node, NonNullTypeNode):
+            inner = renamed(node.type)
+            assert isinstance(inner, (NamedTypeNode, ListTypeNode))
+            return NonNullTypeNode(type=inner)
         assert isinstance(node, NamedTypeNode)
         return NamedTypeNode(name=NameNode(value=renames.get(node.name.value, node.name.value)))
 
