@@ -49,7 +49,7 @@ _KIND_NAMES = {
 def definition_errors(
     subgraph: str, doc: DocumentNode, directives: dict[str, str], scalars: dict[str, str], minor: int, fed1: bool
 ) -> list[CompositionError]:
-    """Errors for the federation definitions `doc` carries.
+    """Errors for the federation definitions `doc` carries (coordinate: `@name` or the type name).
 
     `directives`: canonical federation directive -> its name in the schema; `scalars`:
     internal scalar name (`federation__FieldSet`, ...) -> its name in the schema."""
@@ -62,14 +62,15 @@ def definition_errors(
                 kind = _KIND_NAMES.get(d.kind, d.kind)
                 errors.append(subgraph_error(
                     TYPE_DEFINITION_INVALID, subgraph,
-                    f"Invalid definition for type {name}: {name} should be a ScalarType but is defined as a {kind}"))
+                    f"Invalid definition for type {name}: {name} should be a ScalarType but is defined as a {kind}", name))
     by_name = {name: canonical for canonical, name in directives.items()}
     for d in doc.definitions:
         if isinstance(d, DirectiveDefinitionNode) and d.name.value in by_name:
             expected = _spec_definition(by_name[d.name.value], d.name.value, minor, scalars)
             for message in _differences(expected, d, custom_scalars, fed1):
                 errors.append(subgraph_error(
-                    DIRECTIVE_DEFINITION_INVALID, subgraph, f'Invalid definition for directive "@{d.name.value}": {message}'))
+                    DIRECTIVE_DEFINITION_INVALID, subgraph, f'Invalid definition for directive "@{d.name.value}": {message}',
+                    f"@{d.name.value}"))
     return errors
 
 

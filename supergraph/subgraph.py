@@ -479,12 +479,14 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     else:
         scalars = {FIELD_SET: "_FieldSet"}
     mismatched = definition_errors(name, doc, sub.names, scalars, sub.minor if not sub.fed1 else 0, sub.fed1)
-    if mismatched:
-        raise CompositionFailed(errors + mismatched)
+    errors.extend(mismatched)  # reported with the GraphQL errors below; federation rules are not checked then
     # Compatible definitions of federation directives the SDL carries are what its own
-    # directive applications are validated against (they may be stricter than the spec's).
+    # directive applications are validated against (they may be stricter than the spec's);
+    # an incompatible one is replaced by the spec's.
+    invalid = {e.coordinate for e in mismatched}
     own_definitions = _with_internal_scalars(
-        [d for d in doc.definitions if isinstance(d, DirectiveDefinitionNode) and d.name.value in set(sub.names.values())],
+        [d for d in doc.definitions if isinstance(d, DirectiveDefinitionNode) and d.name.value in set(sub.names.values())
+         and f"@{d.name.value}" not in invalid],
         scalars,
     )
 

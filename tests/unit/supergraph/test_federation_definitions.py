@@ -106,3 +106,12 @@ def test_a_compatible_definition_composes_like_none() -> None:
     declared = compose([SubgraphInput("a", "http://a", fed2("directive @key(fields: String!) repeatable on OBJECT")), other])
     assert bare.ok and declared.ok
     assert declared.supergraph_sdl == bare.supergraph_sdl
+
+
+def test_an_incompatible_definition_is_reported_with_the_graphql_errors_and_replaced_by_the_spec() -> None:
+    sdl = ('directive @key(fields: String!) on OBJECT | UNION\n'
+           'type Product @key(fields: "id") @key(fields: "sku") { id: ID! sku: ID! stock: Int @override(from: "b") }')
+    found = messages(sdl)
+    assert found[0] == ('[a] Invalid definition for directive "@key": "@key" should have locations OBJECT, INTERFACE,'
+                        " but found (non-subset) OBJECT, UNION")
+    assert len(found) == 2 and found[1].startswith('[a] Unknown directive "@override".')  # repeated @key: the spec's is
