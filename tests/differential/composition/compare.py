@@ -3,7 +3,8 @@
 The reusable half of the composition differential tests. A test over a directory of
 federations is a few lines:
 
-    CASES = [case_from_files(d.name, sorted(d.glob("*.graphql"))) for d in sorted(ROOT.iterdir())]
+    CASES = cases_from_directories(FEDERATIONS, "subgraphs/*.graphql")
+    # or [case_from_files(name, files)], or [case_from_config(path / "supergraph.yaml")]
 
     @pytest.fixture(scope="module")
     def compared() -> dict[str, Comparison]:
@@ -27,7 +28,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from supergraph.__main__ import subgraph_inputs
 from supergraph.compose import SubgraphInput, compose
+from supergraph.config import load_config
 
 from .oracle import Case, apollo_compose, fixture_url
 
@@ -46,6 +49,18 @@ def case_from_files(name: str, files: Iterable[Path], url: Callable[[str], str] 
 def case_from_directory(path: Path, pattern: str = "*.graphql") -> Case:
     """The federation in `path`: its files matching `pattern`, named after the directory."""
     return case_from_files(path.name, sorted(path.glob(pattern)))
+
+
+def case_from_config(config: Path) -> Case:
+    """The federation a rover `supergraph.yaml` names, with its routing URLs, named after the file."""
+    inputs = subgraph_inputs(load_config(config))
+    return Case(config.stem, tuple((s.name, s.url, s.sdl) for s in inputs))
+
+
+def cases_from_directories(root: Path, pattern: str = "*.graphql") -> list[Case]:
+    """One federation per sub-directory of `root` (sorted), from its files matching `pattern`
+    (`"subgraphs/*.graphql"` when the subgraphs sit in a folder of their own)."""
+    return [case_from_directory(d, pattern) for d in sorted(root.iterdir()) if d.is_dir()]
 
 
 @dataclass(frozen=True)

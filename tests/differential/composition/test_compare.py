@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from .compare import Comparison, Outcome, case_from_directory, case_from_files, compare_files, compare_with_apollo
+from .compare import (
+    Comparison,
+    Outcome,
+    case_from_directory,
+    case_from_files,
+    cases_from_directories,
+    compare_files,
+    compare_with_apollo,
+)
 from .oracle import FIXTURES, Case
 
 
@@ -58,3 +66,15 @@ def test_files_must_give_distinct_subgraph_names(tmp_path: Path) -> None:
         case_from_files("x", [tmp_path / "one" / "a.graphql", tmp_path / "two" / "a.graphql"])
     with pytest.raises(ValueError, match="no subgraph SDL files"):
         case_from_files("x", [])
+
+
+def test_every_sub_directory_is_a_federation(tmp_path: Path) -> None:
+    for name in ("two", "one"):
+        (tmp_path / name / "subgraphs").mkdir(parents=True)
+        (tmp_path / name / "subgraphs" / "a.graphql").write_text("type Query { a: Int }")
+        (tmp_path / name / "query.graphql").write_text("{ a }")  # not a subgraph
+    cases = cases_from_directories(tmp_path, "subgraphs/*.graphql")
+    assert [c.name for c in cases] == ["one", "two"]
+    assert all([s[0] for s in c.subgraphs] == ["a"] for c in cases)
+    compared = compare_with_apollo(cases)
+    assert all(c.same and c.ours.ok for c in compared.values())

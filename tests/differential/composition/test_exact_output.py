@@ -11,22 +11,16 @@ from pathlib import Path
 import pytest
 
 from supergraph import compose_config
-from supergraph.__main__ import main, subgraph_inputs
-from supergraph.config import load_config
+from supergraph.__main__ import main
 
-from .oracle import FIXTURES, ROOT, Case, apollo_compose
+from .compare import case_from_config
+from .oracle import FIXTURES, ROOT, apollo_compose
 
 SHOP_CONFIG = ROOT / "supergraph" / "supergraph.yaml"
 
 
-def config_case(config: Path) -> Case:
-    """The subgraphs a supergraph.yaml names, with its routing URLs, for Apollo to compose."""
-    inputs = subgraph_inputs(load_config(config))
-    return Case(config.stem, tuple((s.name, s.url, s.sdl) for s in inputs))
-
-
 def apollo_supergraph(config: Path) -> str:
-    entry = apollo_compose([config_case(config)])[config.stem]
+    entry = apollo_compose([case_from_config(config)])[config.stem]
     assert entry["ok"], entry["errors"]
     assert not entry["supergraph"].endswith("\n")
     return str(entry["supergraph"])
