@@ -6,7 +6,8 @@ class CompositionFailed(Exception):
 
 
 def compose_config(path: str) -> str:
-    """The supergraph SDL for a rover-format `supergraph.yaml` (what `supergraph compose` prints)."""
+    """The supergraph SDL for a rover-format `supergraph.yaml`, exactly as `supergraph compose`
+    writes it (and as `@apollo/composition` would: no final newline)."""
     from .__main__ import UsageError, _compose_config, format_errors
 
     try:
@@ -15,4 +16,5 @@ def compose_config(path: str) -> str:
         raise CompositionFailed(str(error)) from None
     if not result.ok:
         raise CompositionFailed(format_errors(result.errors))
-    return result.supergraph_sdl + "\n"
+    assert result.supergraph_sdl is not None
+    return result.supergraph_sdl

@@ -94,7 +94,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
             print(format_errors(result.errors), file=sys.stderr)
         return 1
     assert result.supergraph_sdl is not None
-    sdl = result.supergraph_sdl + "\n"
+    sdl = result.supergraph_sdl  # exactly Apollo's text: no final newline, to the byte
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)

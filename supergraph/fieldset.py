@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from graphql import GraphQLSyntaxError, parse
+from graphql import GraphQLSyntaxError, parse, print_ast
 from graphql.language import FieldNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 
 from .model import Field, Schema, named_type
@@ -113,6 +113,30 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: Fie
         else:
             raise FieldSetError("Fragment spreads are not allowed in a field set.")
     return tuple(out)
+
+
+def first_alias(text: str) -> tuple[str, str] | None:
+    """The first aliased field of a field set, in reading order: (alias, `alias: field(args)`).
+
+    Federation field sets may not alias (a router could not match the answer back)."""
+    try:
+        node = parse_fieldset(text)
+    except FieldSetError:
+        return None
+
+    def walk(selection_set: SelectionSetNode) -> tuple[str, str] | None:
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode) and sel.alias is not None:
+                args = ", ".join(print_ast(a) for a in sel.arguments or ())
+                return sel.alias.value, f"{sel.alias.value}: {sel.name.value}" + (f"({args})" if args else "")
+            inner = getattr(sel, "selection_set", None)
+            if inner is not None:
+                found = walk(inner)
+                if found is not None:
+                    return found
+        return None
+
+    return walk(node)
 
 
 def lenient_targets(schema: Schema, parent: str, text: str, with_implementations: bool = True) -> set[tuple[str, str]]:

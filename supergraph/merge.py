@@ -1444,6 +1444,12 @@ class Merger:
                     f.directives.append(Applied("join__field", {}))
                     t.fields[f.name] = f
                     self.out.join_fields[(t.name, f.name)] = [JoinField(None)]
+                    # Served by nothing but @interfaceObject types: those must agree to share it.
+                    abstracting: Sources[Field] = {
+                        idx: None for idx in range(len(self.subs))
+                        if self.fields_abstracted_by_interface_object(t, f.name, idx)
+                    }
+                    self.validate_field_sharing(abstracting, t, f, _FieldContext())
 
     def validate_transitive_auth(self) -> None:
         """A field that @requires data must carry at least the auth requirements of that data."""

@@ -59,6 +59,13 @@ def _check_fieldset(
             )
         errors.append(subgraph_error(getattr(Code, f"{code_prefix}_INVALID_FIELDS"), sub.name, prefix + message, coordinate))
         return None
+    alias = fs.first_alias(value.value)
+    if alias is not None:
+        errors.append(subgraph_error(
+            getattr(Code, f"{code_prefix}_INVALID_FIELDS"), sub.name,
+            f'{prefix}Cannot use alias "{alias[0]}" in "{alias[1]}": aliases are not currently supported in @{spec}',
+            coordinate))
+        return None
     _check_selections(sub, errors, spec, prefix, coordinate, selections, has_external_parent=False)
     return selections
 

@@ -260,8 +260,20 @@ class Satisfiability:
             return [], [Reason(p.sub, f'no subgraph can be reached to resolve the implementation type of @interfaceObject'
                                       f' type "{p.type}"')]
         t = sub.types.get(p.type)
-        if t is not None and t.is_abstract and cast in sub.possible_types(p.type):
-            return [Path(p.sub, cast, p.runtime & {cast}, _provided_cast(p.provided, cast))], []
+        target = sub.types.get(cast)
+        if t is None or target is None or not target.is_composite:
+            return [], [Reason(p.sub, f'cannot find type "{cast}"')]
+        if t.kind == OBJECT:
+            # `... on Shape` inside a Circle: an abstract type condition the object matches keeps the position.
+            if p.type in sub.possible_types(cast):
+                return [p], []
+            return [], [Reason(p.sub, f'cannot find type "{cast}"')]
+        if t.is_abstract:
+            # Down to an implementation, or to another abstract type sharing implementations
+            # (`... on Polygon` inside a Shape, as fragments on interfaces in @requires may be).
+            overlap = self.possible(sub, cast) & frozenset(sub.possible_types(p.type))
+            if overlap:
+                return [Path(p.sub, cast, p.runtime & self.possible(sub, cast), _provided_cast(p.provided, cast))], []
         return [], [Reason(p.sub, f'cannot find type "{cast}"')]
 
     def missing_field_details(self, p: Path, step: Step) -> str:
@@ -350,24 +362,42 @@ class Satisfiability:
     def _resolve(
         self, options: list[Path], selections: tuple[fs.Selection, ...], excluded: frozenset[str], excluded_conditions: frozenset[str]
     ) -> bool:
-        for s in selections:
-            step = Step(s.parent, field=s.field) if s.field is not None else Step(s.parent, cast=s.type_condition)
-            advanced: list[Path] = []
-            for o in options:
-                if step.field is not None and step.parent != o.type:
-                    step = Step(o.type, field=step.field)
-                direct, _ = self.advance_direct(o, step, _NO_LABELS)
-                advanced.extend(direct)
-                if direct and (s.field is not None and not s.selections):
-                    continue
-                for ip in self.indirect(o, excluded, excluded_conditions, None):
-                    d, _ = self.advance_direct(ip, step, _NO_LABELS)
-                    advanced.extend(d)
-            if not advanced:
-                return False
-            if s.selections and not self._resolve(_dedupe(advanced), s.selections, excluded, excluded_conditions):
-                return False
-        return True
+        return all(self._resolve_one(options, s, excluded, excluded_conditions) for s in selections)
+
+    def _resolve_one(
+        self, options: list[Path], s: fs.Selection, excluded: frozenset[str], excluded_conditions: frozenset[str]
+    ) -> bool:
+        """Can selection `s` (with everything under it) be fetched from one of `options`?"""
+        advanced: list[Path] = []
+        for o in options:
+            if s.field is not None:
+                step = Step(o.type, field=s.field)
+            else:
+                step = Step(s.parent, cast=s.type_condition)
+            direct, _ = self.advance_direct(o, step, _NO_LABELS)
+            advanced.extend(direct)
+            if direct and (s.field is not None and not s.selections):
+                continue
+            for ip in self.indirect(o, excluded, excluded_conditions, None):
+                d, _ = self.advance_direct(ip, step, _NO_LABELS)
+                advanced.extend(d)
+        if advanced and (not s.selections or self._resolve(_dedupe(advanced), s.selections, excluded, excluded_conditions)):
+            return True
+        if s.field is None or s.field == _TYPENAME:
+            return False
+        # A field of an interface the subgraph cannot serve on the interface itself (an
+        # implementation has it @external, say) is still served by casting to every
+        # implementation possible there, each taking the field its own way.
+        for o in options:
+            t = self.subs[o.sub].types.get(o.type)
+            if t is None or not t.is_abstract or self.subs[o.sub].is_interface_object(o.type) or not o.runtime:
+                continue
+            branches = [
+                Path(o.sub, r, frozenset((r,)), _provided_cast(o.provided, r), False, o.via_key) for r in sorted(o.runtime)
+            ]
+            if all(self._resolve_one([b], s, excluded, excluded_conditions) for b in branches):
+                return True
+        return False
 
     def advance(self, p: Path, step: Step, labels: Labels, explain: bool = False) -> tuple[list[Path], list[Reason]] | None:
         """All ways to take an API step from position `p`; None when the step cannot happen at runtime there.

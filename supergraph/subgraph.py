@@ -27,6 +27,10 @@ from graphql.language import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
@@ -35,12 +39,14 @@ from graphql.language import (
     SchemaExtensionNode,
     TypeDefinitionNode,
     TypeExtensionNode,
+    TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
 )
 from graphql.validation.validate import validate_sdl
 
 from . import fieldset as fs
+from .definitions import FEDERATION_SCALARS, definition_errors
 from .errors import Code, CompositionError, CompositionFailed, SyntaxFailed, subgraph_error
 from .link import Link, LinkError, parse_link
 from .model import (
@@ -66,6 +72,7 @@ from .specs import (
     FEDERATION_DIRECTIVES,
     FEDERATION_IDENTITY,
     FEDERATION_TYPE_NAMES,
+    FIELD_SET,
     KNOWN_FEDERATION_MINORS,
     LINK_IDENTITY,
     federation_definitions,
@@ -339,6 +346,71 @@ def _root_names(doc: DocumentNode) -> dict[str, str]:
     return roots
 
 
+def _without_federation_plumbing(
+    doc: DocumentNode, owned_directives: set[str], owned_types: set[str], query_root: str
+) -> tuple[DocumentNode, str | None]:
+    """`doc` without what federation owns: its directive and type definitions, `_entities`
+    and `_service` (as `_service { sdl }` may serve them).
+
+    A query root that held nothing else is returned by name, as it is empty now (and an
+    empty object type is invalid GraphQL): kept when it carries directives, else dropped
+    together with its entry in `schema { query: ... }`, so the caller puts it back."""
+    kept: list[DefinitionNode] = []
+    emptied = False
+    for d in doc.definitions:
+        if isinstance(d, DirectiveDefinitionNode) and d.name.value in owned_directives:
+            continue
+        if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and d.name.value in owned_types:
+            continue
+        if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root and d.fields:
+            fields = tuple(f for f in d.fields if f.name.value not in _FEDERATION_OPERATION_FIELDS)
+            if len(fields) != len(d.fields):
+                emptied = emptied or not fields
+                if not fields and not d.directives and not getattr(d, "interfaces", None):
+                    continue
+                d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "fields": fields})
+        kept.append(d)
+    roots = [d for d in kept if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root]
+    if not emptied or any(d.fields for d in roots):
+        return DocumentNode(definitions=tuple(kept)), None
+    if roots:
+        return DocumentNode(definitions=tuple(kept)), query_root
+    definitions: list[DefinitionNode] = []
+    for d in kept:
+        if isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode)):
+            operations = tuple(op for op in d.operation_types or () if op.operation.value != "query")
+            d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "operation_types": operations})
+        definitions.append(d)
+    return DocumentNode(definitions=tuple(definitions)), query_root
+
+
+def _with_internal_scalars(
+    definitions: list[DirectiveDefinitionNode], scalars: dict[str, str]
+) -> tuple[DirectiveDefinitionNode, ...]:
+    """Directive definitions with federation's scalars under the internal names we validate with
+    (`FieldSet` or `_FieldSet` become `federation__FieldSet`, ...)."""
+    renames = {in_schema: internal for internal, in_schema in scalars.items() if in_schema != internal}
+
+    def renamed(node: TypeNode) -> TypeNode:
+        if isinstance(node, ListTypeNode):
+            return ListTypeNode(type=renamed(node.type))
+        if isinstance(node, NonNullTypeNode):
+            inner = renamed(node.type)
+            assert isinstance(inner, (NamedTypeNode, ListTypeNode))
+            return NonNullTypeNode(type=inner)
+        assert isinstance(node, NamedTypeNode)
+        return NamedTypeNode(name=NameNode(value=renames.get(node.name.value, node.name.value)))
+
+    out = []
+    for d in definitions:
+        args = tuple(
+            InputValueDefinitionNode(**{**{k: getattr(a, k) for k in a.keys}, "type": renamed(a.type)})
+            for a in d.arguments or ()
+        )
+        out.append(DirectiveDefinitionNode(**{**{k: getattr(d, k) for k in d.keys}, "arguments": args}))
+    return tuple(out)
+
+
 def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     """Parse and validate one subgraph as GraphQL; raise CompositionFailed listing every problem."""
     errors: list[CompositionError] = []
@@ -402,25 +474,26 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         if unknown_version:
             sub.names = {}
     owned_directives = set(sub.names.values()) | {"link"}
+    if fed_link is not None:
+        scalars = {internal: fed_link.type_name(internal.split("__")[1]) for internal in FEDERATION_SCALARS}
+    else:
+        scalars = {FIELD_SET: "_FieldSet"}
+    mismatched = definition_errors(name, doc, sub.names, scalars, sub.minor if not sub.fed1 else 0, sub.fed1)
+    errors.extend(mismatched)  # reported with the GraphQL errors below; federation rules are not checked then
+    # Compatible definitions of federation directives the SDL carries are what its own
+    # directive applications are validated against (they may be stricter than the spec's);
+    # an incompatible one is replaced by the spec's.
+    invalid = {e.coordinate for e in mismatched}
+    own_definitions = _with_internal_scalars(
+        [d for d in doc.definitions if isinstance(d, DirectiveDefinitionNode) and d.name.value in set(sub.names.values())
+         and f"@{d.name.value}" not in invalid],
+        scalars,
+    )
 
-    # Drop what federation owns: its directive/type definitions and the entity plumbing.
-    query_root = _root_names(doc).get("query", "Query")
-    kept: list[DefinitionNode] = []
-    for d in doc.definitions:
-        if isinstance(d, DirectiveDefinitionNode) and d.name.value in owned_directives:
-            continue
-        if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and d.name.value in owned_types:
-            continue
-        if isinstance(d, (ObjectTypeDefinitionNode, ObjectTypeExtensionNode)) and d.name.value == query_root and d.fields:
-            fields = tuple(f for f in d.fields if f.name.value not in _FEDERATION_OPERATION_FIELDS)
-            if len(fields) != len(d.fields):
-                if not fields and not d.directives and not getattr(d, "interfaces", None):
-                    continue
-                d = d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "fields": fields})
-        kept.append(d)
-    doc = DocumentNode(definitions=tuple(kept))
+    declared_roots = _root_names(doc)
+    doc, emptied_query = _without_federation_plumbing(doc, owned_directives, owned_types, declared_roots.get("query", "Query"))
 
-    errors.extend(_graphql_errors(name, doc, sub))
+    errors.extend(_graphql_errors(name, doc, sub, emptied_query, own_definitions))
     if errors:
         raise CompositionFailed(errors)
 
@@ -439,7 +512,10 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             if isinstance(d, SchemaDefinitionNode):
                 sub.description = _description(d)
             sub.schema_directives.extend(a for a in builder.applied(d.directives, 0) if a.name != "link")
-    _set_roots(sub, _root_names(doc), sub.root_errors)
+    if emptied_query is not None and emptied_query not in sub.types:
+        # The query root held only `_entities`/`_service`: it stays the (empty) query root.
+        sub.types[emptied_query] = TypeDef(emptied_query, OBJECT, has_definition=True)
+    _set_roots(sub, declared_roots, sub.root_errors)
     if errors:
         raise CompositionFailed(errors)
     if "query" not in sub.roots and "Query" not in sub.types:
@@ -456,8 +532,12 @@ def _federation_document(names: tuple[tuple[str, str], ...], minor: int) -> Docu
     return parse(federation_definitions(dict(names), minor), no_location=True)
 
 
-def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[CompositionError]:
-    """Validate the subgraph as GraphQL with graphql-core, federation definitions added."""
+def _graphql_errors(
+    name: str, doc: DocumentNode, sub: Subgraph, emptied_root: str | None = None,
+    own_definitions: tuple[DirectiveDefinitionNode, ...] = (),
+) -> list[CompositionError]:
+    """Validate the subgraph as GraphQL with graphql-core, federation definitions added
+    (`emptied_root`: a root type whose fields were all federation's, empty on purpose)."""
     defined = {d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode)}
     definitions: list[DefinitionNode] = []
     for d in doc.definitions:
@@ -468,7 +548,11 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
             defined.add(d.name.value)  # type: ignore[attr-defined]
         definitions.append(d)
     extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)
-    full = DocumentNode(definitions=tuple(definitions) + tuple(extra.definitions))
+    replaced = {d.name.value for d in own_definitions}
+    spec_definitions = tuple(
+        d for d in extra.definitions if not (isinstance(d, DirectiveDefinitionNode) and d.name.value in replaced)
+    )
+    full = DocumentNode(definitions=tuple(definitions) + spec_definitions + own_definitions)
     found = validate_sdl(full)
     if not found:
         try:
@@ -476,7 +560,8 @@ def _graphql_errors(name: str, doc: DocumentNode, sub: Subgraph) -> list[Composi
         except (GraphQLError, TypeError) as e:
             found = [GraphQLError(str(e))]
         else:
-            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message)]
+            empty = f"Type {emptied_root} must define one or more fields."
+            found = [e for e in validate_schema(schema) if not _newer_than_graphql_js(e.message) and e.message != empty]
     return [subgraph_error(Code.INVALID_GRAPHQL, name, _explain(e.message, sub)) for e in found]
 
 

@@ -90,4 +90,6 @@ def test_router_deployment_and_its_config_map() -> None:
     config_map = find("ConfigMap", volume["configMap"]["name"])
     assert set(config_map["data"]) == {"router.yaml", "supergraph.graphql"}
     assert (K8S / "router-config.yaml").read_text() == render(), "deploy/k8s/router-config.yaml is stale: run `make schema`"
+    # The pod sees the checked-in supergraph to the byte (a `|-` block: no newline added).
+    assert config_map["data"]["supergraph.graphql"] == (ROOT / "schema" / "supergraph.graphql").read_text()
     assert find("Service", "router")["spec"]["ports"] == [{"name": "http", "port": 3000, "targetPort": "http"}]

@@ -27,7 +27,7 @@ CONFIG = ROOT / "supergraph" / "supergraph.yaml"
 def test_checked_in_supergraph_is_the_composition_of_the_checked_in_subgraphs() -> None:
     result = compose(subgraph_inputs(load_config(CONFIG)))
     assert result.ok, "\n".join(str(e) for e in result.errors)
-    assert SUPERGRAPH.read_text() == result.supergraph_sdl + "\n", (
+    assert SUPERGRAPH.read_text() == result.supergraph_sdl, (
         "schema/supergraph.graphql is stale: run "
         "`supergraph compose --config supergraph/supergraph.yaml --output schema/supergraph.graphql`"
     )

@@ -2,9 +2,9 @@
 
 For every fixture subgraph set both composers must agree: both accept or both
 reject; on rejection with the same error codes; on acceptance with the same
-API schema (compared structurally) and, stronger, the same supergraph text,
-since our printer follows Apollo's layout. One node process composes the
-whole corpus, so the suite stays fast.
+API schema (compared structurally, for a readable diff) and, stronger, the same
+supergraph text byte for byte, since our printer follows Apollo's layout. One
+node process composes the whole corpus, so the suite stays fast.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 import pytest
 
 from supergraph.api import normalized_api
-from supergraph.compose import SubgraphInput, compose
 
-from .oracle import Case, apollo_compose, load_cases
+from .compare import Comparison, compare_with_apollo
+from .oracle import Case, load_cases
 
 CASES = load_cases()
 
 
 @pytest.fixture(scope="module")
-def apollo() -> dict[str, dict]:
-    return apollo_compose(CASES)
+def compared() -> dict[str, Comparison]:
+    return compare_with_apollo(CASES)
 
 
 def test_corpus_is_large_and_covers_both_outcomes() -> None:
@@ -31,16 +31,12 @@ def test_corpus_is_large_and_covers_both_outcomes() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_same_outcome_as_apollo(case: Case, apollo: dict[str, dict]) -> None:
-    theirs = apollo[case.name]
-    ours = compose([SubgraphInput(*s) for s in case.subgraphs])
+def test_same_outcome_as_apollo(case: Case, compared: dict[str, Comparison]) -> None:
+    comparison = compared[case.name]
     expected_ok = case.name.startswith("ok_")
-    assert theirs["ok"] is expected_ok, f"fixture naming does not match Apollo's outcome: {theirs['errors']}"
-    assert ours.ok is theirs["ok"], [str(e) for e in ours.errors]
-    if not ours.ok:
-        assert sorted({e.code for e in ours.errors}) == sorted({e["code"] for e in theirs["errors"]})
-        assert all(e.message for e in ours.errors)
-        return
-    assert ours.supergraph_sdl is not None
-    assert normalized_api(ours.supergraph_sdl) == normalized_api(theirs["supergraph"])
-    assert ours.supergraph_sdl == theirs["supergraph"]
+    assert comparison.apollo.ok is expected_ok, f"fixture naming does not match Apollo's outcome: {comparison.apollo.errors}"
+    assert all(message for _, message in comparison.ours.errors)
+    if comparison.ours.ok and comparison.apollo.ok:
+        assert comparison.ours.supergraph is not None and comparison.apollo.supergraph is not None
+        assert normalized_api(comparison.ours.supergraph) == normalized_api(comparison.apollo.supergraph)
+    comparison.assert_same()

@@ -15,7 +15,9 @@ import strawberry
 import uvicorn
 from strawberry.asgi import GraphQL
 
-from supergraph.__main__ import main
+from supergraph.__main__ import main, subgraph_inputs
+from supergraph.compose import compose
+from supergraph.config import load_config
 
 from .conftest import FIXTURES, ROOT
 
@@ -33,11 +35,23 @@ def test_compose_writes_the_supergraph(tmp_path: Path, capsys: pytest.CaptureFix
     config = write_config(tmp_path, "ok_reviews_products_accounts")
     out = tmp_path / "out" / "supergraph.graphql"
     assert main(["compose", "--config", str(config), "--output", str(out)]) == 0
-    sdl = out.read_text()
-    assert sdl.endswith("}\n") and 'ACCOUNTS @join__graph(name: "accounts", url: "http://accounts:4000/graphql")' in sdl
+    sdl = out.read_bytes().decode()
+    assert 'ACCOUNTS @join__graph(name: "accounts", url: "http://accounts:4000/graphql")' in sdl
     assert "wrote" in capsys.readouterr().err
     assert main(["compose", "--config", str(config)]) == 0
     assert capsys.readouterr().out == sdl
+
+
+def test_compose_output_is_the_library_result_to_the_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No final newline is added: the file is what `compose()` returns, which is Apollo's text."""
+    config = write_config(tmp_path, "ok_reviews_products_accounts")
+    out = tmp_path / "supergraph.graphql"
+    assert main(["compose", "--config", str(config), "--output", str(out)]) == 0
+    expected = compose(subgraph_inputs(load_config(config))).supergraph_sdl
+    assert expected is not None and out.read_bytes() == expected.encode()
+    assert out.read_bytes().endswith(b"}")
+    assert main(["compose", "--config", str(config)]) == 0
+    assert capsys.readouterr().out == expected
 
 
 def test_compose_failure_prints_codes_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -104,3 +104,12 @@ def test_features_we_do_not_compose_are_refused_not_dropped() -> None:
     result = compose([SubgraphInput("a", "http://a", sdl)])
     assert [e.code for e in result.errors] == [Code.UNSUPPORTED_FEATURE, Code.UNSUPPORTED_FEATURE]
     assert "@fromContext is not supported" in result.errors[1].message
+
+
+def test_a_field_only_interface_objects_serve_must_be_shareable_between_them() -> None:
+    result = compose(fixture_inputs("err_interface_object_field_not_shareable"))
+    assert [(e.code, e.coordinate) for e in result.errors] == [
+        (Code.INVALID_FIELD_SHARING, "Book.score"), (Code.INVALID_FIELD_SHARING, "Movie.score")]
+    assert ('it is resolved from subgraphs "b" (through @interfaceObject field "Media.score") and "c" (through'
+            ' @interfaceObject field "Media.score") and defined as non-shareable in all of them') in result.errors[0].message
+    assert compose(fixture_inputs("ok_interface_object_two_subgraphs_shareable")).ok
