@@ -27,6 +27,15 @@ def test_supergraphs_are_fresh_compositions():
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_our_composer_gives_apollos_supergraph(name):
+    """The corpus through supergraph/: the same supergraph as @apollo/composition, byte for byte."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import federation_diff
+
+    assert federation_diff.our_composition(harness.load(name)) == "same"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_federation_is_in_the_corpus_format(name):
     from router.supergraph import Supergraph
 
