@@ -100,8 +100,12 @@ class Execution:
                 merge(self.data, d)
             errs = resp.get("errors")
             if errs:
+                keys = f.error_keys
                 for e in errs:
-                    self.errors.append(subgraph_error(e, f.service, e.get("path") if isinstance(e, dict) else None))
+                    p = e.get("path") if isinstance(e, dict) else None
+                    if keys and isinstance(p, list):
+                        p = [keys.get(x, x) if type(x) is str else x for x in p]
+                    self.errors.append(subgraph_error(e, f.service, p))
             return
         # entity fetch: representations per call, de-duplicated
         sent: list[_Sent] = []
@@ -216,9 +220,12 @@ class Execution:
                             for t in c.targets:
                                 for obj, op in collect_paths(self.data, t.path):
                                     paths.setdefault(id(obj), op)
+                    rest = p[2:]
+                    if f.error_keys:
+                        rest = [f.error_keys.get(x, x) if type(x) is str else x for x in rest]
                     for obj in s.targets[p[1]]:
                         base = paths.get(id(obj))
-                        self.errors.append(subgraph_error(e, f.service, None if base is None else base + p[2:]))
+                        self.errors.append(subgraph_error(e, f.service, None if base is None else base + rest))
                     placed = True
                     break
             if not placed:

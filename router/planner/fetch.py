@@ -43,7 +43,7 @@ Draft = dict[str, tuple[str, "Draft | ByType | None"]]
 
 
 class FetchNode:
-    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth", "contexts")
+    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth", "contexts", "private")
 
     def __init__(self, nid: int, subgraph: str, root: bool, path: tuple[PathStep, ...],
                  parents: frozenset["FetchNode"], post: bool) -> None:
@@ -57,6 +57,7 @@ class FetchNode:
         self.inputs: dict[str | None, tuple[str, Draft]] = {}  # data __typename -> (rep __typename, reader)
         self.depth: int = 1 + max((p.depth for p in parents), default=0)
         self.contexts: list[ContextInput] = []  # @fromContext arguments, one variable each
+        self.private: dict[str, str] = {}  # keys of fields the planner added under a name of their own
 
     def __repr__(self) -> str:
         return f"FetchNode({self.id}, {self.subgraph}, {self.path}, parents={sorted(p.id for p in self.parents)})"
@@ -148,6 +149,8 @@ class FetchGraph:
         for loc in locals_:
             f = loc.field
             key = position_key(f, fields)
+            if key != f.name and key != f.key:
+                fn.private[key] = f.name  # a subgraph error at this field names the field, not the key
             qf = qs.add(key, f.name, f.arguments, f.directives, f.sub is not None, self._type(type_name, loc))
             if loc.child is not None:
                 assert qf.sub is not None
@@ -196,12 +199,14 @@ class FetchGraph:
         prev = g.inputs.get(data_type)
         g.inputs[data_type] = (j.edge.rep_type, rep if prev is None else merge_readers([prev[1], rep]))
         target = g.sel.fragment(j.edge.rep_type)
-        self._locals(g, target, tail.type, locals_, path, user)
+        # still the position the jump starts from: a concrete type's, even into an interface object
+        here = node.type if node.kind == OBJECT else tail.type
+        self._locals(g, target, here, locals_, path, user)
         if typename is not None:
             self._child(g, target, typename, path, user)
         for loc in locals_:
             if loc.edge.context:
-                self._context(g, target, loc, user_fields(user, tail.type))
+                self._context(g, target, loc, user_fields(user, here))
 
     def _context(self, g: FetchNode, target: QuerySel, loc: Local, fields: list[FieldSel] | None) -> None:
         """A field with @fromContext arguments: each argument is a variable of the fetch, its
@@ -322,6 +327,7 @@ class FetchGraph:
             a.inputs[t] = (rep, reader if prev is None else merge_readers([prev[1], reader]))
         a.parents |= b.parents
         a.post = a.post or b.post
+        a.private.update(b.private)
         self.nodes.remove(b)
         for n in self.nodes:
             if b in n.parents:

@@ -51,6 +51,7 @@ class Fetch:
     renames: tuple[Rename, ...] = ()  # root fetches
     nodes: list[FetchNode] = field(default_factory=list)  # for printing
     head: str = ""  # "query Name", for `render`
+    error_keys: dict[str, str] = field(default_factory=dict)  # query key -> the name errors report
     declarations: tuple[str, ...] = ()  # the client variables' definitions it uses
 
     def render(self, groups: dict[int, int]) -> str:
@@ -132,7 +133,7 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
             used = sorted(first.sel.variables(set()))
             text = f"{kind}{' ' + name if name else ''}{_decl(used, var_defs, [])}{first.sel.print()}"
             fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], True,
-                                 renames=renames, nodes=batch))
+                                 renames=renames, nodes=batch, error_keys=_error_keys(batch, renames)))
             continue
         by_text: dict[str, tuple[list[FetchNode], tuple[Rename, ...]]] = {}
         for n in batch:
@@ -163,8 +164,20 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
         text = f"{head_text}{_decl(used, var_defs, extra)}{{{' '.join(parts)}}}"
         fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], False, calls,
                              nodes=batch, head=head_text,
+                             error_keys=_error_keys(batch, tuple(r for c in calls for r in c.renames)),
                              declarations=tuple(var_defs[v] for v in used if v in var_defs)))
     return fetches
+
+
+def _error_keys(nodes: list[FetchNode], renames: tuple[Rename, ...]) -> dict[str, str]:
+    """Keys a subgraph's error paths may hold that the client never asked for: the planner's
+    own keys (reported as the field's name, as the reference routers do) and aliases."""
+    out: dict[str, str] = {}
+    for n in nodes:
+        out.update(n.private)
+    for r in renames:
+        out[r.alias] = out.get(r.key, r.key)
+    return out
 
 
 def _slots(nodes: list[FetchNode]) -> dict[FetchNode, int]:
