@@ -164,6 +164,7 @@ def print_supergraph(sg: Supergraph) -> str:
         for directive, name_in_supergraph in members:
             text = spec.directives[directive]
             directives[name_in_supergraph] = text.replace(f"directive @{directive}", f"directive @{name_in_supergraph}", 1)
+        directives.update(spec.always)
         types.update(spec.types)
     for composed in sg.composed_links:
         links.append(_link(composed.url, None, composed.imports))

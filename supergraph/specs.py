@@ -9,7 +9,7 @@ exact words Apollo's composer uses, so that routers recognise the specs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FEDERATION_IDENTITY = "https://specs.apollo.dev/federation"
 LINK_IDENTITY = "https://specs.apollo.dev/link"
@@ -90,7 +90,12 @@ FEDERATION_TYPE_NAMES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
 
 #: Federation directives whose applications are carried into the supergraph.
 #: Ordered as the federation spec registers them: Apollo links the specs in this order.
-MERGED_DIRECTIVES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize")
+MERGED_DIRECTIVES = (
+    "tag", "inaccessible", "authenticated", "requiresScopes", "policy", "context", "cost", "listSize",
+)
+
+#: Merged directives that may be applied several times to one element (all distinct applications are kept).
+REPEATABLE_MERGED_DIRECTIVES = ("tag", "context")
 
 #: Directives that gate access: applied on a type, they propagate to the interfaces it implements.
 ACCESS_CONTROL_DIRECTIVES = ("authenticated", "requiresScopes", "policy")
@@ -133,6 +138,8 @@ class SupergraphSpec:
     purpose: str | None
     directives: dict[str, str]  # directive name -> definition
     types: dict[str, str]  # type name -> definition
+    # definitions printed whenever the spec is linked, whatever the subgraphs apply (directive name -> definition)
+    always: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -265,5 +272,17 @@ COST_SPEC = SupergraphSpec(
     },
     {},
 )
+CONTEXT_SPEC = SupergraphSpec(
+    "https://specs.apollo.dev/context/v0.1",
+    "SECURITY",
+    {"context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION"},
+    {"context__ContextFieldValue": "scalar context__ContextFieldValue"},
+    {
+        "context__fromContext": (
+            "directive @context__fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION"
+        )
+    },
+)
+MERGED_SPECS["context"] = CONTEXT_SPEC
 MERGED_SPECS["cost"] = COST_SPEC
 MERGED_SPECS["listSize"] = COST_SPEC
