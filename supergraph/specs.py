@@ -9,7 +9,7 @@ exact words Apollo's composer uses, so that routers recognise the specs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FEDERATION_IDENTITY = "https://specs.apollo.dev/federation"
 LINK_IDENTITY = "https://specs.apollo.dev/link"
@@ -136,10 +136,8 @@ class SupergraphSpec:
 
     url: str
     purpose: str | None
-    directives: dict[str, str]  # directive name -> definition
+    directives: dict[str, str]  # directive name -> definition (all of them are defined when the spec is linked)
     types: dict[str, str]  # type name -> definition
-    # definitions printed whenever the spec is linked, whatever the subgraphs apply (directive name -> definition)
-    always: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -275,13 +273,12 @@ COST_SPEC = SupergraphSpec(
 CONTEXT_SPEC = SupergraphSpec(
     "https://specs.apollo.dev/context/v0.1",
     "SECURITY",
-    {"context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION"},
-    {"context__ContextFieldValue": "scalar context__ContextFieldValue"},
     {
-        "context__fromContext": (
-            "directive @context__fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION"
-        )
+        "context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+        # never carried into the supergraph (the arguments are in @join__field), but defined with the spec
+        "fromContext": "directive @fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION",
     },
+    {"context__ContextFieldValue": "scalar context__ContextFieldValue"},
 )
 MERGED_SPECS["context"] = CONTEXT_SPEC
 MERGED_SPECS["cost"] = COST_SPEC
