@@ -89,9 +89,10 @@ def compose(inputs: list[SubgraphInput], satisfiability: bool = True) -> Composi
         return CompositionResult(errors=errors, hints=hints)
     if satisfiability:
         from .api import api_errors
+        from .context_rules import extraction_errors
         from .satisfiability import validate_satisfiability
 
-        errors = api_errors(supergraph)
+        errors = api_errors(supergraph) or extraction_errors(supergraph, supergraph.subgraphs)
         if errors:
             return CompositionResult(errors=errors, hints=hints)
         errors = validate_satisfiability(supergraph)

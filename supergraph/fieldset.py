@@ -67,7 +67,15 @@ def bind(schema: Schema, parent: str, text: str, on_field: FieldCheck | None = N
     return _bind_set(schema, parent, parse_fieldset(text), on_field)
 
 
-def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: FieldCheck | None = None) -> tuple[Selection, ...]:
+def bind_node(schema: Schema, parent: str, node: SelectionSetNode, check_fragments: bool = True) -> tuple[Selection, ...]:
+    """Bind an already parsed selection set; `check_fragments=False` lets through inline fragments on
+    types the parent can never be (a context selection names the types of several locations)."""
+    return _bind_set(schema, parent, node, None, check_fragments)
+
+
+def _bind_set(
+    schema: Schema, parent: str, node: SelectionSetNode, on_field: FieldCheck | None = None, check_fragments: bool = True
+) -> tuple[Selection, ...]:
     out: list[Selection] = []
     parent_type = schema.type(parent)
     for sel in node.selections:
@@ -96,7 +104,7 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: Fie
             for arg in sel.arguments or ():
                 if arg.name.value not in field.args:
                     raise FieldSetError(f'Unknown argument "{arg.name.value}" found in value: "{parent}.{name}" has no argument "{arg.name.value}".')
-            children = _bind_set(schema, base, sel.selection_set, on_field) if sel.selection_set is not None else ()
+            children = _bind_set(schema, base, sel.selection_set, on_field, check_fragments) if sel.selection_set is not None else ()
             out.append(
                 Selection(
                     parent, name, None, children, bool(sel.arguments), bool(sel.directives),
@@ -107,9 +115,10 @@ def _bind_set(schema: Schema, parent: str, node: SelectionSetNode, on_field: Fie
             cond = sel.type_condition.name.value if sel.type_condition else parent
             if schema.type(cond) is None:
                 raise FieldSetError(f'Unknown type "{cond}".')
-            if cond != parent and not (set(schema.possible_types(cond)) & set(schema.possible_types(parent))):
+            if check_fragments and cond != parent and not (set(schema.possible_types(cond)) & set(schema.possible_types(parent))):
                 raise FieldSetError(f'Fragment cannot be spread here as objects of type "{parent}" can never be of type "{cond}".')
-            out.append(Selection(parent, None, cond, _bind_set(schema, cond, sel.selection_set, on_field), False, bool(sel.directives)))
+            children = _bind_set(schema, cond, sel.selection_set, on_field, check_fragments)
+            out.append(Selection(parent, None, cond, children, False, bool(sel.directives)))
         else:
             raise FieldSetError("Fragment spreads are not allowed in a field set.")
     return tuple(out)
@@ -145,6 +154,13 @@ def lenient_targets(schema: Schema, parent: str, text: str, with_implementations
         node = parse_fieldset(text)
     except FieldSetError:
         return set()
+    return lenient_targets_of(schema, parent, node, with_implementations)
+
+
+def lenient_targets_of(
+    schema: Schema, parent: str, node: SelectionSetNode, with_implementations: bool = True
+) -> set[tuple[str, str]]:
+    """`lenient_targets` of an already parsed selection set."""
     out: set[tuple[str, str]] = set()
 
     def walk(type_name: str, sel_set: SelectionSetNode) -> None:

@@ -22,6 +22,9 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 from graphql.language import (
     BooleanValueNode,
     ConstListValueNode,
+    ConstObjectFieldNode,
+    ConstObjectValueNode,
+    NameNode,
     ConstValueNode,
     EnumValueNode,
     IntValueNode,
@@ -30,6 +33,15 @@ from graphql.language import (
 )
 
 from . import fieldset as fs
+from .context import (
+    ContextSelectionError,
+    ContextualArgument,
+    contextual_arguments,
+    is_contextual,
+    selection_node,
+    context_types,
+    supergraph_context_name,
+)
 from .errors import Code, CompositionError, Hint, subgraph_names
 from .link import Link
 from .model import (
@@ -59,6 +71,7 @@ from .specs import (
     EXECUTABLE_LOCATIONS,
     GRAPHQL_BUILTIN_DIRECTIVES,
     MERGED_DIRECTIVES,
+    REPEATABLE_MERGED_DIRECTIVES,
     join_minor_for,
 )
 from .subgraph import Subgraph
@@ -97,6 +110,7 @@ class JoinField:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
+    context_arguments: tuple[ContextualArgument, ...] = ()  # context named as in the subgraph
 
 
 @dataclass
@@ -180,6 +194,11 @@ class Merger:
         self.enum_usage: dict[str, tuple[str, dict[str, str]]] = {}
         self.composed: dict[int, set[str]] = {}  # subgraph index -> directive names it composes
         self.composed_defs: dict[str, DirectiveDef] = {}
+        # (type, field) with a contextual argument in some subgraph: joined in every subgraph
+        self.with_from_context: set[tuple[str, str]] = {
+            (t.name, f.name) for s in self.subs for t in s.types.values() for f in t.fields.values()
+            if any(is_contextual(a) for a in f.args.values())
+        }
 
     # -- small helpers -----------------------------------------------------------------
 
@@ -657,6 +676,7 @@ class Merger:
 
     def merge_applied_directive(self, name: str, sources: Sources, dest: object) -> None:
         per_source: list[list[Applied]] = []
+        source_index: list[int] = []
         for idx, src in _iter_sources(sources):
             apps = [
                 d for d in getattr(src, "directives", ())
@@ -664,15 +684,22 @@ class Merger:
             ]
             if apps:
                 per_source.append([Applied(name, dict(d.args), d.spec) for d in apps])
+                source_index.append(idx)
         if not per_source:
             return
         target: list[Applied] = getattr(dest, "directives")
         if self.is_repeatable(name):
+            # Distinct applications in subgraph order; the same arguments in several subgraphs are
+            # one application, named (for @context) after the first subgraph applying it.
             while per_source:
                 first = per_source[0][0]
-                target.append(Applied(name, dict(first.args), first.spec))
-                per_source = [[d for d in ds if not same_application(first, d)] for ds in per_source]
-                per_source = [ds for ds in per_source if ds]
+                args = dict(first.args)
+                if first.spec == "context":
+                    args["name"] = _s(supergraph_context_name(self.names[source_index[0]], first.str_arg("name") or ""))
+                target.append(Applied(name, args, first.spec))
+                remaining = [([d for d in ds if not same_application(first, d)], i) for ds, i in zip(per_source, source_index)]
+                per_source = [ds for ds, _ in remaining if ds]
+                source_index = [i for ds, i in remaining if ds]
             return
         distinct: list[Applied] = []
         counts: list[int] = []
@@ -709,7 +736,7 @@ class Merger:
     def is_repeatable(self, name: str) -> bool:
         for spec, n in self.out.merged_specs.items():
             if n == name:
-                return spec == "tag"
+                return spec in REPEATABLE_MERGED_DIRECTIVES
         if name in GRAPHQL_BUILTIN_DIRECTIVES:
             return False
         d = self.composed_defs.get(name)
@@ -1009,8 +1036,8 @@ class Merger:
                        f'Argument "{coord}({name}:)" has incompatible defaults across subgraphs (where "{coord}" is marked'
                        " @external)", [self.names[i] for i in sources], coord)
 
-    def needs_join_field(self, sources: Sources[Field], parent: str, all_equal: bool, ctx: _FieldContext) -> bool:
-        if not all_equal or ctx.some_special():
+    def needs_join_field(self, sources: Sources[Field], parent: str, field: str, all_equal: bool, ctx: _FieldContext) -> bool:
+        if not all_equal or ctx.some_special() or (parent, field) in self.with_from_context:
             return True
         for idx, src in sources.items():
             sub = self.subs[idx]
@@ -1022,7 +1049,7 @@ class Merger:
         return False
 
     def add_join_field(self, sources: Sources[Field], parent: TypeDef, dest: Field, all_equal: bool, ctx: _FieldContext) -> None:
-        if not self.needs_join_field(sources, parent.name, all_equal, ctx):
+        if not self.needs_join_field(sources, parent.name, dest.name, all_equal, ctx):
             return
         joins = self.out.join_fields.setdefault((parent.name, dest.name), [])
         for idx, src in sources.items():
@@ -1053,6 +1080,10 @@ class Merger:
             if label is not None:
                 args["overrideLabel"] = _s(label)
                 jf.override_label = label
+            contextual = contextual_arguments(src) if "fromContext" in sub.names else []
+            if contextual:
+                args["contextArguments"] = _context_arguments_value(sub.name, contextual)
+                jf.context_arguments = tuple(contextual)
             dest.directives.append(Applied("join__field", args))
             joins.append(jf)
 
@@ -1127,6 +1158,9 @@ class Merger:
             if src is not None:
                 names.extend(a for a in src.args if a not in names)
         for name in names:
+            if any(s is not None and name in s.args and is_contextual(s.args[name]) for s in sources.values()):
+                self.drop_contextual_argument(sources, coord, name)
+                continue
             if any(s is not None and name not in s.args for s in sources.values()):
                 required = [self.names[i] for i, s in sources.items() if s is not None and name in s.args and s.args[name].required]
                 missing = [self.names[i] for i, s in sources.items() if s is not None and name not in s.args]
@@ -1141,6 +1175,23 @@ class Merger:
                               " appear in all subgraphs.")
                 continue
             dest.args[name] = InputValue(name, "")
+
+    def drop_contextual_argument(self, sources: Sources[Field], coord: str, name: str) -> None:
+        """An argument contextual in some subgraph is filled by the router, never by clients: it is not in
+        the supergraph, so where it is not contextual it must be optional."""
+        for idx, src in sources.items():
+            arg = src.args.get(name) if src is not None else None
+            if arg is None or is_contextual(arg):
+                continue
+            if is_non_null(arg.type) and arg.default is None:
+                self.error(Code.CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS,
+                           f'Argument "{coord}({name}:)" is contextual in at least one subgraph but in "{coord}({name}:)"'
+                           " it does not have @fromContext, is not nullable and has no default value.",
+                           [self.names[idx]], f"{coord}({name}:)")
+            else:
+                self.hint("CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+                          f'Contextual argument "{coord}({name}:)" will not be included in the supergraph since it is'
+                          " contextual in at least one subgraph")
 
     def merge_argument(self, sources: Sources[InputValue], dest: InputValue, coord: str) -> None:
         self.merge_description(sources, dest, coord)
@@ -1476,6 +1527,39 @@ class Merger:
                                f" and/or @policy auth requirements to access the transitive {problem} from @requires"
                                " selection set.", [subgraph or ""], coord)
 
+    def validate_transitive_auth_of_contexts(self) -> None:
+        """A field reading a context must carry the auth requirements of the context's types and of the
+        data its selection reads there."""
+        locations = context_types(self.out)
+        for (type_name, fname), joins in self.out.join_fields.items():
+            if (type_name, fname) not in self.with_from_context:
+                continue
+            parent = self.out.types.get(type_name)
+            if parent is None or fname not in parent.fields:
+                continue
+            field = parent.fields[fname]
+            own = _AuthRequirements.combined(_AuthRequirements.of(parent), _AuthRequirements.of(field))
+            coord = f"{type_name}.{fname}"
+            for j in joins:
+                subgraph = j.graph or ""
+                for argument in j.context_arguments:
+                    name = supergraph_context_name(subgraph, argument.context)
+                    for target_name in locations.get(name, ()):
+                        target = self.out.types[target_name]
+                        problem: str | None = f"data in context {name}"
+                        if own.satisfies(_AuthRequirements.of(target)):
+                            try:
+                                selections = fs.bind_node(self.out, target_name, selection_node(argument.selection),
+                                                          check_fragments=False)
+                            except (fs.FieldSetError, ContextSelectionError):
+                                continue
+                            problem = self._auth_problem(own, selections)
+                        if problem is not None:
+                            self.error(Code.MISSING_TRANSITIVE_AUTH_REQUIREMENTS,
+                                       f'[{subgraph}] Field "{coord}" does not specify necessary @authenticated,'
+                                       f" @requiresScopes and/or @policy auth requirements to access the transitive"
+                                       f" {problem} from @fromContext selection set.", [subgraph], coord)
+
     def _auth_problem(self, own: _AuthRequirements, selections: tuple[fs.Selection, ...]) -> str | None:
         for s in selections:
             if s.field is None:
@@ -1533,6 +1617,7 @@ class Merger:
                                f' have field "{fname}".', with_field + implementing, f"{t.name}.{fname}")
         if self.access_control_specs():
             self.validate_transitive_auth()
+            self.validate_transitive_auth_of_contexts()
         for sub in self.subs:
             for t in sub.types.values():
                 for f in t.fields.values():
@@ -1589,6 +1674,17 @@ class _AuthRequirements:
         return (self.authenticated or not other.authenticated) and implies(self.scopes, other.scopes) and implies(
             self.policies, other.policies
         )
+
+
+def _context_arguments_value(subgraph: str, arguments: list[ContextualArgument]) -> ConstListValueNode:
+    """`[{context: "a__ctx", name: "a", type: "String", selection: " { prop }"}]`."""
+
+    def entry(a: ContextualArgument) -> ConstObjectValueNode:
+        values = (("context", supergraph_context_name(subgraph, a.context)), ("name", a.name), ("type", a.type),
+                  ("selection", a.selection))
+        return ConstObjectValueNode(fields=tuple(ConstObjectFieldNode(name=NameNode(value=k), value=_s(v)) for k, v in values))
+
+    return ConstListValueNode(values=tuple(entry(a) for a in arguments))
 
 
 def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:

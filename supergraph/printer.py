@@ -161,8 +161,12 @@ def print_supergraph(sg: Supergraph) -> str:
         spec = MERGED_SPECS[members[0][0]]
         imports = [(d, n) for d, n in members if not (d == spec.name and n == d)]
         links.append(_link(spec.url, spec.purpose, imports))
-        for directive, name_in_supergraph in members:
-            text = spec.directives[directive]
+        # Every directive of a linked spec is defined: the merged ones under their supergraph names,
+        # the others under the spec's own (`@cost__listSize` when only @cost is used).
+        named = dict(members)
+        for directive, text in spec.directives.items():
+            default = directive if directive == spec.name else f"{spec.name}__{directive}"
+            name_in_supergraph = named.get(directive, default)
             directives[name_in_supergraph] = text.replace(f"directive @{directive}", f"directive @{name_in_supergraph}", 1)
         types.update(spec.types)
     for composed in sg.composed_links:

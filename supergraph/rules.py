@@ -11,6 +11,7 @@ from __future__ import annotations
 from graphql.language import IntValueNode, StringValueNode
 
 from . import fieldset as fs
+from .context_rules import validate_contexts
 from .errors import Code, CompositionError, subgraph_error
 from .model import INTERFACE, OBJECT, Applied, Field, TypeDef, is_list, named_type, print_value
 from .specs import ACCESS_CONTROL_DIRECTIVES
@@ -159,6 +160,7 @@ def validate_subgraph(sub: Subgraph) -> list[CompositionError]:
                 _check_provides(sub, t, f, errors)
     except _Fatal as fatal:
         return [fatal.error]
+    errors.extend(validate_contexts(sub))
     for t in composite:
         for f in t.fields.values():
             _check_external(sub, t, f, errors)
@@ -240,7 +242,7 @@ def _check_auth_on_interfaces(sub: Subgraph, errors: list[CompositionError]) -> 
                             " interface fields and interface objects", coordinate))
 
 
-UNSUPPORTED = ("context", "fromContext", "cacheTag")
+UNSUPPORTED = ("cacheTag",)
 
 
 def _unsupported(sub: Subgraph) -> list[CompositionError]:

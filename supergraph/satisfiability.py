@@ -17,10 +17,11 @@ keeps the walk linear in practice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from . import fieldset as fs
+from .context_paths import Contexts, Requirement
 from .errors import Code, CompositionError
 from .merge import Supergraph
 from .model import INTERFACE, OBJECT, UNION, Field, TypeDef, named_type
@@ -40,9 +41,22 @@ class Path:
     provided: tuple[fs.Selection, ...] | None = None  # @provides in effect on this position
     top: bool = False  # at the subgraph's root, entered directly: no jumps from here
     via_key: bool = False  # reached by a key jump (its key fields are in the representation)
+    # fields taken on the way that can provide a context: (their parent type, the position they were
+    # taken from), nearest first, one per parent type
+    ancestry: tuple[tuple[str, "Path"], ...] = ()
 
-    def key(self) -> tuple[str, str, str]:
-        return (self.sub, self.type, fs.print_selections(self.provided) if self.provided else "")
+    def key(self) -> tuple[object, ...]:
+        own = (self.sub, self.type, fs.print_selections(self.provided) if self.provided else "")
+        if not self.ancestry:
+            return own
+        return own + tuple((parent, head.key(), head.runtime, head.via_key) for parent, head in self.ancestry)
+
+    def after_field(self, contexts: Contexts, tail: "Path") -> "Path":
+        """`tail`, reached by a field taken here, remembering this position if it can provide a context."""
+        ancestry = self.ancestry
+        if contexts.relevant(self.type):
+            ancestry = ((self.type, replace(self, ancestry=())),) + tuple(a for a in ancestry if a[0] != self.type)
+        return replace(tail, ancestry=ancestry)
 
 
 @dataclass(frozen=True)
@@ -135,6 +149,7 @@ class Satisfiability:
                     if s.is_interface_object(type_name):
                         for impl in self.api.runtime.get(type_name, ()):
                             self.itf_object_targets.setdefault(impl, []).append((s.name, type_name, key))
+        self.contexts = Contexts(sg)
         self._conditions: dict[tuple, bool] = {}
         self._bound: dict[tuple[str, str, str], tuple[fs.Selection, ...] | None] = {}
 
@@ -228,7 +243,8 @@ class Satisfiability:
                     sub.types.get(step.parent) is not None and step.parent in self.possible(sub, step.parent)
                     and step.parent in p.runtime
                 ):
-                    p = Path(p.sub, step.parent, p.runtime & {step.parent}, _provided_cast(p.provided, step.parent))
+                    p = Path(p.sub, step.parent, p.runtime & {step.parent}, _provided_cast(p.provided, step.parent),
+                             ancestry=p.ancestry)
                 else:
                     return [], [Reason(p.sub, f'cannot find field "{step.parent}.{step.field}"')]
             if step.field == _TYPENAME:
@@ -241,6 +257,11 @@ class Satisfiability:
             if edge.label is not None and edge.label not in labels:
                 return [], [Reason(p.sub, f'Unable to take field "{step.parent}.{step.field}" because override condition'
                                           f' "{edge.label[0]}" is {str(not edge.label[1]).lower()}')]
+            requirements = self.contexts.requirements.get((p.sub, p.type, step.field))
+            if requirements:
+                why = self.unsatisfied_contexts(p, step, requirements)
+                if why is not None:
+                    return [], [Reason(p.sub, why)]
             if edge.requires is not None:
                 if not self.can_satisfy(p, edge.requires, frozenset(), frozenset()):
                     return [], [Reason(p.sub, f'cannot satisfy @require conditions on field "{step.parent}.{step.field}"'
@@ -249,14 +270,14 @@ class Satisfiability:
                     return [], [Reason(p.sub, f'@require condition on field "{step.parent}.{step.field}" can be satisfied'
                                               f' but missing usable key on "{p.type}" in subgraph "{p.sub}" to resume query')]
             runtime = self.runtime_after_field(sub, p, step.field, edge.tail_type)
-            return [Path(p.sub, edge.tail_type, runtime, edge.provides)], []
+            return [p.after_field(self.contexts, Path(p.sub, edge.tail_type, runtime, edge.provides))], []
         cast = step.cast
         assert cast is not None
         if p.type == cast:
             return [p], []
         if sub.is_interface_object(p.type):
             if cast in self.api.runtime.get(p.type, ()) and self.can_satisfy(p, _TYPENAME_SELECTION, frozenset(), frozenset()):
-                return [Path(p.sub, p.type, p.runtime, None, False, p.via_key)], []
+                return [Path(p.sub, p.type, p.runtime, None, False, p.via_key, p.ancestry)], []
             return [], [Reason(p.sub, f'no subgraph can be reached to resolve the implementation type of @interfaceObject'
                                       f' type "{p.type}"')]
         t = sub.types.get(p.type)
@@ -273,8 +294,27 @@ class Satisfiability:
             # (`... on Polygon` inside a Shape, as fragments on interfaces in @requires may be).
             overlap = self.possible(sub, cast) & frozenset(sub.possible_types(p.type))
             if overlap:
-                return [Path(p.sub, cast, p.runtime & self.possible(sub, cast), _provided_cast(p.provided, cast))], []
+                return [Path(p.sub, cast, p.runtime & self.possible(sub, cast), _provided_cast(p.provided, cast),
+                             ancestry=p.ancestry)], []
         return [], [Reason(p.sub, f'cannot find type "{cast}"')]
+
+    def unsatisfied_contexts(self, p: Path, step: Step, requirements: tuple[Requirement, ...]) -> str | None:
+        """Why the contextual arguments of the field cannot be filled on this path, if they cannot: each needs
+        an ancestor setting its context, its selection satisfiable from there, and the field's type a key
+        its subgraph resolves on its own (the router comes back to it with the values)."""
+        coordinate = f"{step.parent}.{step.field}"
+        for requirement in requirements:
+            ancestor = next(((parent, head) for parent, head in p.ancestry
+                             if any(self.contexts.matches(parent, t) for t in requirement.types)), None)
+            if ancestor is None:
+                return f'could not find a match for required context for field "{coordinate}"'
+            selections = self.contexts.selection(ancestor[0], requirement.selection)
+            if selections is None or not self.can_satisfy(ancestor[1], selections, frozenset(), frozenset()):
+                return f'cannot satisfy @require conditions on field "{coordinate}"'
+        if not self.locally_satisfiable_key(self.subs[p.sub], p.type):
+            return (f'@require condition on field "{coordinate}" can be satisfied but missing usable key on "{p.type}"'
+                    f' in subgraph "{p.sub}" to resume query')
+        return None
 
     def missing_field_details(self, p: Path, step: Step) -> str:
         sub = self.subs[p.sub]
@@ -332,7 +372,8 @@ class Satisfiability:
                     continue
                 if self.can_satisfy(current, jump.condition, excluded | {target}, excluded_conditions | {condition_key}):
                     target_sub = self.subs[target]
-                    new = Path(target, jump.tail_type, self.possible(target_sub, jump.tail_type), None, False, True)
+                    new = Path(target, jump.tail_type, self.possible(target_sub, jump.tail_type), None, False, True,
+                               current.ancestry)
                     best[target] = (new, size + 1)
                     if target != current.sub:
                         queue.append((new, size + 1))
@@ -349,12 +390,13 @@ class Satisfiability:
         """Can the fields of a key or @requires be fetched starting from position `p`?"""
         if not selections:
             return True
-        cache_key = (p.key(), fs.print_selections(selections), excluded, excluded_conditions)
+        # A condition is fetched from where it is needed, on a path of its own: no context from above.
+        start = Path(p.sub, p.type, p.runtime, p.provided, False, p.via_key)
+        cache_key = (start.key(), fs.print_selections(selections), excluded, excluded_conditions)
         cached = self._conditions.get(cache_key)
         if cached is not None:
             return cached
         self._conditions[cache_key] = False  # a condition that needs itself is not satisfiable
-        start = Path(p.sub, p.type, p.runtime, p.provided, False, p.via_key)
         result = self._resolve([start], selections, excluded, excluded_conditions)
         self._conditions[cache_key] = result
         return result
@@ -393,7 +435,8 @@ class Satisfiability:
             if t is None or not t.is_abstract or self.subs[o.sub].is_interface_object(o.type) or not o.runtime:
                 continue
             branches = [
-                Path(o.sub, r, frozenset((r,)), _provided_cast(o.provided, r), False, o.via_key) for r in sorted(o.runtime)
+                Path(o.sub, r, frozenset((r,)), _provided_cast(o.provided, r), False, o.via_key, o.ancestry)
+                for r in sorted(o.runtime)
             ]
             if all(self._resolve_one([b], s, excluded, excluded_conditions) for b in branches):
                 return True

@@ -90,7 +90,12 @@ FEDERATION_TYPE_NAMES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
 
 #: Federation directives whose applications are carried into the supergraph.
 #: Ordered as the federation spec registers them: Apollo links the specs in this order.
-MERGED_DIRECTIVES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize")
+MERGED_DIRECTIVES = (
+    "tag", "inaccessible", "authenticated", "requiresScopes", "policy", "context", "cost", "listSize",
+)
+
+#: Merged directives that may be applied several times to one element (all distinct applications are kept).
+REPEATABLE_MERGED_DIRECTIVES = ("tag", "context")
 
 #: Directives that gate access: applied on a type, they propagate to the interfaces it implements.
 ACCESS_CONTROL_DIRECTIVES = ("authenticated", "requiresScopes", "policy")
@@ -131,7 +136,7 @@ class SupergraphSpec:
 
     url: str
     purpose: str | None
-    directives: dict[str, str]  # directive name -> definition
+    directives: dict[str, str]  # directive name -> definition (all of them are defined when the spec is linked)
     types: dict[str, str]  # type name -> definition
 
     @property
@@ -265,5 +270,16 @@ COST_SPEC = SupergraphSpec(
     },
     {},
 )
+CONTEXT_SPEC = SupergraphSpec(
+    "https://specs.apollo.dev/context/v0.1",
+    "SECURITY",
+    {
+        "context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+        # never carried into the supergraph (the arguments are in @join__field), but defined with the spec
+        "fromContext": "directive @fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION",
+    },
+    {"context__ContextFieldValue": "scalar context__ContextFieldValue"},
+)
+MERGED_SPECS["context"] = CONTEXT_SPEC
 MERGED_SPECS["cost"] = COST_SPEC
 MERGED_SPECS["listSize"] = COST_SPEC

@@ -46,6 +46,7 @@ from graphql.language import (
 from graphql.validation.validate import validate_sdl
 
 from . import fieldset as fs
+from .context import context_uses
 from .definitions import FEDERATION_SCALARS, definition_errors
 from .errors import Code, CompositionError, CompositionFailed, SyntaxFailed, subgraph_error
 from .link import Link, LinkError, parse_link
@@ -204,6 +205,8 @@ class Subgraph(Schema):
                     self.provided |= fs.targets(self, sel)
                 for d in f.fed("requires"):
                     self.used |= fs.lenient_targets(self, t.name, d.str_arg("fields") or "")
+        for location, selection in context_uses(self):
+            self.used |= fs.lenient_targets_of(self, location, selection)
         for type_name, keys in self.keys.items():
             for key in keys:
                 self.used |= fs.lenient_targets(self, type_name, key.fields)

@@ -97,13 +97,12 @@ def test_progressive_override_links_join_v04() -> None:
 
 def test_features_we_do_not_compose_are_refused_not_dropped() -> None:
     sdl = fed2(
-        'type Query { t: T }\ntype T @key(fields: "id") @context(name: "ctx") { id: ID!, prefix: String, u: U }\n'
-        'type U @key(fields: "id") { id: ID!, label(p: String @fromContext(field: "$ctx { prefix }")): String }',
-        "key", "context", "fromContext", version="2.8",
+        'type Query { t: T }\ntype T @key(fields: "id") @cacheTag(format: "t-{$key.id}") { id: ID! }',
+        "key", "cacheTag", version="2.12",
     )
     result = compose([SubgraphInput("a", "http://a", sdl)])
-    assert [e.code for e in result.errors] == [Code.UNSUPPORTED_FEATURE, Code.UNSUPPORTED_FEATURE]
-    assert "@fromContext is not supported" in result.errors[1].message
+    assert [e.code for e in result.errors] == [Code.UNSUPPORTED_FEATURE]
+    assert "@cacheTag is not supported" in result.errors[0].message
 
 
 def test_a_field_only_interface_objects_serve_must_be_shareable_between_them() -> None:
