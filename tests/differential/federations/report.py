@@ -30,6 +30,7 @@ STEP_DELAY_MS = 8
 
 def main(argv: list[str]) -> int:
     details = "--details" in argv
+    differential.READ_LOGS = True  # the report counts every answer's fetches
     feds = differential.load_all([a for a in argv if not a.startswith("--")])
     decisions = differential.load_decisions()
     started = time.monotonic()

@@ -171,3 +171,20 @@ def test_request_log_per_federation(world_server):
     assert [(r["subgraph"], r["operationName"]) for r in log] == [("products", None)]
     rest = httpx.get(f"http://127.0.0.1:{world_server}/__log").json()["requests"]
     assert [(r["federation"], r["subgraph"]) for r in rest] == [("provides_1", "reviews")]
+
+
+def test_the_mutation_order_check_catches_what_breaks_serial_execution():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from federation_diff import mutation_order
+
+    q = "mutation M { a: first { id } b: second { id } }"
+    req = lambda sub, query, start, end: {"subgraph": sub, "query": query, "start": start, "end": end}  # noqa: E731
+    serial = [req("x", "mutation{a:first{id}}", 0, 5), req("y", "query{_entities{id}}", 6, 9),
+              req("x", "mutation{b:second{id}}", 10, 12)]
+    assert mutation_order(q, serial) == ""
+    # the second field sent while the first one's entity fetch is still out (what Hive does)
+    overlapping = [serial[0], req("y", "query{_entities{id}}", 6, 11), serial[2]]
+    assert "started before 1 earlier request" in mutation_order(q, overlapping)
+    swapped = [req("x", "mutation{b:second{id}}", 0, 5), req("x", "mutation{a:first{id}}", 6, 9)]
+    assert "not ['a', 'b']" in mutation_order(q, swapped)
+    assert mutation_order("query { a }", overlapping) == ""
