@@ -113,8 +113,8 @@ class PathFinder:
         self.graph = graph
         self.sg = graph.sg
         self.labels = labels
-        self._memo: dict[tuple[Node, tuple[int, ...]], Placement] = {}
-        self._children: dict[tuple[Node, int], Child] = {}
+        self._memo: dict[tuple[Node, tuple[int, ...], bool], Placement] = {}
+        self._children: dict[tuple[Node, int, bool], Child] = {}
         self._groups: dict[tuple[Node, Node, bool], _Group | None] = {}
         self._active: set[tuple[Node, tuple[str, int]]] = set()
         self._cuts = 0
@@ -122,8 +122,9 @@ class PathFinder:
         self._keep: list[object] = []  # derived selections stay alive: memo keys use id()
 
     # ------------------------------------------------------------------ placement
-    def place(self, node: Node, fields: Sequence[FieldSel]) -> Placement:
-        key = (node, tuple(map(id, fields)))
+    def place(self, node: Node, fields: Sequence[FieldSel], alone: bool = False) -> Placement:
+        """`alone`: what this subgraph can collect without any jump (the rest is residual)."""
+        key = (node, tuple(map(id, fields)), alone)
         got = self._memo.get(key)
         if got is not None:
             return got
@@ -132,12 +133,12 @@ class PathFinder:
             raise PlanningError(f"query planning gave up after {MAX_EVALUATIONS} evaluated options "
                                 "(the operation is too large or too deep for this supergraph)")
         cuts = self._cuts
-        result = self._place(node, fields)
+        result = self._place(node, fields, alone)
         if self._cuts == cuts:
             self._memo[key] = result
         return result
 
-    def _place(self, node: Node, fields: Sequence[FieldSel]) -> Placement:
+    def _place(self, node: Node, fields: Sequence[FieldSel], alone: bool) -> Placement:
         pieces = [f for f in fields if not f.introspection and not (f.name == "__typename" and f.sub is None)]
         locals_: list[Local] = []
         residual: list[FieldSel] = []
@@ -145,7 +146,7 @@ class PathFinder:
         tried: dict[int, frozenset[str]] = {id(p): frozenset() for p in pieces}
         total = ZERO
         while pieces:
-            options = {id(p): self._options(node, p, tried[id(p)]) for p in pieces}
+            options = {id(p): self._options(node, p, tried[id(p)], alone) for p in pieces}
             placeable: list[FieldSel] = []
             for p in pieces:
                 (placeable if options[id(p)] else residual).append(p)
@@ -186,8 +187,11 @@ class PathFinder:
         return g.fixed
 
     # ------------------------------------------------------------------ options
-    def _options(self, node: Node, p: FieldSel, tried: frozenset[str]) -> list[_Option]:
+    def _options(self, node: Node, p: FieldSel, tried: frozenset[str], alone: bool = False) -> list[_Option]:
         out: list[_Option] = []
+        if alone:
+            lo = self._local(node, p, True) if p.name != "__typename" and node.subgraph not in tried else None
+            return [lo] if lo is not None else []
         if p.name == "__typename":  # an interface object's concrete type: only by a jump
             for ke in self.graph.key_edges(node):
                 tail = ke.tail
@@ -245,7 +249,7 @@ class PathFinder:
         cost = (start + 1 + ccost[0], ccost[1] + rfetch, ccost[2] + rsize + 1)
         return _Option(p, gk, e, child, self._restrict(p, child), cost, gk[0].subgraph, req, typename)
 
-    def _local(self, node: Node, p: FieldSel) -> _Option | None:
+    def _local(self, node: Node, p: FieldSel, alone: bool = False) -> _Option | None:
         for e in self.graph.field_edges(node, p.name):
             # a @requires field needs the required data in a representation; a @fromContext
             # one an argument per parent: both are fetched by jumping back in
@@ -253,7 +257,7 @@ class PathFinder:
                 continue
             if e.tail is None or p.sub is None:
                 return _Option(p, None, e, None, None, (0, 0, 1), node.subgraph)
-            child = self._child(e.tail, p.sub)
+            child = self._child(e.tail, p.sub, alone)
             if child is None:
                 return None
             return _Option(p, None, e, child, self._restrict(p, child),
@@ -300,8 +304,8 @@ class PathFinder:
         return pl
 
     # ------------------------------------------------------------------ children
-    def _child(self, tail: Node, sel: Sel) -> Child | None:
-        ck = (tail, id(sel))
+    def _child(self, tail: Node, sel: Sel, alone: bool = False) -> Child | None:
+        ck = (tail, id(sel), alone)
         got = self._children.get(ck)
         if got is not None:
             return got
@@ -310,7 +314,7 @@ class PathFinder:
             fields = sel.by_type.get(tail.type)
             if fields is None:
                 fields = next(iter(sel.by_type.values()), [])
-            pl = self.place(tail, fields)
+            pl = self.place(tail, fields, alone)
             child = Child(tail, placement=pl, cost=pl.cost)
         elif tail.kind == ABSTRACT:
             branches: dict[str, tuple[Node, Placement]] = {}
@@ -322,17 +326,17 @@ class PathFinder:
                 down = self.graph.downcast(tail, o)
                 if down is None:
                     continue
-                pl = self.place(down, fields)
+                pl = self.place(down, fields, alone)
                 branches[o] = (down, pl)
                 cost = _par(cost, pl.cost)
             child = Child(tail, branches=branches, cost=cost)
         else:
-            child = self._interface_object(tail, sel)
+            child = self._interface_object(tail, sel, alone)
         if self._cuts == cuts:
             self._children[ck] = child
         return child
 
-    def _interface_object(self, tail: Node, sel: Sel) -> Child:
+    def _interface_object(self, tail: Node, sel: Sel, alone: bool = False) -> Child:
         """A subgraph that knows the interface only as an object: it answers the interface's
         own fields; the concrete type (and whatever depends on it) comes from a subgraph that
         knows the implementations, through a `__typename` piece jumping there."""
@@ -363,7 +367,7 @@ class PathFinder:
             self._keep.extend((ts, piece))
             pieces.append(piece)
         self._keep.append(pieces)
-        pl = self.place(tail, pieces)
+        pl = self.place(tail, pieces, alone)
         return Child(tail, placement=pl, cost=pl.cost)
 
     def _merge_field(self, a: FieldSel | None, b: FieldSel) -> FieldSel:
@@ -521,7 +525,11 @@ class PathFinder:
                 out.append((o.subgraph, [Local(p, o.edge, o.child)]))
         return out
 
-    def _root_options(self, roots: dict[str, Node], p: FieldSel, tried: frozenset[str]) -> list[_Option]:
+    def _root_options(self, roots: dict[str, Node], p: FieldSel, tried: frozenset[str],
+                      split: bool = True) -> list[_Option]:
+        """Each subgraph root that has the field; with `split`, also what a root can collect
+        without jumps when another root can take the rest in parallel (a shareable root field
+        entered in several subgraphs at once: one step instead of a root and then jumps)."""
         out = []
         for g, node in roots.items():
             if g in tried:
@@ -531,6 +539,15 @@ class PathFinder:
                 continue
             c = lo.cost
             out.append(_Option(p, (node, False), lo.edge, lo.child, lo.residual, (c[0] + 1, c[1], c[2]), g))
+            if not split or c[0] == 0 or p.sub is None:
+                continue
+            alone = self._local(node, p, True)
+            if alone is None or alone.residual is None:
+                continue
+            rest = alone.residual
+            if any(o.residual is None for o in self._root_options(roots, rest, tried | {g}, False)):
+                a = alone.cost
+                out.append(_Option(p, (node, False), alone.edge, alone.child, rest, (a[0] + 1, a[1], a[2]), g))
         return out
 
 
@@ -556,9 +573,13 @@ def _group_order(g: Group) -> tuple[str, str, str, bool]:
 
 
 def _better(a: _Option, b: _Option) -> bool:
-    ka = (a.residual is not None, a.cost, a.group is not None, _group_order(a.group) if a.group else ())
-    kb = (b.residual is not None, b.cost, b.group is not None, _group_order(b.group) if b.group else ())
-    return ka < kb
+    return _rank(a) < _rank(b)
+
+
+def _rank(o: _Option) -> tuple[Cost, bool, bool, tuple[str, str, str, bool] | tuple[()]]:
+    """Cheaper first (a residual counts as one more fetch), then whole, then collected here."""
+    c = o.cost if o.residual is None else (o.cost[0], o.cost[1] + 1, o.cost[2])
+    return (c, o.residual is not None, o.group is not None, _group_order(o.group) if o.group else ())
 
 
 def merge_sels(a: Sel, b: Sel) -> Sel:
