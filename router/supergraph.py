@@ -61,6 +61,17 @@ class JoinType:
 
 
 @dataclass(frozen=True)
+class ContextArgument:
+    """An argument a subgraph's field takes from an ancestor (@fromContext): the value of
+    `selection` on the nearest enclosing object that sets `context` (@context)."""
+
+    name: str
+    type: str
+    context: str
+    selection: SelectionSetNode
+
+
+@dataclass(frozen=True)
 class JoinField:
     graph: str | None
     external: bool = False
@@ -70,6 +81,7 @@ class JoinField:
     override_label: str | None = None
     used_overridden: bool = False
     type: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass
@@ -101,6 +113,7 @@ class TypeInfo:
     union_members: dict[str, set[str]] = field(default_factory=dict)  # graph -> members
     owner: str | None = None  # join v0.1
     inaccessible: bool = False
+    contexts: list[str] = field(default_factory=list)  # names this type sets with @context
 
     @property
     def abstract(self) -> bool:
@@ -171,6 +184,7 @@ class Supergraph:
         self._d_join_implements = self._directive_name("join", "implements")
         self._d_join_union = self._directive_name("join", "unionMember")
         self._d_inaccessible = self._directive_name("inaccessible", "inaccessible")
+        self._d_context = self._directive_name("context", "context") if "context" in self.features else None
         self.graphs: dict[str, Graph] = {}
         self.types: dict[str, TypeInfo] = {}
         self.query_type = "Query"
@@ -299,6 +313,10 @@ class Supergraph:
                 t.union_members.setdefault(self._graph(a.get("graph")), set()).add(a["member"])
             elif dn == self._d_inaccessible:
                 t.inaccessible = True
+            elif dn == self._d_context:
+                ctx = _args(dd).get("name")
+                if isinstance(ctx, str):
+                    t.contexts.append(ctx)
         if kind in ("object", "interface"):
             t.interfaces = [i.name.value for i in d.interfaces or ()]
         if kind == "union":
@@ -320,6 +338,7 @@ class Supergraph:
                             override_label=a.get("overrideLabel"),
                             used_overridden=bool(a.get("usedOverridden")),
                             type=a.get("type"),
+                            context_arguments=tuple(_context_argument(c) for c in a.get("contextArguments") or ()),
                         ))
                     elif dn == self._d_inaccessible:
                         fi.inaccessible = True
@@ -580,6 +599,16 @@ class Supergraph:
     @property
     def graph_names(self) -> list[str]:
         return [g.name for g in self.graphs.values()]
+
+
+def _context_argument(c: dict) -> ContextArgument:
+    try:
+        text = c["selection"].strip()
+        ss = parse(text if text.startswith("{") else "{" + text + "}", no_location=True)
+        selection = ss.definitions[0].selection_set  # type: ignore[attr-defined]
+        return ContextArgument(c["name"], c["type"], c["context"], selection)
+    except (KeyError, AttributeError, GraphQLError) as e:
+        raise SupergraphError(f"invalid join__field contextArguments entry {c!r}: {e}") from None
 
 
 def field_name_of(f: FieldInfo) -> str:

@@ -62,6 +62,31 @@ def collect(data: Obj, path: Path) -> list[Obj]:
     return [c for c in cur if type(c) is dict]
 
 
+def collect_with_ancestor(data: Obj, path: Path, depth: int) -> list[tuple[Obj, Any]]:
+    """Like `collect`, with each object's enclosing object `depth` steps down `path`."""
+    cur: list[tuple[Any, Any]] = [(data, data)]
+    for n, step in enumerate(path):
+        if n == depth:
+            cur = [(c, c) for c, _ in cur]
+        nxt: list[tuple[Any, Any]] = []
+        if step == "@":
+            for c, a in cur:
+                if type(c) is list:
+                    nxt.extend((x, a) for x in c if x is not None)
+        elif type(step) is frozenset:
+            nxt = [(c, a) for c, a in cur if type(c) is dict and c.get("__typename") in step]
+        else:
+            for c, a in cur:
+                if type(c) is dict:
+                    v = c.get(step)
+                    if v is not None:
+                        nxt.append((v, a))
+        cur = nxt
+    if depth == len(path):
+        cur = [(c, c) for c, _ in cur]
+    return [(c, a) for c, a in cur if type(c) is dict]
+
+
 def collect_paths(data: Obj, path: Path) -> list[tuple[Obj, list[Any]]]:
     """Like `collect`, with each object's response path (only used to report errors)."""
     cur: list[tuple[Any, list[Any]]] = [(data, [])]

@@ -4,14 +4,14 @@ merged into one working tree, which is then shaped into the client's response.""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
 import orjson
 
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
-from ..planner.plan import Fetch, Plan
-from .merge import collect, collect_paths, merge, read_representation
+from ..planner.plan import Call, Fetch, Plan
+from .merge import collect, collect_paths, collect_with_ancestor, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
 
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
@@ -100,13 +100,26 @@ class Execution:
                 merge(self.data, d)
             errs = resp.get("errors")
             if errs:
+                keys = f.error_keys
                 for e in errs:
-                    self.errors.append(subgraph_error(e, f.service, e.get("path") if isinstance(e, dict) else None))
+                    p = e.get("path") if isinstance(e, dict) else None
+                    if keys and isinstance(p, list):
+                        p = [keys.get(x, x) if type(x) is str else x for x in p]
+                    self.errors.append(subgraph_error(e, f.service, p))
             return
         # entity fetch: representations per call, de-duplicated
-        targets_by_call = []
-        any_reps = False
-        for call in f.calls:
+        sent: list[_Sent] = []
+        groups: dict[int, int] = {}
+        for ci, call in enumerate(f.calls):
+            if call.contexts:
+                batches = self._context_batches(call)
+                groups[ci] = len(batches)
+                for n, batch in enumerate(batches):
+                    vs[f"{call.variable}_{n}"] = batch.reps
+                    for ctx, value in zip(call.contexts, batch.values):
+                        vs[f"{ctx.variable}_{n}"] = value
+                    sent.append(_Sent(f"{call.alias}_{n}", batch.reps, batch.targets, call))
+                continue
             reps: list[dict[str, Any]] = []
             index: dict[bytes, int] = {}
             targets: list[list[dict[str, Any]]] = []
@@ -130,16 +143,17 @@ class Execution:
                     else:
                         targets[i].append(obj)
             vs[call.variable] = reps
-            targets_by_call.append(targets)
-            any_reps = any_reps or bool(reps)
-        if not any_reps:
+            sent.append(_Sent(call.alias, reps, targets, call))
+        if not any(s.reps for s in sent):
             return
-        resp = await self._send(f, _body(f, vs))
+        body = _body(f, vs) if not groups else _body(f, vs, f.render(groups))
+        resp = await self._send(f, body)
         if resp is None:
             return
         d = resp.get("data")
-        for call, targets in zip(f.calls, targets_by_call):
-            ents = d.get(call.alias) if type(d) is dict else None
+        for s in sent:
+            targets = s.targets
+            ents = d.get(s.alias) if type(d) is dict else None
             if type(ents) is not list or len(ents) != len(targets):
                 if not resp.get("errors") and targets:
                     self.errors.append({"message": f'Subgraph "{f.service}" returned an invalid _entities '
@@ -147,7 +161,7 @@ class Execution:
                                         "extensions": {"code": "INVALID_SUBGRAPH_RESPONSE",
                                                        "serviceName": f.service}})
                 continue
-            renames = call.renames
+            renames = s.call.renames
             for e, objs in zip(ents, targets):
                 if type(e) is dict:
                     if renames:
@@ -156,10 +170,40 @@ class Execution:
                         merge(obj, e)
         errs = resp.get("errors")
         if errs:
-            self._entity_errors(f, targets_by_call, errs)
+            self._entity_errors(f, sent, errs)
 
-    def _entity_errors(self, f: Fetch, targets_by_call: list[list[list[dict[str, Any]]]],
-                       errs: list[Any]) -> None:
+    def _context_batches(self, call: Call) -> list[_Batch]:
+        """The call's entities grouped by the values of their @fromContext arguments (read from
+        each entity's enclosing object): one `_entities` call per group."""
+        by_values: dict[bytes, _Batch] = {}
+        for t in call.targets:
+            inputs = t.inputs
+            anytype = inputs.get(None)
+            depth = call.contexts[0].depth
+            for obj, outer in collect_with_ancestor(self.data, t.path, depth):
+                spec = inputs.get(obj.get("__typename")) or anytype
+                if spec is None:
+                    continue
+                rep = read_representation(obj, spec[1])
+                if rep is None:
+                    continue
+                rep = {"__typename": spec[0], **rep}
+                values = tuple(_context_value(outer if ctx.depth == depth else None, ctx.keys) for ctx in call.contexts)
+                key = orjson.dumps(values)
+                batch = by_values.get(key)
+                if batch is None:
+                    batch = by_values[key] = _Batch(values, [], [], {})
+                k = orjson.dumps(rep)
+                i = batch.seen.get(k)
+                if i is None:
+                    batch.seen[k] = len(batch.reps)
+                    batch.reps.append(rep)
+                    batch.targets.append([obj])
+                else:
+                    batch.targets[i].append(obj)
+        return list(by_values.values())
+
+    def _entity_errors(self, f: Fetch, sent: list["_Sent"], errs: list[Any]) -> None:
         paths: dict[int, list[Any]] | None = None
         for e in errs:
             if not isinstance(e, dict):
@@ -167,8 +211,8 @@ class Execution:
             p = e.get("path")
             placed = False
             if isinstance(p, list) and len(p) >= 2 and isinstance(p[1], int):
-                for call, targets in zip(f.calls, targets_by_call):
-                    if p[0] != call.alias or p[1] >= len(targets):
+                for s in sent:
+                    if p[0] != s.alias or p[1] >= len(s.targets):
                         continue
                     if paths is None:
                         paths = {}
@@ -176,9 +220,12 @@ class Execution:
                             for t in c.targets:
                                 for obj, op in collect_paths(self.data, t.path):
                                     paths.setdefault(id(obj), op)
-                    for obj in targets[p[1]]:
+                    rest = p[2:]
+                    if f.error_keys:
+                        rest = [f.error_keys.get(x, x) if type(x) is str else x for x in rest]
+                    for obj in s.targets[p[1]]:
                         base = paths.get(id(obj))
-                        self.errors.append(subgraph_error(e, f.service, None if base is None else base + p[2:]))
+                        self.errors.append(subgraph_error(e, f.service, None if base is None else base + rest))
                     placed = True
                     break
             if not placed:
@@ -213,8 +260,34 @@ class Execution:
         return result
 
 
-def _body(f: Fetch, variables: dict[str, Any]) -> bytes:
-    payload: dict[str, Any] = {"query": f.operation}
+class _Sent(NamedTuple):
+    """One `_entities` call as sent: its alias, representations, and the working-data objects
+    each representation's answer is merged into."""
+
+    alias: str
+    reps: list[dict[str, Any]]
+    targets: list[list[dict[str, Any]]]
+    call: Call
+
+
+class _Batch(NamedTuple):
+    values: tuple[Any, ...]
+    reps: list[dict[str, Any]]
+    targets: list[list[dict[str, Any]]]
+    seen: dict[bytes, int]
+
+
+def _context_value(outer: Any, keys: tuple[str, ...]) -> Any:
+    v = outer
+    for k in keys:
+        if type(v) is not dict:
+            return None
+        v = v.get(k)
+    return v
+
+
+def _body(f: Fetch, variables: dict[str, Any], operation: str | None = None) -> bytes:
+    payload: dict[str, Any] = {"query": operation or f.operation}
     if f.operation_name:
         payload["operationName"] = f.operation_name
     if variables:

@@ -92,6 +92,13 @@ def shape_object(src: dict[str, Any], sh: Shape, path: RPath, errors: list[Any])
         tn: str = src.get("__typename") or ""
         fields = sh.by_type.get(tn)
         if fields is None:
+            if tn:
+                # a type the API schema does not have (an @inaccessible member): a field error,
+                # without naming the hidden type
+                errors.append({"message": f"A value of abstract type {sh.type} has a type that is not part of "
+                                          "the schema.", "path": path_list(path),
+                               "extensions": {"code": "INVALID_GRAPHQL"}})
+                return INVALID
             if sh.fallback_typename:
                 return INVALID  # no concrete type to report: the object is null
             fields = sh.fallback

@@ -29,7 +29,7 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     sel = normalize(sg.api_schema, operation)
     planned = prune(sel, denied) if denied else sel
     finder = PathFinder(graph, labels)
-    fetches = FetchGraph(sg)
+    fetches = FetchGraph(sg, graph)
     root_fields = planned.by_type[planned.type]
     if operation.kind == "mutation":
         fetches.add_mutation(finder.place_mutation(root_fields), planned)

@@ -18,12 +18,14 @@ from __future__ import annotations
 import zlib
 from typing import Iterator, Sequence
 
-from graphql import print_ast
+from dataclasses import dataclass
+
+from graphql import ArgumentNode, NameNode, VariableNode, print_ast
 
 from ..operation import FieldSel, Sel
-from ..supergraph import Supergraph
-from .graph import INTERFACE_OBJECT, OBJECT, Node
-from .paths import Child, Jump, Local, Placement
+from ..supergraph import ContextArgument, Supergraph
+from .graph import INTERFACE_OBJECT, OBJECT, Node, QueryGraph, field_nodes_for
+from .paths import Child, Jump, Local, Placement, PlanningError
 from .selection import QuerySel
 
 # A representation reader, as the executor reads it: (field in the representation, key in the
@@ -41,7 +43,7 @@ Draft = dict[str, tuple[str, "Draft | ByType | None"]]
 
 
 class FetchNode:
-    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth")
+    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth", "contexts", "private")
 
     def __init__(self, nid: int, subgraph: str, root: bool, path: tuple[PathStep, ...],
                  parents: frozenset["FetchNode"], post: bool) -> None:
@@ -54,17 +56,50 @@ class FetchNode:
         self.sel = QuerySel()  # root: the query's selection; entity: one fragment per representation type
         self.inputs: dict[str | None, tuple[str, Draft]] = {}  # data __typename -> (rep __typename, reader)
         self.depth: int = 1 + max((p.depth for p in parents), default=0)
+        self.contexts: list[ContextInput] = []  # @fromContext arguments, one variable each
+        self.private: dict[str, str] = {}  # keys of fields the planner added under a name of their own
 
     def __repr__(self) -> str:
         return f"FetchNode({self.id}, {self.subgraph}, {self.path}, parents={sorted(p.id for p in self.parents)})"
 
 
+@dataclass(frozen=True, slots=True)
+class ContextInput:
+    """A fetch variable set per entity from an enclosing object (@fromContext)."""
+
+    variable: str
+    type: str
+    depth: int  # the enclosing object is at this many steps of the fetch's path
+    keys: tuple[str, ...]  # from it to the value, in the working data
+
+
+@dataclass(slots=True)
+class _Frame:
+    node: Node
+    fn: "FetchNode"
+    qs: QuerySel
+    path: tuple[PathStep, ...]
+    user: Sel | None
+
+
+def _sets_context(sg: Supergraph, type_name: str, context: str) -> bool:
+    t = sg.types.get(type_name)
+    if t is None:
+        return False
+    if context in t.contexts:
+        return True
+    return any(context in sg.types[i].contexts for i in t.interfaces if i in sg.types) or any(
+        context in u.contexts for u in sg.types.values() if u.kind == "union" and type_name in u.members)
+
+
 class FetchGraph:
-    def __init__(self, sg: Supergraph) -> None:
+    def __init__(self, sg: Supergraph, graph: QueryGraph) -> None:
         self.sg = sg
+        self.graph = graph
         self.nodes: list[FetchNode] = []
         self._entities: dict[tuple[object, ...], FetchNode] = {}
         self._collect: list[set[FetchNode]] = []
+        self._frames: list[_Frame] = []  # the positions being built, outermost first (for @fromContext)
 
     # ------------------------------------------------------------------ roots
     def add_roots(self, roots: dict[str, list[Local]], sel: Sel) -> None:
@@ -100,9 +135,13 @@ class FetchGraph:
 
     def _placement(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...],
                    user: Sel | None) -> None:
-        self._locals(fn, qs, pl.node.type, pl.locals, path, user)
-        for j in pl.jumps:
-            self._jump(fn, qs, pl.node, j, path, user)
+        self._frames.append(_Frame(pl.node, fn, qs, path, user))
+        try:
+            self._locals(fn, qs, pl.node.type, pl.locals, path, user)
+            for j in pl.jumps:
+                self._jump(fn, qs, pl.node, j, path, user)
+        finally:
+            self._frames.pop()
 
     def _locals(self, fn: FetchNode, qs: QuerySel, type_name: str, locals_: Sequence[Local],
                 path: tuple[PathStep, ...], user: Sel | None) -> None:
@@ -110,6 +149,8 @@ class FetchGraph:
         for loc in locals_:
             f = loc.field
             key = position_key(f, fields)
+            if key != f.name and key != f.key:
+                fn.private[key] = f.name  # a subgraph error at this field names the field, not the key
             qf = qs.add(key, f.name, f.arguments, f.directives, f.sub is not None, self._type(type_name, loc))
             if loc.child is not None:
                 assert qf.sub is not None
@@ -139,7 +180,7 @@ class FetchGraph:
         parts: list[tuple[Draft, set[FetchNode], list[Local]]] = []
         for loc, req in zip(j.locals, j.requires):
             rdeps: set[FetchNode] = set(deps)
-            reader = self._condition(fn, qs, req, path, user, rdeps)
+            reader = self._condition(fn, qs, req, path, user, rdeps) if req is not None else {}
             for i, (r, d, locs) in enumerate(parts):
                 if not readers_conflict(r, reader):
                     parts[i] = (merge_readers([r, reader]), d | rdeps, locs + [loc])
@@ -158,9 +199,62 @@ class FetchGraph:
         prev = g.inputs.get(data_type)
         g.inputs[data_type] = (j.edge.rep_type, rep if prev is None else merge_readers([prev[1], rep]))
         target = g.sel.fragment(j.edge.rep_type)
-        self._locals(g, target, tail.type, locals_, path, user)
+        # still the position the jump starts from: a concrete type's, even into an interface object
+        here = node.type if node.kind == OBJECT else tail.type
+        self._locals(g, target, here, locals_, path, user)
         if typename is not None:
             self._child(g, target, typename, path, user)
+        for loc in locals_:
+            if loc.edge.context:
+                self._context(g, target, loc, user_fields(user, here))
+
+    def _context(self, g: FetchNode, target: QuerySel, loc: Local, fields: list[FieldSel] | None) -> None:
+        """A field with @fromContext arguments: each argument is a variable of the fetch, its
+        value read per entity from the nearest enclosing object that sets the context (the
+        executor sends one `_entities` call per distinct set of values)."""
+        qf = target.fields[position_key(loc.field, fields)]
+        for ca in loc.edge.context:
+            frame = next((fr for fr in reversed(self._frames[:-1]) if _sets_context(self.sg, fr.node.type, ca.context)),
+                         None)
+            if frame is None:
+                raise PlanningError(f"{loc.field.name} takes argument {ca.name!r} from context {ca.context!r}, "
+                                    "but no enclosing object in this operation sets it")
+            keys = self._context_selection(frame, ca)
+            var = f"__ctx_{len(g.contexts)}_"  # no variable name is a prefix of another: see Fetch.render
+            g.contexts.append(ContextInput(var, ca.type, len(frame.path), keys))
+            qf.arguments = qf.arguments + (ArgumentNode(name=NameNode(value=ca.name),
+                                                        value=VariableNode(name=NameNode(value=var))),)
+
+    def _context_selection(self, frame: "_Frame", ca: ContextArgument) -> tuple[str, ...]:
+        """Adds the context's selection (one field, possibly nested) to the fetch holding the
+        enclosing object; the working-data keys leading to the value."""
+        qs, type_name, fields, user = frame.qs, frame.node.type, user_fields(frame.user, frame.node.type), frame.user
+        ss = ca.selection
+        keys: list[str] = []
+        while True:
+            picked = field_nodes_for(self.sg, ss, type_name)
+            if len(picked) != 1:
+                raise PlanningError(f"context {ca.context!r}: selection must pick one field on {type_name}")
+            fnode = picked[0]
+            name = fnode.name.value
+            t = self.sg.types[type_name]
+            fi = t.fields.get(name)
+            if fi is None or not any(e.requires is None and not e.context and e.usable(frozenset())
+                                     for e in self.graph.field_edges(Node(type_name, frame.fn.subgraph, frame.node.kind,
+                                                                         frame.node.view), name)):
+                raise PlanningError(f"context {ca.context!r}: {type_name}.{name} is not available in subgraph "
+                                    f"{frame.fn.subgraph!r}, which fetched the enclosing object")
+            probe = FieldSel(name, name, tuple(fnode.arguments or ()), (), None, None, False)
+            key = position_key(probe, fields)
+            sub = fnode.selection_set
+            qf = qs.add(key, name, probe.arguments, (), sub is not None, print_ast(fi.type))
+            keys.append(key)
+            if sub is None:
+                return tuple(keys)
+            assert qf.sub is not None
+            su = sub_user(fields, key, probe)
+            qs, ss, type_name = qf.sub, sub, fi.named_type
+            fields = user_fields(su, type_name)
 
     def _condition(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...], user: Sel | None,
                    deps: set[FetchNode]) -> Draft:
@@ -233,6 +327,7 @@ class FetchGraph:
             a.inputs[t] = (rep, reader if prev is None else merge_readers([prev[1], reader]))
         a.parents |= b.parents
         a.post = a.post or b.post
+        a.private.update(b.private)
         self.nodes.remove(b)
         for n in self.nodes:
             if b in n.parents:
@@ -397,6 +492,8 @@ def _mergeable(a: FetchNode, b: FetchNode) -> bool:
 
 
 def _mergeable_inputs(a: FetchNode, b: FetchNode) -> bool:
+    if a.contexts or b.contexts:
+        return False  # their variables would collide, and each call is sent per context values
     for t, (rep, reader) in b.inputs.items():
         prev = a.inputs.get(t)
         if prev is not None and (prev[0] != rep or readers_conflict(prev[1], reader)):

@@ -6,7 +6,8 @@ as an `@interfaceObject`. Out of a node go
 
 - field edges: the fields the subgraph resolves there (not `@external`, not overridden away;
   an `@override` with a label is an edge usable only while the label is on, or only while it
-  is off). A field edge may carry a condition: its `@requires` field set;
+  is off). A field edge may carry a condition: its `@requires` field set, or arguments taken
+  from an ancestor (`@fromContext`);
 - key edges: entity jumps to every subgraph that can resolve this object by one of its
   resolvable keys (the same subgraph included: a `@requires` field is resolved by jumping
   back in with the required data), to `@interfaceObject` subgraphs of its interfaces, and,
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from ..operation import FieldSel, Sel
-from ..supergraph import FieldInfo, JoinField, Supergraph, TypeInfo, named_type, unwrap
+from ..supergraph import ContextArgument, FieldInfo, JoinField, Supergraph, TypeInfo, named_type, unwrap
 
 OBJECT, ABSTRACT, INTERFACE_OBJECT = "object", "abstract", "interface_object"
 
@@ -57,6 +58,7 @@ class FieldEdge:
     when: bool = True
     provided: bool = False  # an @external field made local by a @provides on the path
     subgraph_type: str | None = None  # the field's type in that subgraph when it differs
+    context: tuple[ContextArgument, ...] = ()  # arguments taken from an ancestor (@fromContext)
 
     def usable(self, labels: frozenset[str]) -> bool:
         return self.label is None or (self.label in labels) == self.when
@@ -198,7 +200,8 @@ class QueryGraph:
                 tail = self._add_view(ret, g, jf.provides)
         requires = self.condition(t.name, jf.requires) if jf is not None and jf.requires is not None else None
         sub_type = jf.type if jf is not None and jf.type else None
-        return FieldEdge(f.name, tail, _list_depth(f), requires, label, when, provided, sub_type)
+        context = jf.context_arguments if jf is not None else ()
+        return FieldEdge(f.name, tail, _list_depth(f), requires, label, when, provided, sub_type, context)
 
     def _add_view(self, t: TypeInfo, g: str, provides: SelectionSetNode) -> Node:
         """A copy of (t, g) where the fields of `provides` are local, external or not."""
@@ -213,7 +216,7 @@ class QueryGraph:
                 else:
                     edges.downcasts[o] = Node(o, g, OBJECT)
             return node
-        for s in _fields_for(self.sg, provides, t.name):
+        for s in field_nodes_for(self.sg, provides, t.name):
             f = t.fields.get(s.name.value)
             if f is None:
                 continue
@@ -294,7 +297,7 @@ def _applies(sg: Supergraph, cond: str | None, type_name: str) -> bool:
     return cond is None or cond == type_name or type_name in sg.possible_types(cond)
 
 
-def _fields_for(sg: Supergraph, ss: SelectionSetNode, type_name: str) -> list[FieldNode]:
+def field_nodes_for(sg: Supergraph, ss: SelectionSetNode, type_name: str) -> list[FieldNode]:
     """The fields of a field set that apply to `type_name` (inline fragments flattened)."""
     out: list[FieldNode] = []
     for s in ss.selections:
@@ -303,7 +306,7 @@ def _fields_for(sg: Supergraph, ss: SelectionSetNode, type_name: str) -> list[Fi
         elif isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else None
             if _applies(sg, cond, type_name) or (cond is not None and cond in _interfaces(sg, type_name)):
-                out.extend(_fields_for(sg, s.selection_set, type_name))
+                out.extend(field_nodes_for(sg, s.selection_set, type_name))
     return out
 
 
@@ -313,7 +316,7 @@ def _interfaces(sg: Supergraph, type_name: str) -> list[str]:
 
 
 def _fragment_fields(sg: Supergraph, ss: SelectionSetNode, type_name: str) -> SelectionSetNode:
-    return SelectionSetNode(selections=tuple(_fields_for(sg, ss, type_name)))
+    return SelectionSetNode(selections=tuple(field_nodes_for(sg, ss, type_name)))
 
 
 def field_set_sel(sg: Supergraph, type_name: str, ss: SelectionSetNode) -> Sel:
@@ -328,7 +331,7 @@ def field_set_sel(sg: Supergraph, type_name: str, ss: SelectionSetNode) -> Sel:
 
 def _collect(sg: Supergraph, t: TypeInfo, ss: SelectionSetNode) -> list[FieldSel]:
     grouped: dict[str, list[FieldNode]] = {}
-    for s in _fields_for(sg, ss, t.name):
+    for s in field_nodes_for(sg, ss, t.name):
         grouped.setdefault(s.name.value, []).append(s)
     out: list[FieldSel] = []
     for name, nodes in grouped.items():

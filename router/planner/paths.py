@@ -69,7 +69,7 @@ class Jump:
 
     edge: KeyEdge
     key: "Placement"
-    requires: list["Placement"] = field(default_factory=list)  # post jumps: one per local, in order
+    requires: list["Placement | None"] = field(default_factory=list)  # post jumps: one per local, in order
     locals: list[Local] = field(default_factory=list)
     post: bool = False  # feeds a @requires: waits for the required data
     typename: Child | None = None  # an interface object's concrete type, resolved at the tail
@@ -173,7 +173,7 @@ class PathFinder:
                 else:
                     assert o.edge is not None
                     j.locals.append(Local(o.piece, o.edge, o.child))
-                if o.requires is not None:
+                if g.post:
                     j.requires.append(o.requires)
                 gcost = _par(gcost, o.cost)
             jumps.append(j)
@@ -212,7 +212,7 @@ class PathFinder:
             edges = [e for e in self.graph.field_edges(tail, p.name) if e.usable(self.labels)]
             if not edges:
                 continue
-            plain = [e for e in edges if e.requires is None]
+            plain = [e for e in edges if e.requires is None and not e.context]
             if plain:
                 if tail.subgraph == node.subgraph:
                     continue  # it would have been collected here
@@ -247,7 +247,9 @@ class PathFinder:
 
     def _local(self, node: Node, p: FieldSel) -> _Option | None:
         for e in self.graph.field_edges(node, p.name):
-            if e.requires is not None or not e.usable(self.labels):
+            # a @requires field needs the required data in a representation; a @fromContext
+            # one an argument per parent: both are fetched by jumping back in
+            if e.requires is not None or e.context or not e.usable(self.labels):
                 continue
             if e.tail is None or p.sub is None:
                 return _Option(p, None, e, None, None, (0, 0, 1), node.subgraph)

@@ -15,7 +15,7 @@ from graphql import OperationDefinitionNode, print_ast
 
 from ..operation import FieldSel, Sel
 from .aliases import Rename, fix_conflicts
-from .fetch import FetchGraph, FetchNode, PathStep, Reader, freeze_reader
+from .fetch import ContextInput, FetchGraph, FetchNode, PathStep, Reader, freeze_reader
 from .selection import QuerySel
 
 
@@ -31,6 +31,10 @@ class Call:
     variable: str
     targets: list[Target]
     renames: tuple[Rename, ...] = ()
+    # @fromContext arguments: the call is sent once per distinct set of their values, as
+    # `<alias>_<i>` with variables `<variable>_<i>` (see `Fetch.render`)
+    contexts: tuple[ContextInput, ...] = ()
+    selection: str = ""
 
 
 @dataclass(eq=False, slots=True)
@@ -46,6 +50,29 @@ class Fetch:
     calls: list[Call] = field(default_factory=list)
     renames: tuple[Rename, ...] = ()  # root fetches
     nodes: list[FetchNode] = field(default_factory=list)  # for printing
+    head: str = ""  # "query Name", for `render`
+    error_keys: dict[str, str] = field(default_factory=dict)  # query key -> the name errors report
+    declarations: tuple[str, ...] = ()  # the client variables' definitions it uses
+
+    def render(self, groups: dict[int, int]) -> str:
+        """The operation when calls with @fromContext arguments are sent `groups[call index]`
+        times (once per distinct set of context values)."""
+        decl: list[str] = []
+        parts: list[str] = []
+        for i, c in enumerate(self.calls):
+            if not c.contexts:
+                decl.append(f"${c.variable}:[_Any!]!")
+                parts.append(f"{c.alias}:_entities(representations:${c.variable}){c.selection}")
+                continue
+            for k in range(groups.get(i, 0)):
+                text = c.selection
+                for ctx in c.contexts:
+                    text = text.replace(f"${ctx.variable}", f"${ctx.variable}_{k}")
+                    decl.append(f"${ctx.variable}_{k}:{ctx.type}")
+                decl.append(f"${c.variable}_{k}:[_Any!]!")
+                parts.append(f"{c.alias}_{k}:_entities(representations:${c.variable}_{k}){text}")
+        decl.extend(self.declarations)
+        return f"{self.head}({','.join(decl)}){{{' '.join(parts)}}}"
 
 
 @dataclass(eq=False)
@@ -106,12 +133,13 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
             used = sorted(first.sel.variables(set()))
             text = f"{kind}{' ' + name if name else ''}{_decl(used, var_defs, [])}{first.sel.print()}"
             fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], True,
-                                 renames=renames, nodes=batch))
+                                 renames=renames, nodes=batch, error_keys=_error_keys(batch, renames)))
             continue
         by_text: dict[str, tuple[list[FetchNode], tuple[Rename, ...]]] = {}
         for n in batch:
             fix = tuple(fix_conflicts(n.sel))
-            by_text.setdefault(n.sel.canonical() + ("\0" + repr(fix) if fix else ""), ([], fix))[0].append(n)
+            own = f"\0{n.id}" if n.contexts else ""  # @fromContext variables are a node's own
+            by_text.setdefault(n.sel.canonical() + ("\0" + repr(fix) if fix else "") + own, ([], fix))[0].append(n)
         single = len(by_text) == 1
         calls = []
         parts = []
@@ -121,17 +149,35 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
             alias = "_entities" if single else f"_e{j}"
             var = "representations" if single else f"r{j}"
             sel = nodes[0].sel
+            contexts = tuple(nodes[0].contexts)
+            ctx_vars = {c.variable for c in contexts}
             sel.variables(used_set)
+            used_set -= ctx_vars
             targets = [Target(n.path, {t: (rep, freeze_reader(r)) for t, (rep, r) in n.inputs.items()}) for n in nodes]
-            calls.append(Call(alias, var, targets, renames))
+            text = sel.print()
+            calls.append(Call(alias, var, targets, renames, contexts, text))
             extra.append(f"${var}:[_Any!]!")
             head = "_entities" if single else f"{alias}:_entities"
-            parts.append(f"{head}(representations:${var}){sel.print()}")
+            parts.append(f"{head}(representations:${var}){text}")
         used = sorted(used_set)
-        text = f"query{' ' + name if name else ''}{_decl(used, var_defs, extra)}{{{' '.join(parts)}}}"
+        head_text = f"query{' ' + name if name else ''}"
+        text = f"{head_text}{_decl(used, var_defs, extra)}{{{' '.join(parts)}}}"
         fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], False, calls,
-                             nodes=batch))
+                             nodes=batch, head=head_text,
+                             error_keys=_error_keys(batch, tuple(r for c in calls for r in c.renames)),
+                             declarations=tuple(var_defs[v] for v in used if v in var_defs)))
     return fetches
+
+
+def _error_keys(nodes: list[FetchNode], renames: tuple[Rename, ...]) -> dict[str, str]:
+    """Keys a subgraph's error paths may hold that the client never asked for: the planner's
+    own keys (reported as the field's name, as the reference routers do) and aliases."""
+    out: dict[str, str] = {}
+    for n in nodes:
+        out.update(n.private)
+    for r in renames:
+        out[r.alias] = out.get(r.key, r.key)
+    return out
 
 
 def _slots(nodes: list[FetchNode]) -> dict[FetchNode, int]:
