@@ -149,7 +149,7 @@ class FetchGraph:
         for loc in locals_:
             f = loc.field
             key = position_key(f, fields)
-            if key != f.name and key != f.key:
+            if key != f.name and key != f.key and not any(u.key == key for u in fields or ()):
                 fn.private[key] = f.name  # a subgraph error at this field names the field, not the key
             qf = qs.add(key, f.name, f.arguments, f.directives, f.sub is not None, self._type(type_name, loc))
             if loc.child is not None:
