@@ -258,7 +258,7 @@ class PathFinder:
             if e.tail is None or p.sub is None:
                 return _Option(p, None, e, None, None, (0, 0, 1), node.subgraph)
             child = self._child(e.tail, p.sub, alone)
-            if child is None:
+            if child is None or not _collects(child):
                 return None
             return _Option(p, None, e, child, self._restrict(p, child),
                            (child.cost[0], child.cost[1], child.cost[2] + 1), node.subgraph)
@@ -570,6 +570,14 @@ def _leaves(p: FieldSel) -> list[FieldSel]:
 
 def _group_order(g: Group) -> tuple[str, str, str, bool]:
     return (g[0].subgraph, g[0].type, g[0].kind, g[1])
+
+
+def _collects(child: Child) -> bool:
+    """Whether a field's child collects anything here: not when all of it is left to others."""
+    parts = [pl for _, pl in child.branches.values()] if child.branches is not None else [child.placement]
+    if all(pl is None or not pl.residual for pl in parts):
+        return True
+    return any(pl is not None and (pl.locals or pl.jumps) for pl in parts)
 
 
 def _better(a: _Option, b: _Option) -> bool:

@@ -238,6 +238,11 @@ def _ask(stack: Stack, target: str, fed: Federation, op: Operation) -> tuple[dic
     return stack.ask(target, fed.name, op, read_log=False)
 
 
+def _decided(decision: dict) -> dict:
+    return {"data": decision["expected"].get("data"),
+            "error_paths": sorted(json.dumps(p) for p in decision["expected"].get("error_paths", []))}
+
+
 def compare(stack: Stack, fed: Federation, op: Operation, decisions: dict) -> Result:
     res = Result(fed.name, op)
     if fed.expected is not None:  # no oracle supports the feature: the hand-checked answer
@@ -268,10 +273,13 @@ def compare(stack: Stack, fed: Federation, op: Operation, decisions: dict) -> Re
         res.expected = apollo
         res.status = "agree"
         if decision:
-            res.status = "stale-decision"
-            res.problem = (f"{DECISIONS_FILE.name} records a decision for {fed.name} / {op.name}, but the oracles "
-                           "now agree: remove the entry")
-            return res
+            want = _decided(decision)
+            if decision["right"] != "neither" or same(want, apollo):
+                res.status = "stale-decision"
+                res.problem = (f"{DECISIONS_FILE.name} records a decision for {fed.name} / {op.name}, but the "
+                               "oracles now agree: remove the entry")
+                return res
+            res.expected, res.status = want, "decided"  # both oracles wrong in the same way
     elif decision is None:
         res.status = "undecided"
         res.problem = record_hint(fed.name, op, res.answers["apollo"], res.answers["hive"])
@@ -279,8 +287,7 @@ def compare(stack: Stack, fed: Federation, op: Operation, decisions: dict) -> Re
     else:
         res.status = "decided"
         res.expected = (apollo if decision["right"] == "apollo" else hive if decision["right"] == "hive"
-                        else {"data": decision["expected"].get("data"),
-                              "error_paths": sorted(json.dumps(p) for p in decision["expected"].get("error_paths", []))})
+                        else _decided(decision))
     ours = spec_outcome(res.answers["ours"], res.expected)
     order = mutation_order(op.query, res.fetches["ours"])
     if order:
