@@ -441,10 +441,7 @@ class PathFinder:
                 if pick is None:
                     return
                 picks.append((p, pick))
-                c = pick.cost
-                if pick.residual is not None:
-                    c = (c[0], c[1] + 1, c[2])
-                total = _par(total, c)
+                total = _par(total, _with_residual(pick))
                 if pick.group is not None and pick.group not in charged:
                     charged.add(pick.group)
                     if pick.group not in already:
@@ -585,9 +582,17 @@ def _better(a: _Option, b: _Option) -> bool:
 
 
 def _rank(o: _Option) -> tuple[Cost, bool, bool, tuple[str, str, str, bool] | tuple[()]]:
-    """Cheaper first (a residual counts as one more fetch), then whole, then collected here."""
-    c = o.cost if o.residual is None else (o.cost[0], o.cost[1] + 1, o.cost[2])
-    return (c, o.residual is not None, o.group is not None, _group_order(o.group) if o.group else ())
+    """Cheaper first, then whole, then collected here."""
+    return (_with_residual(o), o.residual is not None, o.group is not None,
+            _group_order(o.group) if o.group else ())
+
+
+def _with_residual(o: _Option) -> Cost:
+    """An option's cost with what it leaves to others: one more fetch, and its fields counted
+    twice (someone must still collect them), so that collecting more here wins a tie."""
+    if o.residual is None:
+        return o.cost
+    return (o.cost[0], o.cost[1] + 1, o.cost[2] + 2 * len(_leaves(o.residual)))
 
 
 def merge_sels(a: Sel, b: Sel) -> Sel:
