@@ -30,6 +30,7 @@ from ..operation import FieldSel, Sel
 from .graph import ABSTRACT, INTERFACE_OBJECT, OBJECT, FieldEdge, KeyEdge, Node, QueryGraph
 
 Cost = tuple[int, int, int]  # (sequential depth, fetches, fields)
+Marker = tuple["Node", tuple[str, int]]  # a condition being planned: (node, ("key"|"requires", edge id))
 Group = tuple[Node, bool]  # the node a jump goes to, and whether it feeds a @requires
 ZERO: Cost = (0, 0, 0)
 MAX_EVALUATIONS = 200_000
@@ -113,11 +114,12 @@ class PathFinder:
         self.graph = graph
         self.sg = graph.sg
         self.labels = labels
-        self._memo: dict[tuple[Node, tuple[int, ...], bool], Placement] = {}
-        self._children: dict[tuple[Node, int, bool], Child] = {}
-        self._groups: dict[tuple[Node, Node, bool], _Group | None] = {}
-        self._active: set[tuple[Node, tuple[str, int]]] = set()
-        self._cuts = 0
+        # results with the cut markers they assumed (see _condition): reusable while those are active
+        self._memo: dict[tuple[Node, tuple[int, ...], bool], tuple[Placement, frozenset[Marker]]] = {}
+        self._children: dict[tuple[Node, int, bool], tuple[Child, frozenset[Marker]]] = {}
+        self._groups: dict[tuple[Node, Node, bool], tuple[_Group | None, frozenset[Marker]]] = {}
+        self._assumed: list[set[Marker]] = []  # per open computation: the cuts it relied on
+        self._active: set[Marker] = set()
         self._evaluations = 0
         self._keep: list[object] = []  # derived selections stay alive: memo keys use id()
 
@@ -126,17 +128,26 @@ class PathFinder:
         """`alone`: what this subgraph can collect without any jump (the rest is residual)."""
         key = (node, tuple(map(id, fields)), alone)
         got = self._memo.get(key)
-        if got is not None:
-            return got
+        if got is not None and got[1] <= self._active:
+            return got[0]
         self._evaluations += 1
         if self._evaluations > MAX_EVALUATIONS:
             raise PlanningError(f"query planning gave up after {MAX_EVALUATIONS} evaluated options "
                                 "(the operation is too large or too deep for this supergraph)")
-        cuts = self._cuts
-        result = self._place(node, fields, alone)
-        if self._cuts == cuts:
-            self._memo[key] = result
+        self._assumed.append(set())
+        try:
+            result = self._place(node, fields, alone)
+        finally:
+            assumed = self._close()
+        self._memo[key] = (result, assumed)
         return result
+
+    def _close(self) -> frozenset[Marker]:
+        """Ends a computation: what it assumed, which its caller now assumes too."""
+        assumed = frozenset(self._assumed.pop())
+        if self._assumed:
+            self._assumed[-1] |= assumed
+        return assumed
 
     def _place(self, node: Node, fields: Sequence[FieldSel], alone: bool) -> Placement:
         pieces = [f for f in fields if not f.introspection and not (f.name == "__typename" and f.sub is None)]
@@ -267,10 +278,20 @@ class PathFinder:
     def _group(self, node: Node, tail: Node, post: bool) -> _Group | None:
         """The cheapest key edge from `node` to `tail` whose key can be had at `node`."""
         gk = (node, tail, post)
-        if gk in self._groups:
-            return self._groups[gk]
+        cached = self._groups.get(gk)
+        if cached is not None and cached[1] <= self._active:
+            return cached[0]
+        self._assumed.append(set())
+        try:
+            best = self._best_group(node, tail, post)
+        except BaseException:
+            self._close()
+            raise
+        self._groups[gk] = (best, self._close())
+        return best
+
+    def _best_group(self, node: Node, tail: Node, post: bool) -> _Group | None:
         best: _Group | None = None
-        cuts = self._cuts
         for ke in self.graph.key_edges(node):
             if ke.tail != tail:
                 continue
@@ -280,8 +301,6 @@ class PathFinder:
             fixed = (key.cost[0] + 1, key.cost[1] + 1, key.cost[2])
             if best is None or fixed < best.fixed:
                 best = _Group(tail, post, ke, key, fixed)
-        if self._cuts == cuts:
-            self._groups[gk] = best
         return best
 
     def _condition(self, node: Node, what: tuple[str, int], sel: Sel) -> Placement | None:
@@ -289,7 +308,9 @@ class PathFinder:
         (or only through itself)."""
         marker = (node, what)
         if marker in self._active:
-            self._cuts += 1
+            # a condition that needs itself: cut; what is computed meanwhile assumes the cut
+            if self._assumed:
+                self._assumed[-1].add(marker)
             return None
         fields = sel.by_type.get(sel.type)
         if fields is None:
@@ -299,6 +320,8 @@ class PathFinder:
             pl = self.place(node, fields)
         finally:
             self._active.discard(marker)
+            if self._assumed:
+                self._assumed[-1].discard(marker)  # a cut of its own making, not an assumption
         if pl.residual:
             return None
         return pl
@@ -307,9 +330,18 @@ class PathFinder:
     def _child(self, tail: Node, sel: Sel, alone: bool = False) -> Child | None:
         ck = (tail, id(sel), alone)
         got = self._children.get(ck)
-        if got is not None:
-            return got
-        cuts = self._cuts
+        if got is not None and got[1] <= self._active:
+            return got[0]
+        self._assumed.append(set())
+        try:
+            child = self._make_child(tail, sel, alone)
+        except BaseException:
+            self._close()
+            raise
+        self._children[ck] = (child, self._close())
+        return child
+
+    def _make_child(self, tail: Node, sel: Sel, alone: bool) -> Child:
         if tail.kind == OBJECT:
             fields = sel.by_type.get(tail.type)
             if fields is None:
@@ -332,8 +364,6 @@ class PathFinder:
             child = Child(tail, branches=branches, cost=cost)
         else:
             child = self._interface_object(tail, sel, alone)
-        if self._cuts == cuts:
-            self._children[ck] = child
         return child
 
     def _interface_object(self, tail: Node, sel: Sel, alone: bool = False) -> Child:
