@@ -1,5 +1,5 @@
 """Progress table of our router on the federation corpus, for the planner rebuild:
-    python -m tests.differential.federations.report [FEDERATION ...] [--details]
+    python -m tests.differential.federations.report [FEDERATION ...] [--details] [--per-operation]
 
 Per federation, summed over the operations compared: how many our router answers differently
 from the expected answer ("ours≠"), oracle disagreements decided / undecided, the subgraph
@@ -77,6 +77,15 @@ def main(argv: list[str]) -> int:
             print("  ".join("-" * w for w in widths))
         print(line(r))
     print(f"\n{len(feds)} federations in {time.monotonic() - started:.1f} s")
+    if "--per-operation" in argv:
+        print("\nper operation: fetches ours / Apollo / Hive (log), steps ours / Hive (log), Hive's plan fetches/depth")
+        for f in feds:
+            for r in results[f.name]:
+                if r.compared:
+                    p = plans[(f.name, r.op.name)]
+                    print(f"  {f.name} / {r.op.name}: {len(r.fetches['ours'])} / {len(r.fetches['apollo'])} / "
+                          f"{len(r.fetches['hive'])}, {harness.sequential_depth(r.fetches['ours'])} / "
+                          f"{harness.sequential_depth(r.fetches['hive'])}, {p.get('fetches')}/{p.get('depth')}")
     if details:
         for f in feds:
             for r in results[f.name]:
