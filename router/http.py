@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import graphiql as graphiql_ide
+from . import heap
 from .health import Readiness
 from .pipeline import GraphQLRequest, Router
 
@@ -203,6 +204,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     async def lifespan(app: Starlette):
         if supergraph_path:
             router.start_watching(supergraph_path)
+        heap.settle()
         try:
             yield
         finally:

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Protocol
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 from graphql import DocumentNode, execute_sync
 
+from . import heap
 from .client import SubgraphClients
 from .config import Config
 from .executor.run import Execution
@@ -204,7 +205,7 @@ class Router:
         log.info("supergraph reloaded (%d subgraphs)", len(sg.graph_names))
         try:
             loop = asyncio.get_running_loop()
-            loop.call_later(self.config.subgraph_timeout + 5, lambda: asyncio.ensure_future(old.clients.aclose()))
+            loop.call_later(self.config.subgraph_timeout + 5, lambda: asyncio.ensure_future(_retire(old)))
         except RuntimeError:
             pass
         return True
@@ -281,3 +282,10 @@ def _introspect(sg: Supergraph, op: Operation) -> tuple[dict, list]:
     res = execute_sync(sg.api_schema, doc, variable_values=op.variables)
     errs = [e.formatted for e in res.errors or ()]
     return res.data or {}, errs
+
+
+async def _retire(state: RouterState) -> None:
+    """Close a replaced supergraph's subgraph clients, then let the collector have the rest."""
+    await state.clients.aclose()
+    del state
+    heap.settle()

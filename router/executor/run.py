@@ -38,7 +38,7 @@ class Execution:
         if n == 1:
             await self.fetch(fetches[0])
             return
-        if all(f.deps == ((i - 1,) if i else ()) for i, f in enumerate(fetches)):
+        if self.plan.chain:
             for f in fetches:  # a chain: no tasks needed
                 await self.fetch(f)
             return
@@ -85,6 +85,11 @@ class Execution:
             for t in tasks:
                 if not t.done():
                     t.cancel()
+            # start and finished reach each other (and this execution's data) through their
+            # closures: unlinked here, the whole response is freed by reference counting
+            # instead of surviving into the cyclic collector's oldest generation
+            tasks.clear()
+            del start, finished
 
     async def fetch(self, f: Fetch) -> None:
         variables = self.variables

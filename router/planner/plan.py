@@ -84,6 +84,7 @@ class Plan:
     introspection: list[FieldSel] = field(default_factory=list)  # root fields the router answers
     shape: Any = None  # compiled by the executor on first use
     children: tuple[tuple[int, ...], ...] = ()
+    chain: bool = False  # each fetch waits for the one before it: run in order, no tasks
 
     def __post_init__(self) -> None:
         kids: list[list[int]] = [[] for _ in self.fetches]
@@ -91,6 +92,7 @@ class Plan:
             for d in f.deps:
                 kids[d].append(f.id)
         self.children = tuple(tuple(k) for k in kids)
+        self.chain = all(f.deps == ((i - 1,) if i else ()) for i, f in enumerate(self.fetches))
 
     @property
     def fetch_count(self) -> int:
