@@ -204,6 +204,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     async def lifespan(app: Starlette):
         if supergraph_path:
             router.start_watching(supergraph_path)
+        heap.tune()
         heap.settle()
         try:
             yield
