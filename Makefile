@@ -57,15 +57,20 @@ bench-planner: $(STAMP)
 	cd bench && (test -d node_modules/@graphql-hive/router-query-planner || npm ci --no-audit --no-fund --loglevel=error)
 	$(PY) -m bench.planner.run $(BENCH_ARGS)
 
-# Side-by-side gateway benchmark (see bench/README.md): our router vs Apollo Gateway and Hive
-# Gateway (with and without the Rust planner), same supergraph and subgraphs, wrk, UNIQUE=1.
-# Override e.g. GATEWAYS='router router-2w apollo-gateway' ROUNDS=2 WARMUP=15 DURATION=20.
-GATEWAYS ?= router apollo-gateway hive-gateway hive-gateway-rr
+# Side-by-side gateway benchmark (see bench/README.md): our router vs Apollo Gateway, Hive
+# Gateway (with and without the Rust planner) and Grafbase's Rust engine, same supergraph and
+# subgraphs, wrk, UNIQUE=1, for each operation shape in OPERATIONS (bench = BenchQuery).
+# Override e.g. GATEWAYS='router router-2w apollo-gateway' OPERATIONS=bench ROUNDS=2 WARMUP=15 DURATION=20.
+GATEWAYS ?= router apollo-gateway hive-gateway hive-gateway-rr grafbase-dev
+OPERATIONS ?= bench one-fetch sequential catalog
 bench: $(STAMP)
 	cd bench && (test -d node_modules/@graphql-hive/gateway || npm ci --no-audit --no-fund --loglevel=error)
-	OUT=$(CURDIR)/bench/results/$$(date +%Y%m%d-%H%M%S); export OUT; \
-	UNIQUE=$${UNIQUE:-1} BASELINE=$${BASELINE:-apollo-gateway} bench/run.sh $(GATEWAYS) && \
-	python3 bench/ratios.py "$$OUT"
+	RUN=$(CURDIR)/bench/results/$$(date +%Y%m%d-%H%M%S); \
+	for op in $(OPERATIONS); do \
+	  OUT=$$RUN/$$op OPERATION=$$op WARMUP=$${WARMUP:-10} DURATION=$${DURATION:-15} \
+	  UNIQUE=$${UNIQUE:-1} BASELINE=$${BASELINE:-apollo-gateway} bench/run.sh $(GATEWAYS) || exit 1; \
+	done; \
+	for op in $(OPERATIONS); do echo; echo "## $$op"; python3 bench/ratios.py "$$RUN/$$op"; done
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .pytest_cache $(GRAPHIQL)/node_modules $(GRAPHIQL)/assets
