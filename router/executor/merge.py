@@ -10,19 +10,18 @@ Path = tuple[Any, ...]  # str keys, "@" for lists, frozensets of __typename
 
 def merge(dst: Obj, src: Obj) -> None:
     """Deep-merge `src` into `dst` (objects merge field by field; lists element-wise)."""
-    if not (dst.keys() & src.keys()):
-        dst.update(src)
-        return
+    get = dst.get
     for k, v in src.items():
-        old = dst.get(k)
-        if old is not None and v is not None:
-            tv = type(v)
-            if tv is dict and type(old) is dict:
-                merge(old, v)
-                continue
-            if tv is list and type(old) is list and len(old) == len(v):
-                _merge_list(old, v)
-                continue
+        if v is not None:
+            old = get(k)
+            if old is not None:
+                tv = type(v)
+                if tv is dict and type(old) is dict:
+                    merge(old, v)
+                    continue
+                if tv is list and type(old) is list and len(old) == len(v):
+                    _merge_list(old, v)
+                    continue
         dst[k] = v
 
 
@@ -110,10 +109,11 @@ def collect_paths(data: Obj, path: Path) -> list[tuple[Obj, list[Any]]]:
     return [(c, p) for c, p in cur if type(c) is dict]
 
 
-def read_representation(obj: Obj, reader: tuple[Any, ...]) -> Obj | None:
+def read_representation(obj: Obj, reader: tuple[Any, ...], typename: str | None = None) -> Obj | None:
     """The representation fields `reader` names, read from a working-data object (None when a
-    field is missing: the entity cannot be asked for). Abstract parts are read per __typename."""
-    rep: Obj = {}
+    field is missing: the entity cannot be asked for). Abstract parts are read per __typename.
+    With `typename`, the representation starts with that `__typename` (an entity call's)."""
+    rep: Obj = {} if typename is None else {"__typename": typename}
     for name, key, sub in reader:
         v = obj.get(key)
         if v is None:

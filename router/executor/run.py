@@ -126,7 +126,7 @@ class Execution:
                     sent.append(_Sent(f"{call.alias}_{n}", batch.reps, batch.targets, call))
                 continue
             reps: list[dict[str, Any]] = []
-            index: dict[bytes, int] = {}
+            index: dict[Any, int] = {}  # representation (items, or JSON when nested) -> position
             targets: list[list[dict[str, Any]]] = []
             for t in call.targets:
                 inputs = t.inputs
@@ -135,12 +135,15 @@ class Execution:
                     spec = inputs.get(obj.get("__typename")) or anytype
                     if spec is None:
                         continue
-                    rep = read_representation(obj, spec[1])
+                    rep = read_representation(obj, spec[1], spec[0])
                     if rep is None:
                         continue
-                    rep = {"__typename": spec[0], **rep}
-                    k = orjson.dumps(rep)
-                    i = index.get(k)
+                    k: Any = tuple(rep.items())  # scalar keys: no serialisation for the dedup key
+                    try:
+                        i = index.get(k)
+                    except TypeError:  # a list or object in the key
+                        k = orjson.dumps(rep)
+                        i = index.get(k)
                     if i is None:
                         index[k] = len(reps)
                         reps.append(rep)
@@ -189,10 +192,9 @@ class Execution:
                 spec = inputs.get(obj.get("__typename")) or anytype
                 if spec is None:
                     continue
-                rep = read_representation(obj, spec[1])
+                rep = read_representation(obj, spec[1], spec[0])
                 if rep is None:
                     continue
-                rep = {"__typename": spec[0], **rep}
                 values = tuple(_context_value(outer if ctx.depth == depth else None, ctx.keys) for ctx in call.contexts)
                 key = orjson.dumps(values)
                 batch = by_values.get(key)
