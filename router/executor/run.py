@@ -126,7 +126,7 @@ class Execution:
                     sent.append(_Sent(f"{call.alias}_{n}", batch.reps, batch.targets, call))
                 continue
             reps: list[dict[str, Any]] = []
-            index: dict[Any, int] = {}  # representation (items, or JSON when nested) -> position
+            index: dict[Any, int] = {}  # representation -> position in reps
             targets: list[list[dict[str, Any]]] = []
             for t in call.targets:
                 inputs = t.inputs
@@ -138,7 +138,9 @@ class Execution:
                     rep = read_representation(obj, spec[1], spec[0])
                     if rep is None:
                         continue
-                    k: Any = tuple(rep.items())  # scalar keys: no serialisation for the dedup key
+                    # the reader and the values: one tuple, no serialisation (JSON only when
+                    # a key field holds a list or object)
+                    k: Any = (id(spec), *rep.values())
                     try:
                         i = index.get(k)
                     except TypeError:  # a list or object in the key
