@@ -29,6 +29,8 @@ DATA = ROOT / ".data"
 STORE_PORT = int(os.environ.get("DEV_STORE_PORT", "27018"))
 ADMIN_EMAIL = "admin@shop.local"
 COLOURS = {"store": 90, "users": 36, "orders": 33, "payments": 35, "router": 32, "dev": 1}
+# the subgraphs' request lines (subgraphs/common/logging.py) and the router's (telemetry plugin)
+ACCESS_LOGGERS = ("access", "router.access")
 USE_COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -49,8 +51,12 @@ def readable(line: str) -> str:
     if not isinstance(record, dict):
         return line
     level = str(record.get("level", "")).upper()
-    if record.get("logger") == "access":
+    if record.get("logger") in ACCESS_LOGGERS:
         text = f"{record.get('method')} {record.get('path')} {record.get('status')} {record.get('duration_ms')}ms"
+        if record.get("operation"):
+            text += f" {record['operation']}"
+        if record.get("errors"):
+            text += f" [{', '.join(map(str, record['errors']))}]"
     else:
         text = str(record.get("msg", ""))
         if record.get("code"):

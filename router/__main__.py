@@ -57,7 +57,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=os.environ.get("ROUTER_LOG", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import configure_logging, log_level, supergraph_hash
+
+    configure_logging(log_level())
     if args.supergraph:
         os.environ["ROUTER_SUPERGRAPH"] = os.path.abspath(args.supergraph)
     if args.port is not None:
@@ -78,7 +80,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cfg = load_config(os.environ.get("ROUTER_CONFIG"))
         if not cfg.supergraph_path:
             raise ConfigError("no supergraph: pass --supergraph FILE (or supergraph.path in the config)")
-        Supergraph(_read(cfg.supergraph_path))
+        sdl = _read(cfg.supergraph_path)
+        Supergraph(sdl)
         from .plugins import build_plugins
 
         build_plugins(cfg)  # plugin sections are validated here, before any worker starts
@@ -87,11 +90,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     from . import workers
 
-    if cfg.workers > 1:
-        return workers.serve(cfg.host, cfg.port, cfg.workers)
-    import uvicorn
+    log = logging.getLogger("router")
+    about = {
+        "url": f"http://{cfg.host}:{cfg.port}/graphql",
+        "supergraph": supergraph_hash(sdl),
+        "supergraph_path": cfg.supergraph_path,
+        "plugins": list(cfg.plugins),
+        "workers": cfg.workers,
+    }
 
-    uvicorn.run(workers.APP, host=cfg.host, port=cfg.port, **workers.UVICORN_OPTIONS)
+    def started() -> None:
+        log.info("router started on %s (supergraph %s; plugins: %s)", about["url"], about["supergraph"],
+                 ", ".join(about["plugins"]) or "none", extra=about)
+
+    def stopped() -> None:
+        log.info("router stopped on %s", about["url"], extra={"url": about["url"]})
+
+    if cfg.workers > 1:
+        code = workers.serve(cfg.host, cfg.port, cfg.workers, started)
+        stopped()
+        return code
+    workers.serve_one(cfg.host, cfg.port, started, stopped)
     return 0
 
 
