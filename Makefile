@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean
+.PHONY: dev test prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,11 @@ node: $(NODE_STAMP)
 dev: $(STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m devstack.dev
 
-test: $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
+# What the machine must have for the tests (installed when root + apt-get can, else named).
+prereqs:
+	@PYTHON=$(PYTHON) devstack/prereqs.sh
+
+test: prereqs $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Subgraph SDLs from the code, then the supergraph composed from them (CI checks both).
