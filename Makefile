@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test schema install node graphiql bench bench-composition bench-planner supergraph-schema clean
+.PHONY: dev test prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,19 @@ $(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAP
 	$(GRAPHIQL)/install-assets.sh
 	@touch $@
 
+# `router` and `supergraph` land in .venv/bin: `source .venv/bin/activate` puts them on PATH.
 install: $(STAMP) $(GRAPHIQL_STAMP)
+	@echo "installed: router and supergraph are in $(VENV)/bin; run \`source $(VENV)/bin/activate\` to put them on PATH"
+
+# The supergraph from the checked-in subgraph SDLs (without regenerating them from the code).
+compose: $(STAMP)
+	$(VENV)/bin/supergraph compose --config supergraph/supergraph.yaml --output schema/supergraph.graphql
+
+# Schema check of the working tree against the last commit, with the shop's client operations.
+CHECK_BASELINE ?= git:HEAD:schema/supergraph.graphql
+check: $(STAMP)
+	$(VENV)/bin/supergraph check --baseline $(CHECK_BASELINE) --schema schema/supergraph.graphql \
+	  --operations 'schema/operations/**/*.graphql' --ack schema/acknowledged-breaking-changes.txt
 
 graphiql: $(GRAPHIQL_STAMP)
 
@@ -35,7 +47,11 @@ node: $(NODE_STAMP)
 dev: $(STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m devstack.dev
 
-test: $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
+# What the machine must have for the tests (installed when root + apt-get can, else named).
+prereqs:
+	@PYTHON=$(PYTHON) devstack/prereqs.sh
+
+test: prereqs $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Subgraph SDLs from the code, then the supergraph composed from them (CI checks both).

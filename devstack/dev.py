@@ -2,7 +2,8 @@
 
 Starts the embedded store (unless MONGODB_URI points at a real MongoDB), the three subgraphs
 on 3001-3003 and the router on 3000 in front of them, prints the URLs, turns the services'
-JSON log lines into readable ones, and on Ctrl-C stops every child cleanly, the store last.
+JSON log lines into readable ones, restarts a child that dies (the store included) with a
+backoff and says so, and on Ctrl-C stops every child cleanly, the store last.
 Data lives in `.data/` across restarts.
 """
 
@@ -16,6 +17,7 @@ import socket
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import orjson
 
@@ -23,12 +25,15 @@ from .keys import ensure_key_pair
 from .ports import wait_for_port
 from .stack import DEV_PORTS, ServiceSpec, router_spec, subgraph_specs
 from .store import EmbeddedStore
+from .supervise import Supervised
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 STORE_PORT = int(os.environ.get("DEV_STORE_PORT", "27018"))
 ADMIN_EMAIL = "admin@shop.local"
 COLOURS = {"store": 90, "users": 36, "orders": 33, "payments": 35, "router": 32, "dev": 1}
+# the subgraphs' request lines (subgraphs/common/logging.py) and the router's (telemetry plugin)
+ACCESS_LOGGERS = ("access", "router.access")
 USE_COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -49,8 +54,12 @@ def readable(line: str) -> str:
     if not isinstance(record, dict):
         return line
     level = str(record.get("level", "")).upper()
-    if record.get("logger") == "access":
+    if record.get("logger") in ACCESS_LOGGERS:
         text = f"{record.get('method')} {record.get('path')} {record.get('status')} {record.get('duration_ms')}ms"
+        if record.get("operation"):
+            text += f" {record['operation']}"
+        if record.get("errors"):
+            text += f" [{', '.join(map(str, record['errors']))}]"
     else:
         text = str(record.get("msg", ""))
         if record.get("code"):
@@ -81,7 +90,36 @@ async def pump(name: str, stream: asyncio.StreamReader) -> None:
         say(name, readable(line.decode(errors="replace").rstrip()))
 
 
-async def start(spec: ServiceSpec) -> asyncio.subprocess.Process:
+class ServiceChild:
+    """A service process whose output is turned into readable lines."""
+
+    def __init__(self, spec: ServiceSpec, process: asyncio.subprocess.Process) -> None:
+        self.spec = spec
+        self.process = process
+
+    async def wait(self) -> int | None:
+        return await self.process.wait()
+
+    async def stop(self) -> None:
+        await stop(self.spec.name, self.process)
+
+
+class StoreChild:
+    """The embedded store (a blocking `subprocess.Popen`, waited on in a thread)."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+
+    async def wait(self) -> int | None:
+        process = self.store.process
+        return None if process is None else await asyncio.to_thread(process.wait)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.store.stop)
+        say("store", "stopped")
+
+
+async def start(spec: ServiceSpec) -> ServiceChild:
     process = await asyncio.create_subprocess_exec(
         *spec.argv,
         env=spec.environment(),
@@ -92,7 +130,12 @@ async def start(spec: ServiceSpec) -> asyncio.subprocess.Process:
     )
     assert process.stdout is not None
     asyncio.get_running_loop().create_task(pump(spec.name, process.stdout))
-    return process
+    return ServiceChild(spec, process)
+
+
+async def start_store(store: EmbeddedStore) -> StoreChild:
+    await asyncio.to_thread(store.start)
+    return StoreChild(store)
 
 
 async def stop(name: str, process: asyncio.subprocess.Process, timeout: float = 10.0) -> None:
@@ -107,6 +150,13 @@ async def stop(name: str, process: asyncio.subprocess.Process, timeout: float = 
         await process.wait()
 
 
+def service_starter(spec: ServiceSpec) -> Callable[[], Awaitable[ServiceChild]]:
+    async def start_service() -> ServiceChild:
+        return await start(spec)
+
+    return start_service
+
+
 async def run() -> int:
     DATA.mkdir(exist_ok=True)
     busy = [f"{name} ({port})" for name, port in DEV_PORTS.items() if port_in_use(port)]
@@ -116,7 +166,7 @@ async def run() -> int:
     keys_dir = DATA / "keys"
     ensure_key_pair(keys_dir)
 
-    store: EmbeddedStore | None = None
+    children: list[Supervised] = []  # in start order; stopped in reverse, the store last
     mongodb_uri = os.environ.get("MONGODB_URI")
     if mongodb_uri:
         say("dev", "MONGODB_URI is set: using that server, not starting the embedded store")
@@ -126,7 +176,9 @@ async def run() -> int:
             return 1
         say("store", f"starting SecantusDB on 127.0.0.1:{STORE_PORT}, data in .data/store (fsync on commit)")
         store = EmbeddedStore(DATA / "store", port=STORE_PORT, sync_on_commit=True, log=open(DATA / "store.log", "ab"))
-        await asyncio.to_thread(store.start)
+        store_child = Supervised("store", lambda: start_store(store), lambda m: say("dev", m))
+        await store_child.first_start()
+        children.append(store_child)
         mongodb_uri = store.uri
 
     password = dev_secret("dev-admin-password", 12)
@@ -154,11 +206,11 @@ async def run() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
 
-    processes: list[tuple[str, asyncio.subprocess.Process]] = []
-    exit_code = 0
     try:
         for spec in specs:
-            processes.append((spec.name, await start(spec)))
+            child = Supervised(spec.name, service_starter(spec), lambda m: say("dev", m))
+            await child.first_start()
+            children.append(child)
             if not await asyncio.to_thread(wait_for_port, spec.port, 30.0):
                 say("dev", f"{spec.name} did not start on port {spec.port}")
                 return 1
@@ -168,24 +220,17 @@ async def run() -> int:
         say("dev", f"GraphiQL  {specs[-1].url}/graphql in a browser")
         say("dev", f"admin     {ADMIN_EMAIL} / {password}   (.data/dev-admin-password)")
         say("dev", f"events    {'RabbitMQ at AMQP_URL' if os.environ.get('AMQP_URL') else 'pushed between services over HTTP (set AMQP_URL for RabbitMQ)'}")
-        say("dev", "Ctrl-C stops everything")
+        say("dev", "a child that dies is restarted (with a backoff); Ctrl-C stops everything")
         print(flush=True)
-        waiters = {asyncio.ensure_future(process.wait()): name for name, process in processes}
-        stop_waiter = asyncio.ensure_future(stopping.wait())
-        done, _ = await asyncio.wait([*waiters, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
-        for finished in done:
-            if finished in waiters:
-                say("dev", f"{waiters[finished]} exited with code {finished.result()}; stopping the rest")
-                exit_code = 1
-        stop_waiter.cancel()
+        watchers = [asyncio.ensure_future(child.watch(stopping)) for child in children]
+        await stopping.wait()
+        await asyncio.gather(*watchers)
     finally:
         say("dev", "stopping")
-        for name, process in reversed(processes):
-            await stop(name, process)
-        if store is not None:
-            await asyncio.to_thread(store.stop)
-            say("store", "stopped")
-    return exit_code
+        stopping.set()
+        for child in reversed(children):
+            await child.stop()
+    return 0
 
 
 def main() -> None:

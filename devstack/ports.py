@@ -9,7 +9,7 @@ import time
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, timeout: float, host: str = "127.0.0.1") -> bool:

@@ -39,7 +39,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     query = sys.stdin.read() if args.query_file == "-" else _read(args.query_file)
     variables = json.loads(args.variables) if args.variables else None
     try:
-        op = prepare_operation(sg.api_schema, DocumentCache(sg.api_schema).get(query), args.operation_name, variables)
+        doc = DocumentCache(sg.api_schema).get(query)
+        op = prepare_operation(sg.api_schema, doc, args.operation_name, variables, conditions_only=True)
         plan = build_plan(sg, op, frozenset(args.label or ()))
     except OperationError as e:
         for err in e.errors:
@@ -56,7 +57,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=os.environ.get("ROUTER_LOG", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import configure_logging, log_level, supergraph_hash
+
+    configure_logging(log_level())
     if args.supergraph:
         os.environ["ROUTER_SUPERGRAPH"] = os.path.abspath(args.supergraph)
     if args.port is not None:
@@ -77,7 +80,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cfg = load_config(os.environ.get("ROUTER_CONFIG"))
         if not cfg.supergraph_path:
             raise ConfigError("no supergraph: pass --supergraph FILE (or supergraph.path in the config)")
-        Supergraph(_read(cfg.supergraph_path))
+        sdl = _read(cfg.supergraph_path)
+        Supergraph(sdl)
         from .plugins import build_plugins
 
         build_plugins(cfg)  # plugin sections are validated here, before any worker starts
@@ -86,35 +90,81 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     from . import workers
 
-    if cfg.workers > 1:
-        return workers.serve(cfg.host, cfg.port, cfg.workers)
-    import uvicorn
+    log = logging.getLogger("router")
+    about = {
+        "url": f"http://{cfg.host}:{cfg.port}/graphql",
+        "supergraph": supergraph_hash(sdl),
+        "supergraph_path": cfg.supergraph_path,
+        "plugins": list(cfg.plugins),
+        "workers": cfg.workers,
+    }
 
-    uvicorn.run(workers.APP, host=cfg.host, port=cfg.port, **workers.UVICORN_OPTIONS)
+    def started() -> None:
+        log.info("router started on %s (supergraph %s; plugins: %s)", about["url"], about["supergraph"],
+                 ", ".join(about["plugins"]) or "none", extra=about)
+
+    def stopped() -> None:
+        log.info("router stopped on %s", about["url"], extra={"url": about["url"]})
+
+    if cfg.workers > 1:
+        code = workers.serve(cfg.host, cfg.port, cfg.workers, started)
+        stopped()
+        return code
+    workers.serve_one(cfg.host, cfg.port, started, stopped)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "plan":
-        p = argparse.ArgumentParser(prog="router plan", description="Print the query plan of an operation.")
-        p.add_argument("--supergraph", required=True)
-        p.add_argument("query_file", help="file with the operation ('-' for stdin)")
-        p.add_argument("--operation-name")
-        p.add_argument("--variables", help="JSON object (only @skip/@include variables change a plan)")
-        p.add_argument("--label", action="append", help="active progressive-override label")
-        p.add_argument("-v", "--verbose", action="store_true", help="also print each subgraph operation")
-        return cmd_plan(p.parse_args(argv[1:]))
-    if argv and argv[0] == "serve":
-        argv = argv[1:]
-    p = argparse.ArgumentParser(prog="router", description="Federation v2 router. Subcommands: serve (default), plan.")
-    p.add_argument("--supergraph")
+SUBCOMMANDS = """subcommands:
+  serve   run the gateway (the default: `router --supergraph FILE` is `router serve --supergraph FILE`)
+  plan    print the query plan of an operation: router plan --supergraph FILE QUERY_FILE (`router plan -h`)
+"""
+
+
+def _plan_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="router plan", description="Print the query plan of an operation.")
+    p.add_argument("--supergraph", required=True)
+    p.add_argument("query_file", help="file with the operation ('-' for stdin)")
+    p.add_argument("--operation-name")
+    p.add_argument("--variables", help="JSON object; only the variables @skip/@include read are needed (they alone change a plan)")
+    p.add_argument("--label", action="append", help="active progressive-override label")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print each subgraph operation")
+    return p
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="router",
+        usage="router [serve] [--supergraph FILE | --compose YAML] [options]\n       router plan --supergraph FILE QUERY_FILE [options]",
+        description="Federation v2 router.",
+        epilog=SUBCOMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--supergraph", help="supergraph SDL file")
     p.add_argument("--compose", help="compose a supergraph.yaml at start instead of --supergraph")
-    p.add_argument("--config")
+    p.add_argument("--config", help="router.yaml")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int)
-    return cmd_serve(p.parse_args(argv))
+    return p
+
+
+def _run(argv: list[str]) -> int:
+    if argv and argv[0] == "plan":
+        return cmd_plan(_plan_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    return cmd_serve(_serve_parser().parse_args(argv))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `router plan ... | head`: the reader left; stop quietly as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -175,8 +175,11 @@ def _condition_variables(op: OperationDefinitionNode, fragments: dict[str, Fragm
 
 
 def prepare_operation(
-    schema: GraphQLSchema, doc: Document, operation_name: str | None, variables: dict | None
+    schema: GraphQLSchema, doc: Document, operation_name: str | None, variables: dict | None,
+    conditions_only: bool = False,
 ) -> Operation:
+    """The operation to run, its variables coerced. `conditions_only` (for `router plan`) checks
+    only the variables that `@skip`/`@include` read: the others never change a plan."""
     if operation_name:
         op = doc.operations.get(operation_name)
         if op is None:
@@ -197,6 +200,9 @@ def prepare_operation(
         raise OperationError([_err("Variables must be an object.", "BAD_REQUEST")])
     raw = variables or {}
     defs = op.variable_definitions or ()
+    if conditions_only:
+        cond_names = doc.condition_vars.get(op.name.value if op.name else None, ())
+        defs = tuple(vd for vd in defs if vd.variable.name.value in cond_names)
     if defs:
         coerced = get_variable_values(schema, defs, raw)
         if isinstance(coerced, list):

@@ -11,7 +11,9 @@ import multiprocessing
 import signal
 import socket
 import time
-from typing import Any
+from typing import Any, Callable
+
+import uvicorn
 
 log = logging.getLogger("router.workers")
 
@@ -22,8 +24,37 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "lifespan": "on",
     # X-Forwarded-For is judged by rate_limit.trusted_proxies, not by uvicorn.
     "proxy_headers": False,
+    # uvicorn's own log setup would give its lines a second format: ours (router/logs.py) it is
+    "log_config": None,
 }
 APP = "router.app:create_app_from_env"
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server that says when it listens (after the sockets are bound, not before) and
+    when it has stopped (inside uvicorn: it re-raises SIGTERM after shutting down, so code after
+    `run()` would never run)."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None] | None = None,
+                 on_stopped: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+        self.on_stopped = on_stopped
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if self.on_stopped is not None:
+            self.on_stopped()
+
+
+def serve_one(host: str, port: int, on_started: Callable[[], None], on_stopped: Callable[[], None]) -> None:
+    """One process serving on host:port until SIGINT/SIGTERM (in-flight requests finish)."""
+    Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS), on_started, on_stopped).run()
 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
@@ -38,14 +69,15 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
 
 
 def _worker(host: str, port: int) -> None:
-    import uvicorn
+    from .logs import configure_logging, log_level
 
+    configure_logging(log_level())  # a spawned process starts with no logging set up
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
     server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS))
     server.run(sockets=[reuseport_socket(host, port)])
 
 
-def serve(host: str, port: int, workers: int) -> int:
+def serve(host: str, port: int, workers: int, on_started: Callable[[], None] | None = None) -> int:
     context = multiprocessing.get_context("spawn")
     processes: list[multiprocessing.process.BaseProcess] = []
     stopping = False
@@ -64,6 +96,8 @@ def serve(host: str, port: int, workers: int) -> int:
 
     processes = [start() for _ in range(workers)]
     log.info("router: %d workers on %s:%d (SO_REUSEPORT)", workers, host, port)
+    if on_started is not None:
+        on_started()
     restarts: list[float] = []
     while not stopping:
         time.sleep(0.2)

@@ -392,10 +392,17 @@ class StoredOperation:
 
 
 def load_operations(patterns: list[str]) -> list[StoredOperation]:
-    """Every operation file matching the globs; a file is one document (operations + fragments)."""
+    """Every operation file matching the globs; a file is one document (operations + fragments).
+
+    A glob matching no file is an error: with no operations, every breaking change would pass
+    as "unused", so a mistyped path must not switch the check off silently.
+    """
     out = []
     for pattern in patterns:
-        for path in sorted(glob.glob(pattern, recursive=True)):
+        paths = sorted(glob.glob(pattern, recursive=True))
+        if not paths:
+            raise FileNotFoundError(f"no file matches {pattern!r}")
+        for path in paths:
             text = Path(path).read_text()
             doc = parse(text)
             ops = [d.name.value for d in doc.definitions if isinstance(d, OperationDefinitionNode) and d.name]

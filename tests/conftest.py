@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from pymongo import AsyncMongoClient
 
+from tests.support.brokers import rabbitmq_server, redis_server
 from tests.support.shop import ADMIN_EMAIL, ADMIN_PASSWORD, REGISTER, Account, GraphQL, Shop, start_shop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "router"))
@@ -23,6 +24,22 @@ import router_harness  # noqa: E402
 @pytest.fixture(scope="session")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     yield from start_shop(tmp_path_factory.mktemp("shop"))
+
+
+@pytest.fixture(scope="session")
+def amqp_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """RabbitMQ on 127.0.0.1 (guest/guest): the machine's, or one started for the session."""
+    server = rabbitmq_server(tmp_path_factory.mktemp("rabbitmq"))
+    yield server.port
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Redis on 127.0.0.1: the machine's, or one started for the session."""
+    server = redis_server(tmp_path_factory.mktemp("redis"))
+    yield f"redis://127.0.0.1:{server.port}/0"
+    server.stop()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -228,7 +228,7 @@ class Telemetry:
         if self.log is not None:
             line: dict[str, Any] = {
                 "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                "level": "info", "logger": "router.access", "request_id": record.request_id,
+                "level": "info", "service": "router", "logger": "router.access", "request_id": record.request_id,
                 "method": scope["method"], "path": scope["path"], "operation": op_name,
                 "client": _client(ctx, req, scope), "status": status,
                 "duration_ms": round(seconds * 1000, 2),

@@ -19,7 +19,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not shutil.which(CHROMIUM):
-        pytest.fail("chromium is missing: apt-get install -y chromium (.ci/run does)")
+        pytest.fail("chromium is missing: apt-get install -y chromium (devstack/prereqs.sh does)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield b

@@ -106,7 +106,7 @@ def test_dockerfile_builds_each_service_as_non_root_from_slim() -> None:
 
 def test_docker_compose_parses_the_file(tmp_path: Path) -> None:
     binary = shutil.which("docker-compose")
-    assert binary, "docker-compose is needed to parse compose.yaml (apt-get install docker-compose; .ci/run installs it)"
+    assert binary, "docker-compose is needed to parse compose.yaml (apt-get install docker-compose; devstack/prereqs.sh installs it)"
     shutil.copy(ROOT / "compose.yaml", tmp_path / "compose.yaml")
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     (tmp_path / "secrets").mkdir()

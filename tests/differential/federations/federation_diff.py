@@ -42,7 +42,7 @@ def outcome(body: dict) -> dict | None:
 # GraphQL spec requires in `errors` but the oracles leave out:
 # - an enum value the API schema does not have (an @inaccessible one a subgraph returned): both
 #   oracles answer null without an error; the spec makes a value that cannot be serialised a
-#   field error (Execution, CompleteValue), and issue 9 asks for the error at that path;
+#   field error (Execution, CompleteValue), and we report the error at that path;
 # - a null in a non-null position (a field an entity fetch did not bring, say): both propagate
 #   the null, but @apollo/gateway 2.14.4 reports the error only in `extensions.valueCompletion`
 #   and Hive not at all; the spec (Errors and Non-Null Fields) adds a field error at that path;

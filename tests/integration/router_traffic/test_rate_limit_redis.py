@@ -1,4 +1,5 @@
-"""Two router processes share one limit through the machine's Redis (127.0.0.1:6379)."""
+"""Two router processes share one limit through a real Redis (the machine's, or one the
+`redis_url` fixture starts)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,20 @@ from tests.integration.router_traffic.test_rate_limit import Q, assert_refused
 
 
 @pytest.fixture
-def prefix():
+def prefix(redis_url):
     p = f"test:router:{uuid.uuid4().hex[:12]}:"
     yield p
-    r = redis.Redis(host="127.0.0.1", port=6379)
+    r = redis.Redis.from_url(redis_url)
     keys = list(r.scan_iter(p + "*"))
     if keys:
         r.delete(*keys)
 
 
-def test_two_routers_share_an_exact_window(make_router_process, prefix):
+def test_two_routers_share_an_exact_window(make_router_process, prefix, redis_url):
     cfg = f"""
 rate_limit:
   store: redis
-  redis: {{ url: "redis://127.0.0.1:6379/0", key_prefix: "{prefix}" }}
+  redis: {{ url: "{redis_url}", key_prefix: "{prefix}" }}
   per_client: {{ requests: 4, window: 3 }}
 """
     a = make_router_process(cfg)
@@ -38,7 +39,7 @@ rate_limit:
             window_ends = time.monotonic() + 3  # the window began while the first request was in flight
     assert_refused(post(a.url, Q), "client")
     assert_refused(post(b.url, Q), "client")
-    keys = redis.Redis(host="127.0.0.1", port=6379).keys(prefix + "*")
+    keys = redis.Redis.from_url(redis_url).keys(prefix + "*")
     assert keys == [f"{prefix}client:ip:127.0.0.1".encode()]
     time.sleep(max(0.0, window_ends + 0.1 - time.monotonic()))
     for url in (b.url, a.url, b.url, a.url):

@@ -23,7 +23,6 @@ from tests.support.shop import wait_ready
 from tests.support.shop import Account, GraphQL, Shop, eventually
 from tests.support.tcp_proxy import TcpProxy
 
-AMQP_PORT = 5672
 MAX_DELIVERIES = 3
 PLACE = 'mutation { createOrder(items: [{productId: "webcam-1080", quantity: 1}]) { id total { amount currency } } }'
 PAY = "mutation($o: ID!, $k: String!) { payOrder(orderId: $o, method: CARD, idempotencyKey: $k) { id status } }"
@@ -37,6 +36,11 @@ class RabbitShop:
     specs: dict[str, ServiceSpec]
     processes: dict[str, subprocess.Popen[bytes]]
     log_dir: object
+    amqp_port: int  # the broker itself, behind the proxy the services use
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
 
     def url(self, service: str) -> str:
         return f"{self.specs[service].url}/graphql"
@@ -62,13 +66,13 @@ class RabbitShop:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def rabbit(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RabbitShop]:
+async def rabbit(shop: Shop, amqp_port: int, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RabbitShop]:
     try:
-        probe = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/", timeout=5)
+        probe = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{amqp_port}/", timeout=5)
     except Exception as error:  # noqa: BLE001
-        pytest.fail(f"RabbitMQ is not reachable on 127.0.0.1:{AMQP_PORT} (.ci/run starts it): {error}")
+        pytest.fail(f"RabbitMQ on 127.0.0.1:{amqp_port} refuses guest/guest: {error}")
     await probe.close()
-    proxy = await TcpProxy(AMQP_PORT).start()
+    proxy = await TcpProxy(amqp_port).start()
     topology = Topology(f"test-{uuid.uuid4().hex[:8]}", MAX_DELIVERIES)
     ports = {"users": shop.specs["users"].port, "orders": free_port(), "payments": free_port()}
     specs = subgraph_specs(
@@ -85,7 +89,8 @@ async def rabbit(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         },
     )
     stack = RabbitShop(
-        shop, proxy, topology, {s.name: s for s in specs if s.name != "users"}, {}, tmp_path_factory.mktemp("rabbit")
+        shop, proxy, topology, {s.name: s for s in specs if s.name != "users"}, {}, tmp_path_factory.mktemp("rabbit"),
+        amqp_port,
     )
     try:
         await asyncio.to_thread(stack.start, "orders")
@@ -95,7 +100,7 @@ async def rabbit(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         for service in list(stack.processes):
             await asyncio.to_thread(stack.stop, service)
         await proxy.cut()
-        connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/")
+        connection = await aio_pika.connect(stack.amqp_url)
         channel = await connection.channel()
         for service in ("orders", "payments"):
             await channel.queue_delete(topology.queue(service))
@@ -139,7 +144,7 @@ async def history(mongo, rabbit: RabbitShop, order_id: str) -> list[str]:  # typ
 
 
 async def publish(rabbit: RabbitShop, body: bytes, routing_key: str) -> None:
-    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/")
+    connection = await aio_pika.connect(rabbit.amqp_url)
     channel = await connection.channel()
     exchange = await channel.get_exchange(rabbit.topology.exchange)
     await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=routing_key)
@@ -147,7 +152,7 @@ async def publish(rabbit: RabbitShop, body: bytes, routing_key: str) -> None:
 
 
 async def queue_depth(rabbit: RabbitShop, name: str) -> int:
-    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/")
+    connection = await aio_pika.connect(rabbit.amqp_url)
     channel = await connection.channel()
     queue = await channel.declare_queue(name, passive=True)
     count = queue.declaration_result.message_count

@@ -110,6 +110,17 @@ def test_check_with_operations(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "used by " + str(ops / "b.graphql") + " (GetB)" in out and "BROKEN OPERATION" in out
 
 
+def test_check_operations_glob_matching_nothing_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.graphql"
+    new = tmp_path / "new.graphql"
+    old.write_text("type Query { a: Int, b: Int }\n")
+    new.write_text("type Query { a: Int }\n")
+    missing = str(tmp_path / "nowhere" / "**" / "*.graphql")
+    assert main(["check", "--baseline", str(old), "--schema", str(new), "--operations", missing]) == 2
+    err = capsys.readouterr().err
+    assert "no file matches" in err and missing in err
+
+
 def test_check_one_subgraph_change_recomposes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path, "ok_reviews_products_accounts")
     reviews = (FIXTURES / "ok_reviews_products_accounts" / "reviews.graphql").read_text()
