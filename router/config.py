@@ -9,11 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from . import config_env, config_files
+from .config_error import ConfigError
 
-
-class ConfigError(Exception):
-    pass
+__all__ = ["Config", "ConfigError", "SubgraphConfig", "load_config"]
 
 
 @dataclass
@@ -87,16 +86,9 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
     env = os.environ if env is None else env
     raw: dict = {}
     if path:
-        try:
-            with open(path, encoding="utf-8") as f:
-                raw = yaml.safe_load(f) or {}
-        except OSError as e:
-            raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"config {path} is not valid YAML: {e}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"config {path}: top level must be a mapping")
+        raw = config_files.read(path)  # `extends:` resolved
     raw = _expand(raw, "", env)
+    raw = config_env.apply(raw, env, {*_SCHEMA, *_PLUGIN_SECTIONS})  # ROUTER_SECTION__KEY=value
     cfg = Config()
     for section, body in raw.items():
         if section in _PLUGIN_SECTIONS:

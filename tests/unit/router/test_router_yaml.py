@@ -8,3 +8,21 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_shipped_router_yaml_is_valid():
     cfg = load_config(str(ROOT / "router" / "router.yaml"), env={})
     assert cfg.supergraph_path == "schema/supergraph.graphql" and cfg.expose_query_plan is False
+
+
+def test_dev_profile_relaxes_rate_limit_and_cors_and_production_stays_strict():
+    from router.plugins.cors import CorsPlugin
+
+    prod = load_config(str(ROOT / "router" / "router.yaml"), env={})
+    dev = load_config(str(ROOT / "router" / "router.dev.yaml"), env={})
+    assert prod.plugins["rate_limit"]["per_client"] == {"requests": 100, "window": "15m"}
+    assert "cors" not in prod.plugins
+    assert dev.plugins["rate_limit"]["per_client"] == {"requests": 10000, "window": "15m"}
+    assert {k: v for k, v in dev.plugins.items() if k not in ("rate_limit", "cors")} == \
+        {k: v for k, v in prod.plugins.items() if k != "rate_limit"}
+    regex = CorsPlugin.from_config(dev.plugins["cors"], dev).kwargs["allow_origin_regex"]
+    import re
+    for origin in ("http://localhost:5173", "http://127.0.0.1:3000", "http://localhost"):
+        assert re.fullmatch(regex, origin), origin
+    for origin in ("http://localhost.evil.example", "https://evil.example", "http://localhost:5173.evil.example"):
+        assert not re.fullmatch(regex, origin), origin
