@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from . import graphiql as graphiql_ide
 from . import heap
-from .health import Readiness
+from .health import Readiness, liveness
 from .pipeline import GraphQLRequest, Router
 
 log = logging.getLogger("router")
@@ -192,7 +192,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
 
     async def health(request: Request) -> Response:
-        return Response(b'{"status":"UP"}', media_type=JSON)
+        return Response(orjson.dumps(liveness()), media_type=JSON)
 
     readiness = Readiness(router)
 
