@@ -222,4 +222,17 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             middleware.append(Middleware(p.wrap_asgi))
         if hasattr(p, "http_routes"):  # e.g. /metrics
             routes += p.http_routes(router)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                     exception_handlers={404: _not_found, 405: _method_not_allowed})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _bad(f"Nothing is served at {request.url.path}.", 404, JSON, "NOT_FOUND")
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """PUT, DELETE, ... get a GraphQL error like every other refusal, not Starlette's text."""
+    allow = getattr(exc, "headers", None) or {}
+    allowed = ", ".join(sorted({m.strip() for m in allow.get("Allow", "GET, POST").split(",")}))  # stable order
+    return _bad(f"Method {request.method} is not allowed here; use {allowed}.", 405, JSON, "METHOD_NOT_ALLOWED",
+                {"allow": allowed})
