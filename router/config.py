@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from . import config_env, config_files
@@ -132,6 +133,8 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
             except ValueError:
                 raise ConfigError(f"{name}: invalid value {env[name]!r}") from None
             _apply(cfg, section, key, value)
+    if is_production(env) and "enabled" not in (raw.get("introspection") or {}) and "ROUTER_INTROSPECTION" not in env:
+        cfg.introspection = False  # production: the schema is not handed to anyone who asks, unless said so
     if cfg.port < 0 or cfg.port > 65535:
         raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
     if cfg.client not in ("pool", "httpx"):
@@ -139,6 +142,11 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
     return cfg
+
+
+def is_production(env: Mapping[str, str]) -> bool:
+    """`ROUTER_ENV=production` (the images and manifests set it): stricter defaults."""
+    return env.get("ROUTER_ENV", "").lower() in ("production", "prod")
 
 
 def _bool(s: str) -> bool:

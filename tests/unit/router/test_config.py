@@ -95,3 +95,14 @@ def test_bad_env_settings_are_named(tmp_path, env, message):
     path = write(tmp_path, "server:\n  port: 5000\n")
     with pytest.raises(ConfigError, match=message):
         load_config(path, env=env)
+
+
+def test_introspection_is_off_by_default_in_production(tmp_path):
+    plain = write(tmp_path, "server:\n  port: 5000\n")
+    assert load_config(plain, env={}).introspection is True
+    assert load_config(plain, env={"ROUTER_ENV": "production"}).introspection is False
+    assert load_config(plain, env={"ROUTER_ENV": "production", "ROUTER_INTROSPECTION": "true"}).introspection is True
+    assert load_config(plain, env={"ROUTER_ENV": "production", "ROUTER_INTROSPECTION__ENABLED": "true"}).introspection
+    explicit = tmp_path / "explicit.yaml"
+    explicit.write_text("introspection:\n  enabled: true\n")
+    assert load_config(str(explicit), env={"ROUTER_ENV": "production"}).introspection is True

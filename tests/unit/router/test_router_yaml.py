@@ -26,3 +26,15 @@ def test_dev_profile_relaxes_rate_limit_and_cors_and_production_stays_strict():
         assert re.fullmatch(regex, origin), origin
     for origin in ("http://localhost.evil.example", "https://evil.example", "http://localhost:5173.evil.example"):
         assert not re.fullmatch(regex, origin), origin
+
+
+def test_shop_config_and_its_k8s_config_map_keep_introspection_off_in_production():
+    import yaml
+
+    assert load_config(str(ROOT / "router" / "router.yaml"), env={"ROUTER_ENV": "production"}).introspection is False
+    assert load_config(str(ROOT / "router" / "router.dev.yaml"), env={}).introspection is True  # make dev
+    (config_map,) = [d for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "router-config.yaml").read_text())
+                     if d and d.get("kind") == "ConfigMap"]
+    assert "introspection" not in yaml.safe_load(config_map["data"]["router.yaml"])
+    deployment = (ROOT / "deploy" / "k8s" / "router.yaml").read_text()
+    assert "ROUTER_ENV" in deployment and "ROUTER_INTROSPECTION" not in deployment
