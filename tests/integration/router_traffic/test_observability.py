@@ -126,3 +126,35 @@ def test_one_json_access_line_per_request(make_router, capsys):
     assert first["method"] == "POST" and first["path"] == "/graphql" and first["duration_ms"] > 0
     assert access[1]["request_id"] == generated and access[1]["status"] == 400
     assert access[2]["request_id"] == forged.headers["x-request-id"]
+
+
+def test_metrics_on_a_port_of_their_own(make_router):
+    from devstack.store import free_port
+
+    port = free_port()
+    r = make_router(f"telemetry:\n  metrics: {{ enabled: true, listen: \"127.0.0.1:{port}\" }}\n")
+    assert post(r.url, "{ reviews { id } }").status_code == 200
+    assert httpx.get(r.base + "/metrics").status_code == 404  # not on the client port
+    scrape = httpx.get(f"http://127.0.0.1:{port}/metrics")
+    assert scrape.status_code == 200
+    assert metric(scrape.text, "router_http_requests_total", '{status="200"}') >= 1
+
+
+def test_production_keeps_metrics_off_the_client_port(monkeypatch):
+    import pytest
+
+    from router.config import Config, ConfigError
+    from router.plugins import telemetry
+
+    section = {"metrics": {"enabled": True}}
+    monkeypatch.delenv("ROUTER_ENV", raising=False)
+    assert telemetry.build(Config(plugins={"telemetry": section})).cfg.metrics_listen is None
+    monkeypatch.setenv("ROUTER_ENV", "production")
+    built = telemetry.build(Config(host="0.0.0.0", plugins={"telemetry": section}))
+    assert built.cfg.metrics_listen == "0.0.0.0:9090"
+    main = {"metrics": {"enabled": True, "listen": "main"}}  # explicitly back on the client port
+    assert telemetry.build(Config(plugins={"telemetry": main})).cfg.metrics_listen == "main"
+    with pytest.raises(ConfigError, match="telemetry.metrics.listen: one port cannot serve 2 workers"):
+        telemetry.build(Config(workers=2, plugins={"telemetry": section}))
+    with pytest.raises(ConfigError, match="telemetry.metrics.listen: expected HOST:PORT"):
+        telemetry.build(Config(plugins={"telemetry": {"metrics": {"listen": "9090"}}}))
