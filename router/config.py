@@ -39,7 +39,7 @@ class Config:
     expose_query_plan: bool = False
     introspection: bool = True
     override_labels: frozenset[str] = frozenset()
-    plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (issue 5)
+    plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (router/plugins/)
 
 
 _SCHEMA: dict[str, dict[str, type | tuple]] = {

@@ -1,4 +1,4 @@
-"""Plugins around the pipeline's stages (issue 5), each in its own module with its own
+"""Plugins around the pipeline's stages, each in its own module with its own
 `router.yaml` section. `build_plugins` creates the configured ones in the order a request
 meets them; an unconfigured plugin costs nothing on the request path."""
 

@@ -59,3 +59,11 @@ def test_shop_readme_lists_exactly_the_codes_the_subgraphs_send() -> None:
     listed = shop_readme_codes()
     assert sent - listed == set(), "codes the subgraphs send that README.md's Errors section does not list"
     assert listed - sent == set(), "codes README.md's Errors section lists that no subgraph sends"
+
+
+def test_docs_and_code_do_not_point_at_old_issue_numbers() -> None:
+    """"the plugins of issue 5" means nothing to a reader of this repository."""
+    files = [*ROOT.glob("*.md"), *(ROOT / "router").rglob("*.py"), *(ROOT / "router").glob("*.md"),
+             *(ROOT / "docs").rglob("*.md")]
+    stale = [str(f.relative_to(ROOT)) for f in files if re.search(r"\bissue \d+\b", f.read_text(encoding="utf-8"))]
+    assert stale == []
