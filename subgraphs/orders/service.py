@@ -247,3 +247,34 @@ async def on_payment_succeeded(event: Event, session: AsyncClientSession) -> Non
         {"$set": {"status": Status.CONFIRMED.value, "updated_at": moment}, "$push": {"history": change}},
         session=session,
     )
+
+
+async def on_payment_refunded(event: Event, session: AsyncClientSession) -> None:
+    """An admin's refund leaves the order unpaid: one not yet shipped is cancelled (announced
+    like any cancellation), so an unpaid order can never ship. A refund that answers a
+    cancellation (reason `order.cancelled`) finds the order cancelled already; a shipped or
+    delivered order stays as it is (a refund after shipping is a return)."""
+    if event.data.get("reason") != "admin":
+        return
+    oid = object_id(str(event.data["orderId"]))
+    if oid is None:
+        return
+    moment = now()
+    change = StatusChange(status=Status.CANCELLED, at=moment, by="payments").model_dump()
+    before = await OrderDocument.get_pymongo_collection().find_one_and_update(
+        {"_id": oid, "status": {"$in": [Status.PENDING.value, Status.CONFIRMED.value]}},
+        {"$set": {"status": Status.CANCELLED.value, "updated_at": moment}, "$push": {"history": change}},
+        return_document=ReturnDocument.BEFORE,
+        session=session,
+    )
+    if before is None:
+        return
+    data = {
+        "orderId": str(oid),
+        "userId": before["user_id"],
+        "previousStatus": before["status"],
+        "cancelledBy": "payments",
+        "total": _money(before["total"], before["currency"]),
+        "reason": "payment refunded",
+    }
+    await outbox.record(Event.new(ORDER_CANCELLED, data), session)
