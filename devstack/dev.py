@@ -198,7 +198,7 @@ async def run() -> int:
         router_spec(
             port=DEV_PORTS["router"],
             supergraph=ROOT / "schema" / "supergraph.graphql",
-            config=ROOT / "router" / "router.yaml",
+            config=ROOT / "router" / "router.dev.yaml",  # router.yaml, rate limit and CORS relaxed
         )
     )
     stopping = asyncio.Event()

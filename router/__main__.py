@@ -85,6 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .plugins import build_plugins
 
         build_plugins(cfg)  # plugin sections are validated here, before any worker starts
+        from . import health
+
+        health.validate(cfg)
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2

@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
-import yaml
+from . import config_env, config_files
+from .config_error import ConfigError
 
-
-class ConfigError(Exception):
-    pass
+__all__ = ["Config", "ConfigError", "SubgraphConfig", "load_config"]
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Config:
     expose_query_plan: bool = False
     introspection: bool = True
     override_labels: frozenset[str] = frozenset()
-    plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins
+    plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (router/plugins/)
 
 
 _SCHEMA: dict[str, dict[str, type | tuple]] = {
@@ -52,7 +52,7 @@ _SCHEMA: dict[str, dict[str, type | tuple]] = {
     "subgraphs": {},
 }
 _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
-                    "headers", "persisted_queries", "error_masking", "metrics"}
+                    "headers", "persisted_queries", "error_masking", "metrics", "health"}
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 
@@ -87,16 +87,9 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
     env = os.environ if env is None else env
     raw: dict = {}
     if path:
-        try:
-            with open(path, encoding="utf-8") as f:
-                raw = yaml.safe_load(f) or {}
-        except OSError as e:
-            raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"config {path} is not valid YAML: {e}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"config {path}: top level must be a mapping")
+        raw = config_files.read(path)  # `extends:` resolved
     raw = _expand(raw, "", env)
+    raw = config_env.apply(raw, env, {*_SCHEMA, *_PLUGIN_SECTIONS})  # ROUTER_SECTION__KEY=value
     cfg = Config()
     for section, body in raw.items():
         if section in _PLUGIN_SECTIONS:
@@ -140,6 +133,8 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
             except ValueError:
                 raise ConfigError(f"{name}: invalid value {env[name]!r}") from None
             _apply(cfg, section, key, value)
+    if is_production(env) and "enabled" not in (raw.get("introspection") or {}) and "ROUTER_INTROSPECTION" not in env:
+        cfg.introspection = False  # production: the schema is not handed to anyone who asks, unless said so
     if cfg.port < 0 or cfg.port > 65535:
         raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
     if cfg.client not in ("pool", "httpx"):
@@ -147,6 +142,11 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
     return cfg
+
+
+def is_production(env: Mapping[str, str]) -> bool:
+    """`ROUTER_ENV=production` (the images and manifests set it): stricter defaults."""
+    return env.get("ROUTER_ENV", "").lower() in ("production", "prod")
 
 
 def _bool(s: str) -> bool:

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from . import graphiql as graphiql_ide
 from . import heap
-from .health import Readiness
+from .health import Readiness, liveness
 from .pipeline import GraphQLRequest, Router
 
 log = logging.getLogger("router")
@@ -192,7 +192,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
 
     async def health(request: Request) -> Response:
-        return Response(b'{"status":"UP"}', media_type=JSON)
+        return Response(orjson.dumps(liveness()), media_type=JSON)
 
     readiness = Readiness(router)
 
@@ -223,4 +223,17 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             middleware.append(Middleware(p.wrap_asgi))
         if hasattr(p, "http_routes"):  # e.g. /metrics
             routes += p.http_routes(router)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                     exception_handlers={404: _not_found, 405: _method_not_allowed})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _bad(f"Nothing is served at {request.url.path}.", 404, JSON, "NOT_FOUND")
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """PUT, DELETE, ... get a GraphQL error like every other refusal, not Starlette's text."""
+    allow = getattr(exc, "headers", None) or {}
+    allowed = ", ".join(sorted({m.strip() for m in allow.get("Allow", "GET, POST").split(",")}))  # stable order
+    return _bad(f"Method {request.method} is not allowed here; use {allowed}.", 405, JSON, "METHOD_NOT_ALLOWED",
+                {"allow": allowed})

@@ -36,6 +36,8 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from . import variable_errors
+
 __all__ = [
     "FieldSel",
     "Sel",
@@ -206,7 +208,8 @@ def prepare_operation(
     if defs:
         coerced = get_variable_values(schema, defs, raw)
         if isinstance(coerced, list):
-            raise OperationError([_err(e.message, "BAD_USER_INPUT", **_locations(e)) for e in coerced])
+            raise OperationError([_err(variable_errors.clean(e.message, raw), "BAD_USER_INPUT", **_locations(e))
+                                  for e in coerced])
         coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the dict
         sent = {}
         for vd in defs:

@@ -1,6 +1,6 @@
 """The request pipeline: operation -> plan -> execute, with hook points around each stage.
 
-Each stage is one call with a plain value between; plugins (auth, limits, rate
+Each stage is one call with a plain value between; plugins (`plugins/`: auth, limits, rate
 limits, masking, telemetry) are objects with any of the `Plugin` hooks and are called in
 order. With no plugins the pipeline pays nothing for them.
 """

@@ -1,5 +1,6 @@
 """GraphiQL (`graphiql:`): the in-browser IDE on `GET /graphql` (when the browser asks for
-HTML) and `GET /`, pointed at this router, with the headers editor open for a token.
+HTML) and `GET /`, pointed at this router, with the headers editor open for a token and,
+with `sign_in`, a sign-in form that fills it (`sign_in.py`).
 
 Its JS/CSS come from the npm registry at build time (`make graphiql`: `npm ci` in this folder,
 the bundles copied into `assets/`, which git ignores) and are served by the router itself;
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from ..config import Config
 from ..plugins.options import Section
+from . import sign_in as sign_in_form
 
 SECTION = "graphiql"
 HERE = Path(__file__).resolve().parent
@@ -46,7 +48,9 @@ def _versions() -> dict[str, str]:
 class GraphiQLConfig:
     enabled: bool = True
     title: str = "GraphiQL · router"
-    default_headers: str = '{\n  "Authorization": "Bearer "\n}'
+    # Empty: an `Authorization: Bearer ` placeholder would make the schema fetch a 401.
+    default_headers: str = ""
+    sign_in: sign_in_form.SignIn | None = None
 
 
 def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
@@ -57,6 +61,7 @@ def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
     cfg.enabled = sec.boolean("enabled", not production)
     cfg.title = sec.string("title", cfg.title)  # type: ignore[assignment]
     cfg.default_headers = sec.string("default_headers", cfg.default_headers)  # type: ignore[assignment]
+    cfg.sign_in = sign_in_form.parse(sec.value("sign_in"))
     sec.done()
     return cfg
 
@@ -76,7 +81,10 @@ def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
         url = {name: f"{ASSET_PATH}/{name}" for name in BUNDLES}
     else:
         url = {name: f"{CDN}/{pkg}@{versions[pkg]}/{path}" for name, (pkg, path) in BUNDLES.items()}
-    settings = _script_json({"endpoint": endpoint, "headers": cfg.default_headers})
+    settings = _script_json({"endpoint": endpoint, "headers": cfg.default_headers,
+                             "signIn": cfg.sign_in.settings() if cfg.sign_in else None})
+    form, form_script, ide_height = ((sign_in_form.FORM, sign_in_form.SCRIPT, "calc(100% - 41px)")
+                                     if cfg.sign_in else ("", "", "100%"))
     title = cfg.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f"""<!doctype html>
 <html lang="en">
@@ -85,9 +93,10 @@ def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="{url['graphiql.min.css']}">
-<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+<style>html, body {{ height: 100%; margin: 0; }} #graphiql {{ height: {ide_height}; }}</style>
 </head>
 <body>
+{form}
 <div id="graphiql">Loading GraphiQL…</div>
 <script src="{url['react.production.min.js']}"></script>
 <script src="{url['react-dom.production.min.js']}"></script>
@@ -96,16 +105,24 @@ def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
 (function () {{
   var settings = {settings};
   var params = new URLSearchParams(window.location.search);
-  var fetcher = GraphiQL.createFetcher({{ url: new URL(settings.endpoint, window.location.href).toString() }});
-  var props = {{
-    fetcher: fetcher,
-    defaultHeaders: settings.headers,
-    isHeadersEditorEnabled: true,
-    shouldPersistHeaders: false,
-    defaultEditorToolsVisibility: "headers"
-  }};
-  if (params.get("query")) props.defaultQuery = params.get("query");
-  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, props));
+  var endpoint = new URL(settings.endpoint, window.location.href).toString();
+  var fetcher = GraphiQL.createFetcher({{ url: endpoint }});
+  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
+  function render(headers) {{
+    var props = {{
+      fetcher: fetcher,
+      defaultHeaders: settings.headers,
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: false,
+      defaultEditorToolsVisibility: "headers"
+    }};
+    if (headers !== undefined) props.headers = headers;
+    if (params.get("query")) props.defaultQuery = params.get("query");
+    if (params.get("variables")) props.defaultVariables = params.get("variables");
+    if (params.get("operationName")) props.operationName = params.get("operationName");
+    root.render(React.createElement(GraphiQL, props));
+  }}
+  render();{form_script}
 }})();
 </script>
 </body>
@@ -114,8 +131,11 @@ def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
 
 
 def wants_html(request: Request) -> bool:
-    """A browser navigating here (not a GraphQL GET, which carries `query`)."""
-    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+    """A browser navigating here, `/graphql?query=...` included (the page prefills the editor):
+    it accepts HTML and names no GraphQL response type. A GraphQL client's GET names
+    `application/json` or `application/graphql-response+json`, and is answered as GraphQL."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept and "application/graphql-response+json" not in accept
 
 
 class GraphiQL:

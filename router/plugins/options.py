@@ -25,6 +25,10 @@ class Section:
     def has(self, key: str) -> bool:
         return key in self.raw
 
+    def value(self, key: str) -> Any:
+        """The raw value, for a key of more than one shape (e.g. `true` or a mapping)."""
+        return self._get(key)
+
     def number(self, key: str, default: float | None = None, minimum: float | None = 0,
                positive: bool = False) -> float | None:
         v = self._get(key)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import sys
 import time
@@ -33,9 +34,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..config import Config
+from ..config import Config, ConfigError, is_production
 from ..errors import SubgraphError
 from ..metrics import CONTENT_TYPE, RouterMetrics
+from ..metrics_listener import MetricsListener, parse_address
+
+PRODUCTION_METRICS_PORT = 9090
 from ..pipeline import Context, HeadersSend
 from .options import Section
 
@@ -58,6 +62,7 @@ class TelemetryConfig:
     service_name: str = "router"
     metrics: bool = False
     metrics_path: str = "/metrics"
+    metrics_listen: str | None = None  # HOST:PORT of a port of its own; "main": the client port
     tracing: bool = False
     exporter: str = "none"
     endpoint: str | None = None
@@ -73,6 +78,9 @@ def parse(raw: Any) -> TelemetryConfig:
     if (m := sec.section("metrics")) is not None:
         cfg.metrics = m.boolean("enabled", True)
         cfg.metrics_path = m.string("path", "/metrics")  # type: ignore[assignment]
+        cfg.metrics_listen = m.string("listen")
+        if cfg.metrics_listen not in (None, "main"):
+            parse_address(cfg.metrics_listen, f"{SECTION}.metrics.listen")
         m.done()
         if not cfg.metrics_path.startswith("/"):
             from ..config import ConfigError
@@ -129,6 +137,7 @@ class Telemetry:
         self.metrics: RouterMetrics | None = None
         self.tracing = None
         self.router: Any = None
+        self.listener: MetricsListener | None = None
         if cfg.tracing:
             from ..tracing import Tracing, make_exporter
 
@@ -146,6 +155,10 @@ class Telemetry:
             return []
         self.metrics = RouterMetrics(lambda: router.state.planner)
         metrics = self.metrics
+        if self.cfg.metrics_listen not in (None, "main"):
+            address = parse_address(self.cfg.metrics_listen, f"{SECTION}.metrics.listen")
+            self.listener = MetricsListener(metrics.registry, address)
+            return []  # not on the client port
 
         async def scrape(request: Request) -> Response:
             return Response(metrics.render(), media_type=CONTENT_TYPE)
@@ -284,6 +297,8 @@ class Telemetry:
     async def aclose(self) -> None:
         if self.tracing is not None:
             self.tracing.shutdown()
+        if self.listener is not None:
+            self.listener.close()
 
 
 def _client(ctx: Context | None, req: Any, scope: dict) -> str | None:
@@ -304,4 +319,9 @@ def build(config: Config) -> Telemetry | None:
     cfg = parse(config.plugins[SECTION])
     if not (cfg.metrics or cfg.tracing or cfg.access_log):
         return None
+    if cfg.metrics and cfg.metrics_listen is None and is_production(os.environ):
+        cfg.metrics_listen = f"{config.host}:{PRODUCTION_METRICS_PORT}"  # never on the client port
+    if cfg.metrics_listen not in (None, "main") and config.workers > 1:
+        raise ConfigError(f"{SECTION}.metrics.listen: one port cannot serve {config.workers} workers' metrics; "
+                          "use server.workers: 1, or listen: main (each scrape then sees one worker)")
     return Telemetry(cfg)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
 from .config import ConfigError, ServiceSettings
+from . import replica_set
 from .db import connect
 from .events.runtime import MODELS as EVENT_MODELS, EventsRuntime
 from .health import health, ready
@@ -95,5 +96,8 @@ def serve(build: Callable[[], tuple[Starlette, ServiceSettings]]) -> None:
         app, settings = build()
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from None
+    unsuitable = replica_set.check(settings.mongodb_uri)
+    if unsuitable:
+        raise SystemExit(f"configuration error: {unsuitable}")
     configure_logging(settings.service, settings.log_level)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on")

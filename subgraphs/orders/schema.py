@@ -69,11 +69,15 @@ class User:
     id: strawberry.ID
 
     @strawberry.federation.field(
-        authenticated=True, description="The user's orders, newest first. Visible to the user and to administrators."
+        authenticated=True,
+        description=(
+            "The user's orders, newest first. Visible to the user and to administrators; "
+            "null (with a FORBIDDEN error) for anyone else, so the rest of the user still shows."
+        ),
     )
     async def orders(
         self, info: Info, first: int = 10, after: Optional[str] = None, status: Optional[OrderStatus] = None
-    ) -> "OrderConnection":
+    ) -> Optional["OrderConnection"]:
         viewer = info.context.viewer()
         if viewer.user_id != self.id and not service.is_admin(viewer):
             raise Forbidden("You may only list your own orders")
@@ -232,7 +236,10 @@ class Mutation:
 
     @strawberry.federation.mutation(
         requires_scopes=[["orders:admin"]],
-        description="Moves an order along pending -> confirmed -> shipped -> delivered, or cancels it (administrators).",
+        description=(
+            "Moves a confirmed order along confirmed -> shipped -> delivered, or cancels it (administrators). "
+            "Only its payment confirms an order: asking for CONFIRMED is refused with ORDER_NOT_PAID."
+        ),
     )
     async def update_order_status(self, info: Info, id: strawberry.ID, status: OrderStatus) -> Order:
         document = await service.update_status(info.context.viewer(), id, Status(status.value))

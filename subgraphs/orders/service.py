@@ -162,8 +162,13 @@ async def transition(
     current = await OrderDocument.get(oid)
     if current is None:
         raise NotFound("Order not found")
+    message = (
+        f"Order is already {target.value}"
+        if current.status == target
+        else f"Order cannot move from {current.status.value} to {target.value}"
+    )
     raise Conflict(
-        f"Order cannot move from {current.status.value} to {target.value}",
+        message,
         code="INVALID_STATUS_TRANSITION",
         currentStatus=current.status.value,
         requestedStatus=target.value,
@@ -171,9 +176,23 @@ async def transition(
 
 
 async def update_status(viewer: Identity, order_id: str, target: Status) -> OrderDocument:
+    """Admins move orders along by hand, except into CONFIRMED: only a full payment
+    (the payment.succeeded event) confirms an order, so nothing unpaid can be confirmed or shipped."""
     if not is_admin(viewer):
         raise Forbidden("Only administrators may change an order's status")
-    return await transition(order_id, target, by=viewer)
+    if target != Status.CONFIRMED:
+        return await transition(order_id, target, by=viewer)
+    oid = object_id(order_id)
+    current = await OrderDocument.get(oid) if oid else None
+    if current is not None and current.status == Status.PENDING:
+        raise Conflict(
+            "An order is confirmed by its payment, not by hand",
+            code="ORDER_NOT_PAID",
+            currentStatus=current.status.value,
+            requestedStatus=target.value,
+        )
+    # From any other status, CONFIRMED is no move at all: refused with the usual error.
+    return await transition(order_id, target, by=viewer, allowed_sources=[])
 
 
 async def cancel(viewer: Identity, order_id: str) -> OrderDocument:
@@ -228,3 +247,34 @@ async def on_payment_succeeded(event: Event, session: AsyncClientSession) -> Non
         {"$set": {"status": Status.CONFIRMED.value, "updated_at": moment}, "$push": {"history": change}},
         session=session,
     )
+
+
+async def on_payment_refunded(event: Event, session: AsyncClientSession) -> None:
+    """An admin's refund leaves the order unpaid: one not yet shipped is cancelled (announced
+    like any cancellation), so an unpaid order can never ship. A refund that answers a
+    cancellation (reason `order.cancelled`) finds the order cancelled already; a shipped or
+    delivered order stays as it is (a refund after shipping is a return)."""
+    if event.data.get("reason") != "admin":
+        return
+    oid = object_id(str(event.data["orderId"]))
+    if oid is None:
+        return
+    moment = now()
+    change = StatusChange(status=Status.CANCELLED, at=moment, by="payments").model_dump()
+    before = await OrderDocument.get_pymongo_collection().find_one_and_update(
+        {"_id": oid, "status": {"$in": [Status.PENDING.value, Status.CONFIRMED.value]}},
+        {"$set": {"status": Status.CANCELLED.value, "updated_at": moment}, "$push": {"history": change}},
+        return_document=ReturnDocument.BEFORE,
+        session=session,
+    )
+    if before is None:
+        return
+    data = {
+        "orderId": str(oid),
+        "userId": before["user_id"],
+        "previousStatus": before["status"],
+        "cancelledBy": "payments",
+        "total": _money(before["total"], before["currency"]),
+        "reason": "payment refunded",
+    }
+    await outbox.record(Event.new(ORDER_CANCELLED, data), session)

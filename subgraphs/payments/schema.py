@@ -27,6 +27,15 @@ class PaymentStatus(Enum):
     REFUNDED = "REFUNDED"
 
 
+@strawberry.enum(description="Where an order is in its life.")
+class OrderStatus(Enum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
 @strawberry.enum
 class PaymentMethod(Enum):
     CARD = "CARD"
@@ -45,6 +54,7 @@ def _payments_of_orders(info: Info) -> DataLoader[str, list[PaymentDocument]]:
 class Order:
     id: strawberry.ID
     total: Money = strawberry.federation.field(external=True)
+    status: OrderStatus = strawberry.federation.field(external=True)
 
     @strawberry.federation.field(authenticated=True, description="Payments made for this order that you may see.")
     async def payments(self, info: Info) -> list["Payment"]:
@@ -54,11 +64,16 @@ class Order:
 
     @strawberry.federation.field(
         authenticated=True,
-        requires=["total { amount currency }"],
-        description="What is left to pay: the order's total minus its succeeded payments.",
+        requires=["total { amount currency } status"],
+        description=(
+            "What is left to pay: the order's total minus its succeeded payments; "
+            "nothing for a cancelled order (its payments are refunded, nothing is owed)."
+        ),
     )
     async def amount_due(self, info: Info) -> Money:
         viewer = info.context.viewer()
+        if self.status == OrderStatus.CANCELLED:
+            return Money(amount=0, currency=self.total.currency)
         documents = await _payments_of_orders(info).load(str(self.id))
         paid = sum(
             d.amount
@@ -68,9 +83,12 @@ class Order:
         return Money(amount=max(self.total.amount - paid, 0), currency=self.total.currency)
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID, total: Optional[dict[str, Any]] = None) -> "Order":
+    def resolve_reference(
+        cls, id: strawberry.ID, total: Optional[dict[str, Any]] = None, status: Optional[str] = None
+    ) -> "Order":
         money = Money(amount=int(total["amount"]), currency=str(total["currency"])) if total else None
-        return cls(id=id, total=money)  # type: ignore[arg-type]
+        known = status if status in OrderStatus.__members__ else None
+        return cls(id=id, total=money, status=OrderStatus(known) if known else None)  # type: ignore[arg-type]
 
 
 @strawberry.federation.type(keys=["id"], description="A payment for an order.")
@@ -88,7 +106,7 @@ class Payment:
     def from_document(cls, document: PaymentDocument) -> "Payment":
         return cls(
             id=strawberry.ID(str(document.id)),
-            order=Order(id=strawberry.ID(document.order_id), total=None),  # type: ignore[arg-type]
+            order=Order(id=strawberry.ID(document.order_id), total=None, status=None),  # type: ignore[arg-type]
             amount=Money(amount=document.amount, currency=document.currency),
             status=PaymentStatus(document.status.value),
             method=PaymentMethod(document.method.value),
@@ -118,7 +136,9 @@ class Mutation:
         requires_scopes=[["payments:write"]],
         description=(
             "Pays your order in full. The amount is the order's total as the orders service knows it. "
-            "Retrying with the same idempotencyKey returns the same payment and never charges twice."
+            "Retrying with the same idempotencyKey (same order, same method) returns the same payment and "
+            "never charges twice. A succeeded payment confirms the order moments later, through the "
+            "payment.succeeded event: read order.status again to see CONFIRMED."
         ),
     )
     async def pay_order(

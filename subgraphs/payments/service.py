@@ -59,7 +59,7 @@ async def pay_order(
         )
     earlier = await PaymentDocument.find_one({"user_id": viewer.user_id, "idempotency_key": idempotency_key})
     if earlier is not None:
-        return await _replay(deps, earlier, order_id)
+        return await _replay(deps, earlier, order_id, method)
 
     order = await deps.orders.order(order_id, authorization, request_id)
     if order is None or order.user_id != viewer.user_id:
@@ -86,7 +86,7 @@ async def pay_order(
             # A concurrent retry with the same key got there first: answer with its payment.
             winner = await PaymentDocument.find_one({"user_id": viewer.user_id, "idempotency_key": idempotency_key})
             if winner is not None:
-                return await _replay(deps, winner, order_id)
+                return await _replay(deps, winner, order_id, method)
         raise Conflict("This order is already paid or a payment is in progress", code="ORDER_ALREADY_PAID") from None
     return await _charge(deps, payment)
 
@@ -134,9 +134,16 @@ def _event_data(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-async def _replay(deps: Payments, earlier: PaymentDocument, order_id: str) -> PaymentDocument:
+async def _replay(deps: Payments, earlier: PaymentDocument, order_id: str, method: PaymentMethod) -> PaymentDocument:
+    """A retry must be the same request: a key reused for another order or another method is
+    a client bug, and answering with the first payment would hide it."""
     if earlier.order_id != order_id:
         raise Conflict("This idempotency key was already used for another order", code="IDEMPOTENCY_KEY_REUSED")
+    if earlier.method != method:
+        raise Conflict(
+            f"This idempotency key was already used with method {earlier.method.value}",
+            code="IDEMPOTENCY_KEY_REUSED",
+        )
     waited = 0.0
     payment: PaymentDocument | None = earlier
     while payment is not None and payment.status == PaymentStatus.PENDING and waited < PENDING_WAIT_SECONDS:

@@ -17,6 +17,7 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 INVALID_CREDENTIALS = "Invalid email or password"
+REGISTRATION_REFUSED = "Cannot register with this username and email: choose another username, or sign in if you have an account"
 
 
 @dataclass(frozen=True)
@@ -50,23 +51,25 @@ class Accounts:
     def __init__(self, hasher: PasswordHasher) -> None:
         self.hasher = hasher
 
-    async def register(self, registration: Registration, roles: list[str] | None = None) -> UserDocument:
-        registration = validate(registration)
+    async def register(self, registration: Registration) -> UserDocument:
+        """A taken e-mail and a taken username get one and the same answer (no `field`), so the
+        refusal does not say which one exists. The password is hashed first either way, so
+        both refusals take as long as a success."""
+        try:
+            return await self._create(validate(registration), ["user"])
+        except DuplicateKeyError:
+            raise Conflict(REGISTRATION_REFUSED) from None
+
+    async def _create(self, registration: Registration, roles: list[str]) -> UserDocument:
         user = UserDocument(
             username=registration.username,
             username_key=registration.username.casefold(),
             email=registration.email,
             password_hash=await self.hasher.hash(registration.password),
-            roles=roles or ["user"],
+            roles=roles,
             created_at=now(),
         )
-        try:
-            await user.insert()
-        except DuplicateKeyError as error:
-            key = (error.details or {}).get("keyPattern", {})
-            if "email" in key:
-                raise Conflict("An account with this email already exists", field="email") from None
-            raise Conflict("This username is taken", field="username") from None
+        await user.insert()
         return user
 
     async def authenticate(self, email: str, password: str) -> UserDocument:
@@ -87,11 +90,10 @@ class Accounts:
             base = base if len(base) >= 3 else "admin"
             for username in (base, *(f"{base}-{secrets.token_hex(3)}" for _ in range(5))):
                 try:
-                    return await self.register(
-                        Registration(username=username, email=email, password=password), roles=["user", "admin"]
-                    )
-                except Conflict as error:
-                    if error.extensions.get("field") != "username":
+                    registration = validate(Registration(username=username, email=email, password=password))
+                    return await self._create(registration, ["user", "admin"])
+                except DuplicateKeyError as error:
+                    if "email" in (error.details or {}).get("keyPattern", {}):
                         raise
             raise Conflict("Could not find a free username for the bootstrap admin", field="username")
         if "admin" not in user.roles:

@@ -78,7 +78,10 @@ def test_router_deployment_and_its_config_map() -> None:
     assert deployment["spec"]["replicas"] == 3
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["ports"] == [{"name": "http", "containerPort": DEV_PORTS["router"]}]
+    from router.plugins.telemetry import PRODUCTION_METRICS_PORT
+
+    assert container["ports"] == [{"name": "http", "containerPort": DEV_PORTS["router"]},
+                                  {"name": "metrics", "containerPort": PRODUCTION_METRICS_PORT}]
     assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     env = {item["name"]: item for item in container["env"]}

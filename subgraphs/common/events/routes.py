@@ -3,11 +3,11 @@ and for pushing events to peers when there is no broker."""
 
 from __future__ import annotations
 
-from .envelope import ORDER_CANCELLED, PAYMENT_SUCCEEDED
+from .envelope import ORDER_CANCELLED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    # A full payment confirms a pending order.
-    "orders": (PAYMENT_SUCCEEDED,),
+    # A full payment confirms a pending order; a refund by an admin cancels an order not yet shipped.
+    "orders": (PAYMENT_SUCCEEDED, PAYMENT_REFUNDED),
     # A cancelled order's succeeded payments are refunded.
     "payments": (ORDER_CANCELLED,),
 }

@@ -53,6 +53,34 @@ def test_malformed_requests_get_clear_errors(make_router):
     assert many.json()["errors"][0]["extensions"]["code"] == "OPERATION_RESOLUTION_FAILURE"
 
 
+def test_variable_errors_speak_json_not_python(make_router):
+    r = make_router()
+    cases = {
+        '{"x": 1}': ({"id": {"x": 1}}, "Variable '$id' has invalid value: ID cannot represent value: {\"x\":1}"),
+        "null": ({"id": None}, "Variable '$id' has invalid value: Expected value of non-null type 'ID!' not to be null."),
+        "true": ({"id": True}, "Variable '$id' has invalid value: ID cannot represent value: true"),
+    }
+    for case, (variables, message) in cases.items():
+        resp = httpx.post(r.url, json={"query": "query($id: ID!) { user(id: $id) { id } }", "variables": variables})
+        (error,) = resp.json()["errors"]
+        assert error["message"] == message, case
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "None" not in error["message"] and "True" not in error["message"] and "'x'" not in error["message"]
+
+
+def test_other_methods_and_paths_get_json_errors(make_router):
+    r = make_router()
+    for method in ("PUT", "DELETE", "PATCH"):
+        resp = httpx.request(method, r.url, json={"query": "{ users { id } }"})
+        assert resp.status_code == 405 and resp.headers["content-type"].startswith("application/json"), method
+        assert resp.headers["allow"] == "GET, HEAD, POST"  # Starlette answers HEAD for every GET route
+        assert resp.json() == {"errors": [{"message": f"Method {method} is not allowed here; use GET, HEAD, POST.",
+                                           "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
+    assert httpx.put(r.base + "/health").json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    missing = httpx.get(r.base + "/nope")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
 def test_partial_data_when_a_subgraph_is_down(make_router):
     r = make_router()
     body = httpx.post(r.url, json={"query": "{ users { id legacyScore } }"}).json()

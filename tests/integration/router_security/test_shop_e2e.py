@@ -5,6 +5,7 @@ authorization enforced by the router from the checked-in supergraph.
 users, orders and payments run as processes over the embedded store, exactly as
 `make dev` runs them (the session's `shop` fixture, tests/conftest.py)."""
 
+import time
 import uuid
 
 import httpx
@@ -109,3 +110,39 @@ def test_scopes_from_the_users_token_gate_admin_mutations(router):
                   alice["token"], {"id": order["id"]})  # needs orders:admin, which users do not have
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
+
+
+def test_someone_elses_orders_are_null_but_the_user_shows(router):
+    alice, bob = register(router), register(router)
+    query = "query($id: ID!) { user(id: $id) { id username orders { nodes { id } } } }"
+    _, body = gql(router, query, bob["token"], {"id": alice["user"]["id"]})
+    assert body["data"] == {"user": {"id": alice["user"]["id"], "username": alice["user"]["username"], "orders": None}}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["user", "orders"], "FORBIDDEN")]
+    _, body = gql(router, query, alice["token"], {"id": alice["user"]["id"]})
+    assert body == {"data": {"user": {"id": alice["user"]["id"], "username": alice["user"]["username"],
+                                      "orders": {"nodes": []}}}}
+
+
+def test_a_cancelled_paid_order_owes_nothing_through_the_router(router):
+    alice = register(router)
+    _, body = gql(router, CREATE, alice["token"], {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+    order = body["data"]["createOrder"]
+    _, body = gql(router, PAY, alice["token"], {"o": order["id"], "k": uuid.uuid4().hex})
+    assert body["data"]["payOrder"]["status"] == "SUCCEEDED", body
+    _, body = gql(router, "mutation($id: ID!) { cancelOrder(id: $id) { status } }", alice["token"], {"id": order["id"]})
+    assert body == {"data": {"cancelOrder": {"status": "CANCELLED"}}}
+    view = "query($id: ID!) { order(id: $id) { status payments { status } amountDue { amount currency } } }"
+    deadline = time.monotonic() + 30
+    while True:  # the cancellation's event refunds the payment
+        _, body = gql(router, view, alice["token"], {"id": order["id"]})
+        if body["data"]["order"]["payments"] == [{"status": "REFUNDED"}] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert body == {"data": {"order": {"status": "CANCELLED", "payments": [{"status": "REFUNDED"}],
+                                       "amountDue": {"amount": 0, "currency": "USD"}}}}
+
+    _, body = gql(router, CREATE, alice["token"], {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+    unpaid = body["data"]["createOrder"]
+    gql(router, "mutation($id: ID!) { cancelOrder(id: $id) { status } }", alice["token"], {"id": unpaid["id"]})
+    _, body = gql(router, view, alice["token"], {"id": unpaid["id"]})
+    assert body["data"]["order"] == {"status": "CANCELLED", "payments": [], "amountDue": {"amount": 0, "currency": "USD"}}

@@ -26,17 +26,55 @@ def metric(text: str, name: str, labels: str = "") -> float:
 
 def test_health_and_readiness(make_router, stub):
     down = make_router()  # the test supergraph's "legacy" subgraph is not served
-    assert httpx.get(down.base + "/health").json() == {"status": "UP"}
+    health = httpx.get(down.base + "/health").json()
+    assert {k: health[k] for k in ("service", "status", "checks")} == {"service": "router", "status": "ok", "checks": {}}
+    assert health["version"] and health["timestamp"]
     resp = httpx.get(down.base + "/ready")
     assert resp.status_code == 503
     body = resp.json()
-    assert body["status"] == "unavailable" and body["supergraph"] == "loaded"
-    assert body["subgraphs"]["legacy"] == "down" and body["subgraphs"]["reviews"] == "up"
+    assert body["status"] == "unavailable" and body["checks"]["supergraph"] == "ok"
+    assert body["checks"]["subgraph:legacy"] == "down" and body["checks"]["subgraph:reviews"] == "ok"
     assert "127.0.0.1" not in resp.text  # names, never addresses
     up = make_router(f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\n")
     resp = httpx.get(up.base + "/ready")
     assert resp.status_code == 200 and resp.json()["status"] == "ready"
-    assert set(resp.json()["subgraphs"].values()) == {"up"}
+    assert set(resp.json()["checks"].values()) == {"ok"}
+
+
+def test_readiness_probes_each_subgraph_over_graphql_and_caches_the_answer(make_router, stub):
+    r = make_router(f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\nhealth: {{ timeout: 0.5, cache: 30 }}\n")
+    assert httpx.get(r.base + "/ready").status_code == 200
+    assert [req["body"] for req in stub.requests] == [{"query": "{ __typename }"}]
+    stub.mode = "fail"  # cached: no new probe within health.cache, whoever asks
+    assert [httpx.get(r.base + "/ready").status_code for _ in range(5)] == [200] * 5
+    assert len(stub.requests) == 1
+
+
+def test_a_frozen_or_failing_subgraph_makes_the_router_unready(make_router, stub):
+    r = make_router(f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\nhealth: {{ timeout: 0.3, cache: 0 }}\n")
+    stub.delay = 2.0  # accepts the connection, answers too late: TCP alone would say "up"
+    frozen = httpx.get(r.base + "/ready", timeout=10)
+    assert frozen.status_code == 503 and frozen.json()["checks"]["subgraph:legacy"] == "down"
+    stub.delay = 0.0
+    stub.mode = "fail"  # answers, but not GraphQL
+    failing = httpx.get(r.base + "/ready")
+    assert failing.status_code == 503 and failing.json()["checks"]["subgraph:legacy"] == "down"
+    stub.mode = "ok"
+    assert httpx.get(r.base + "/ready").status_code == 200
+
+
+def test_bad_health_config_is_named():
+    import pytest
+
+    from router.config import ConfigError
+    from router.health import parse
+
+    for raw, message in (({"probe": "icmp"}, "health.probe: must be one of graphql, ready, tcp"),
+                         ({"ready_path": "ready"}, "health.ready_path"),
+                         ({"timeout": 0}, "health.timeout: must be greater than 0"),
+                         ({"every": 1}, "health.every: unknown key")):
+        with pytest.raises(ConfigError, match=message):
+            parse(raw)
 
 
 def test_metrics_count_requests_errors_fetches_plan_cache_and_rejections(make_router):
@@ -88,3 +126,35 @@ def test_one_json_access_line_per_request(make_router, capsys):
     assert first["method"] == "POST" and first["path"] == "/graphql" and first["duration_ms"] > 0
     assert access[1]["request_id"] == generated and access[1]["status"] == 400
     assert access[2]["request_id"] == forged.headers["x-request-id"]
+
+
+def test_metrics_on_a_port_of_their_own(make_router):
+    from devstack.store import free_port
+
+    port = free_port()
+    r = make_router(f"telemetry:\n  metrics: {{ enabled: true, listen: \"127.0.0.1:{port}\" }}\n")
+    assert post(r.url, "{ reviews { id } }").status_code == 200
+    assert httpx.get(r.base + "/metrics").status_code == 404  # not on the client port
+    scrape = httpx.get(f"http://127.0.0.1:{port}/metrics")
+    assert scrape.status_code == 200
+    assert metric(scrape.text, "router_http_requests_total", '{status="200"}') >= 1
+
+
+def test_production_keeps_metrics_off_the_client_port(monkeypatch):
+    import pytest
+
+    from router.config import Config, ConfigError
+    from router.plugins import telemetry
+
+    section = {"metrics": {"enabled": True}}
+    monkeypatch.delenv("ROUTER_ENV", raising=False)
+    assert telemetry.build(Config(plugins={"telemetry": section})).cfg.metrics_listen is None
+    monkeypatch.setenv("ROUTER_ENV", "production")
+    built = telemetry.build(Config(host="0.0.0.0", plugins={"telemetry": section}))
+    assert built.cfg.metrics_listen == "0.0.0.0:9090"
+    main = {"metrics": {"enabled": True, "listen": "main"}}  # explicitly back on the client port
+    assert telemetry.build(Config(plugins={"telemetry": main})).cfg.metrics_listen == "main"
+    with pytest.raises(ConfigError, match="telemetry.metrics.listen: one port cannot serve 2 workers"):
+        telemetry.build(Config(workers=2, plugins={"telemetry": section}))
+    with pytest.raises(ConfigError, match="telemetry.metrics.listen: expected HOST:PORT"):
+        telemetry.build(Config(plugins={"telemetry": {"metrics": {"listen": "9090"}}}))

@@ -118,3 +118,25 @@ async def test_a_payment_landing_on_a_cancelled_order_is_refunded(http, gql: Gra
         return body["data"]["payment"]["status"] == "REFUNDED"
 
     assert await eventually(refunded)
+
+
+async def test_an_admin_refund_cancels_a_confirmed_order_so_it_cannot_ship(gql: GraphQL, new_account, admin_token: str, mongo, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    account: Account = await new_account()
+    order = (await gql("orders", PLACE, token=account.token))["data"]["createOrder"]
+    payment = (await gql("payments", PAY, {"o": order["id"], "k": f"k-{uuid.uuid4().hex}"}, token=account.token))["data"]["payOrder"]
+
+    async def status_is(expected: str) -> bool:
+        return await order_status(gql, account, order["id"]) == expected
+
+    assert await eventually(lambda: status_is("CONFIRMED"))
+    refunded = await gql("payments", "mutation($id: ID!) { refundPayment(id: $id) { status } }", {"id": payment["id"]}, token=admin_token)
+    assert refunded["data"]["refundPayment"]["status"] == "REFUNDED"
+    assert await eventually(lambda: status_is("CANCELLED"))
+    ship = await gql("orders", "mutation($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { status } }", {"id": order["id"]}, token=admin_token)
+    assert ship["errors"][0]["extensions"]["code"] == "INVALID_STATUS_TRANSITION"
+    stored = await mongo[shop.database("orders")].orders.find_one({"user_id": account.id})
+    assert [(h["status"], h["by"]) for h in stored["history"]] == [
+        ("PENDING", account.id), ("CONFIRMED", "payments"), ("CANCELLED", "payments")]
+    announced = await eventually(lambda: mongo[shop.database("orders")].outbox.find_one(
+        {"type": "order.cancelled", "data.orderId": order["id"]}))
+    assert announced["data"]["reason"] == "payment refunded"

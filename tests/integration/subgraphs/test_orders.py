@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+
+from bson import ObjectId
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.support.shop import Account, GraphQL, codes
+from tests.support.shop import Account, GraphQL, codes, eventually
 
 PRICES = {p["id"]: p["price"] for p in SEED_PRODUCTS}
 AVAILABLE = [p["id"] for p in SEED_PRODUCTS if p.get("available", True)]
@@ -24,10 +27,27 @@ UPDATE = "mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, stat
 CANCEL = "mutation($id: ID!) { cancelOrder(id: $id) { id status } }"
 
 
+PAY = "mutation($o: ID!, $k: String!) { payOrder(orderId: $o, method: CARD, idempotencyKey: $k) { status } }"
+
+
 async def place(gql: GraphQL, account: Account, items: list[dict[str, object]] | None = None) -> dict:
     body = await gql("orders", CREATE, {"items": items or [{"productId": AVAILABLE[0], "quantity": 1}]}, token=account.token)
     assert "errors" not in body, body
     return body["data"]["createOrder"]
+
+
+async def place_paid(gql: GraphQL, account: Account) -> dict:
+    """An order paid in full, once its payment has confirmed it (the payment.succeeded event)."""
+    order = await place(gql, account)
+    paid = await gql("payments", PAY, {"o": order["id"], "k": f"key-{uuid.uuid4().hex}"}, token=account.token)
+    assert paid["data"]["payOrder"]["status"] == "SUCCEEDED", paid
+
+    async def confirmed() -> bool:
+        body = await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
+        return bool(body["data"]["order"]["status"] == "CONFIRMED")
+
+    assert await eventually(confirmed)
+    return order
 
 
 async def test_order_is_priced_from_the_catalogue(gql: GraphQL, new_account) -> None:  # type: ignore[no-untyped-def]
@@ -108,12 +128,13 @@ async def test_orders_are_listed_newest_first_with_cursors(gql: GraphQL, new_acc
 
 async def test_status_moves_only_along_the_allowed_path(gql: GraphQL, new_account, admin_token: str) -> None:  # type: ignore[no-untyped-def]
     account: Account = await new_account()
-    order = await place(gql, account)
+    pending = await place(gql, account)
     for illegal in ("SHIPPED", "DELIVERED", "PENDING"):
-        body = await gql("orders", UPDATE, {"id": order["id"], "s": illegal}, token=admin_token)
+        body = await gql("orders", UPDATE, {"id": pending["id"], "s": illegal}, token=admin_token)
         assert codes(body) == ["INVALID_STATUS_TRANSITION"], (illegal, body)
         assert body["errors"][0]["extensions"]["currentStatus"] == "PENDING"
-    for step in ("CONFIRMED", "SHIPPED", "DELIVERED"):
+    order = await place_paid(gql, account)
+    for step in ("SHIPPED", "DELIVERED"):
         body = await gql("orders", UPDATE, {"id": order["id"], "s": step}, token=admin_token)
         assert body["data"]["updateOrderStatus"]["status"] == step
     for illegal in ("CANCELLED", "SHIPPED", "CONFIRMED"):
@@ -123,10 +144,22 @@ async def test_status_moves_only_along_the_allowed_path(gql: GraphQL, new_accoun
     assert final["data"]["order"]["status"] == "DELIVERED"
 
 
+async def test_an_unpaid_order_cannot_be_confirmed_or_shipped_by_an_admin(gql: GraphQL, new_account, admin_token: str) -> None:  # type: ignore[no-untyped-def]
+    account: Account = await new_account()
+    order = await place(gql, account)
+    confirm = await gql("orders", UPDATE, {"id": order["id"], "s": "CONFIRMED"}, token=admin_token)
+    assert codes(confirm) == ["ORDER_NOT_PAID"] and confirm["data"] is None
+    assert confirm["errors"][0]["message"] == "An order is confirmed by its payment, not by hand"
+    ship = await gql("orders", UPDATE, {"id": order["id"], "s": "SHIPPED"}, token=admin_token)
+    assert codes(ship) == ["INVALID_STATUS_TRANSITION"]
+    after = await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
+    assert after["data"]["order"]["status"] == "PENDING"
+
+
 async def test_only_admins_change_status(gql: GraphQL, new_account) -> None:  # type: ignore[no-untyped-def]
     account: Account = await new_account()
     order = await place(gql, account)
-    body = await gql("orders", UPDATE, {"id": order["id"], "s": "CONFIRMED"}, token=account.token)
+    body = await gql("orders", UPDATE, {"id": order["id"], "s": "CANCELLED"}, token=account.token)
     assert codes(body) == ["FORBIDDEN"]
     after = await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
     assert after["data"]["order"]["status"] == "PENDING"
@@ -134,21 +167,25 @@ async def test_only_admins_change_status(gql: GraphQL, new_account) -> None:  # 
 
 async def test_concurrent_transitions_exactly_one_wins(gql: GraphQL, new_account, admin_token: str, mongo, shop) -> None:  # type: ignore[no-untyped-def]
     account: Account = await new_account()
-    order = await place(gql, account)
+    order = await place_paid(gql, account)
     bodies = await asyncio.gather(
-        *(gql("orders", UPDATE, {"id": order["id"], "s": "CONFIRMED"}, token=admin_token) for _ in range(10))
+        *(gql("orders", UPDATE, {"id": order["id"], "s": "SHIPPED"}, token=admin_token) for _ in range(10))
     )
     winners = [body for body in bodies if "errors" not in body]
     assert len(winners) == 1
     assert sorted(c for body in bodies for c in codes(body)) == ["INVALID_STATUS_TRANSITION"] * 9
 
+    stored = await mongo[shop.database("orders")].orders.find_one({"_id": ObjectId(order["id"])})
+    assert [change["status"] for change in stored["history"]] == ["PENDING", "CONFIRMED", "SHIPPED"]
+
     # Owner cancels while an admin ships: one of them, never both.
+    race = await place_paid(gql, account)
     cancel, ship = await asyncio.gather(
-        gql("orders", CANCEL, {"id": order["id"]}, token=account.token),
-        gql("orders", UPDATE, {"id": order["id"], "s": "SHIPPED"}, token=admin_token),
+        gql("orders", CANCEL, {"id": race["id"]}, token=account.token),
+        gql("orders", UPDATE, {"id": race["id"], "s": "SHIPPED"}, token=admin_token),
     )
     assert ("errors" in cancel) != ("errors" in ship)
-    stored = await mongo[shop.database("orders")].orders.find_one({"user_id": account.id})
+    stored = await mongo[shop.database("orders")].orders.find_one({"_id": ObjectId(race["id"])})
     assert stored["status"] == ("CANCELLED" if "errors" not in cancel else "SHIPPED")
     assert [change["status"] for change in stored["history"]] == ["PENDING", "CONFIRMED", stored["status"]]
 
@@ -160,12 +197,13 @@ async def test_owner_cancels_until_shipped(gql: GraphQL, new_account, admin_toke
     assert body["data"]["cancelOrder"]["status"] == "CANCELLED"
     again = await gql("orders", CANCEL, {"id": pending["id"]}, token=account.token)
     assert codes(again) == ["INVALID_STATUS_TRANSITION"]
+    assert again["errors"][0]["message"] == "Order is already CANCELLED"
 
-    shipped = await place(gql, account)
-    for step in ("CONFIRMED", "SHIPPED"):
-        await gql("orders", UPDATE, {"id": shipped["id"], "s": step}, token=admin_token)
+    shipped = await place_paid(gql, account)
+    await gql("orders", UPDATE, {"id": shipped["id"], "s": "SHIPPED"}, token=admin_token)
     late = await gql("orders", CANCEL, {"id": shipped["id"]}, token=account.token)
     assert codes(late) == ["INVALID_STATUS_TRANSITION"]
+    assert late["errors"][0]["message"] == "Order cannot move from SHIPPED to CANCELLED"
 
 
 async def test_users_see_only_their_own_orders(gql: GraphQL, new_account, admin_token: str) -> None:  # type: ignore[no-untyped-def]

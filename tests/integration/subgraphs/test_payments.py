@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
-from tests.support.shop import DECLINE_ABOVE, Account, GraphQL, codes
+from tests.support.shop import DECLINE_ABOVE, Account, GraphQL, codes, eventually
 
 CHEAP = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < DECLINE_ABOVE)
 PAY = """
@@ -39,8 +39,8 @@ async def place(gql: GraphQL, account: Account, quantity: int = 1) -> dict:
     return body["data"]["createOrder"]
 
 
-async def order_view(gql: GraphQL, account_token: str, order: dict) -> dict:
-    representation = {"__typename": "Order", "id": order["id"], "total": order["total"]}
+async def order_view(gql: GraphQL, account_token: str, order: dict, status: str = "PENDING") -> dict:
+    representation = {"__typename": "Order", "id": order["id"], "total": order["total"], "status": status}
     body = await gql("payments", ORDER_PAYMENTS, {"r": [representation]}, token=account_token)
     assert "errors" not in body, body
     return body["data"]["_entities"][0]
@@ -165,3 +165,36 @@ async def test_payments_are_private(gql: GraphQL, new_account, admin_token: str)
     bobs_view = await order_view(gql, bob.token, order)
     assert bobs_view["payments"] == []
     assert bobs_view["amountDue"] == order["total"]
+
+
+async def test_same_key_with_another_method_is_refused(gql: GraphQL, new_account, mongo, shop) -> None:  # type: ignore[no-untyped-def]
+    account: Account = await new_account()
+    order = await place(gql, account)
+    same_key = key()
+    first = await gql("payments", PAY, {"order": order["id"], "key": same_key, "method": "CARD"}, token=account.token)
+    assert first["data"]["payOrder"]["method"] == "CARD"
+    retry = await gql("payments", PAY, {"order": order["id"], "key": same_key, "method": "CARD"}, token=account.token)
+    assert retry["data"]["payOrder"]["id"] == first["data"]["payOrder"]["id"]
+    other_method = await gql("payments", PAY, {"order": order["id"], "key": same_key, "method": "PAYPAL"}, token=account.token)
+    assert codes(other_method) == ["IDEMPOTENCY_KEY_REUSED"] and other_method["data"] is None
+    assert "CARD" in other_method["errors"][0]["message"]
+    assert await mongo[shop.database("payments")].payments.count_documents({"order_id": order["id"]}) == 1
+
+
+async def test_a_cancelled_order_owes_nothing(gql: GraphQL, new_account) -> None:  # type: ignore[no-untyped-def]
+    account: Account = await new_account()
+    unpaid = await place(gql, account)
+    paid = await place(gql, account)
+    payment = (await gql("payments", PAY, {"order": paid["id"], "key": key()}, token=account.token))["data"]["payOrder"]
+    for order in (unpaid, paid):
+        body = await gql("orders", "mutation($id: ID!) { cancelOrder(id: $id) { status } }", {"id": order["id"]}, token=account.token)
+        assert body["data"]["cancelOrder"]["status"] == "CANCELLED"
+
+    async def refunded() -> bool:
+        view = await order_view(gql, account.token, paid, status="CANCELLED")
+        return bool(view["payments"] == [{"id": payment["id"], "status": "REFUNDED"}])
+
+    assert await eventually(refunded)
+    for order in (unpaid, paid):
+        view = await order_view(gql, account.token, order, status="CANCELLED")
+        assert view["amountDue"] == {"amount": 0, "currency": "USD"}
