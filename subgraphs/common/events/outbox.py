@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -37,15 +38,18 @@ class OutboxEvent(Document):
         return Event(id=self.id, type=self.type, occurred_at=self.occurred_at, version=self.version, data=self.data)
 
 
-_wakeup: asyncio.Event | None = None
+# One signal per event loop: an asyncio.Event belongs to the loop that first waits on it, and a
+# process may run several loops one after the other (tests, a restarted app).
+_wakeups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = weakref.WeakKeyDictionary()
 
 
 def wakeup() -> asyncio.Event:
     """Set after a commit that wrote an event, so the relay publishes it without waiting a poll."""
-    global _wakeup
-    if _wakeup is None:
-        _wakeup = asyncio.Event()
-    return _wakeup
+    loop = asyncio.get_running_loop()
+    signal = _wakeups.get(loop)
+    if signal is None:
+        signal = _wakeups[loop] = asyncio.Event()
+    return signal
 
 
 async def record(event: Event, session: AsyncClientSession) -> None:
