@@ -1,0 +1,54 @@
+"""The shop behind the router with the shop's router.yaml, under hostile operations
+(issue 10): the nested orders fan-out passes the router's shape limits but the orders
+subgraph refuses it by cost before doing any work, and keeps answering others."""
+
+import uuid
+
+import pytest
+
+from harness import ROOT, Router, gql
+from tests.support.shop import supergraph_sdl
+
+from subgraphs.orders.catalogue import SEED_PRODUCTS
+
+PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True))
+REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token user { id } } }"
+CREATE = "mutation($i: [OrderItemInput!]!) { createOrder(items: $i) { id } }"
+
+
+def nested(levels: int, first: int) -> str:
+    inner = "id"
+    for _ in range(levels):
+        inner = f"user {{ orders(first: {first}) {{ nodes {{ id {inner} }} }} }}"
+    return "query($id: ID!) { order(id: $id) { id %s } }" % inner
+
+
+@pytest.fixture(scope="module")
+def router(shop, tmp_path_factory):
+    root = tmp_path_factory.mktemp("router-hostile")
+    supergraph = root / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(shop))
+    config = (ROOT / "router" / "router.yaml").read_text()
+    r = Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    yield r
+    r.stop()
+
+
+def test_nested_orders_through_the_router_are_refused_by_cost(router):
+    suffix = uuid.uuid4().hex[:10]
+    status, body = gql(router, REGISTER, variables={"input": {
+        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
+    assert status == 200 and "errors" not in body, body
+    token = body["data"]["register"]["token"]
+    status, body = gql(router, CREATE, token, {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+    assert status == 200 and "errors" not in body, body
+    order_id = body["data"]["createOrder"]["id"]
+
+    status, body = gql(router, nested(4, 30), token, {"id": order_id})
+    assert status == 200, body
+    assert body["data"] == {"order": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["COST_ESTIMATED_TOO_EXPENSIVE"]
+
+    status, body = gql(router, "query($id: ID!) { order(id: $id) { id user { orders(first: 5) { nodes { id } } } } }",
+                       token, {"id": order_id})
+    assert status == 200 and body == {"data": {"order": {"id": order_id, "user": {"orders": {"nodes": [{"id": order_id}]}}}}}
