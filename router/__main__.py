@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 
+from . import connections
 from .config import ConfigError, load_config
 from .supergraph import Supergraph, SupergraphError
 
@@ -81,6 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .plugins import build_plugins
 
         build_plugins(cfg)  # plugin sections are validated here, before any worker starts
+        server_options = connections.uvicorn_options(cfg)
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2
@@ -90,7 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return workers.serve(cfg.host, cfg.port, cfg.workers)
     import uvicorn
 
-    uvicorn.run(workers.APP, host=cfg.host, port=cfg.port, **workers.UVICORN_OPTIONS)
+    uvicorn.run(workers.APP, host=cfg.host, port=cfg.port, **workers.UVICORN_OPTIONS, **server_options)
     return 0
 
 

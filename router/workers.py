@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -41,7 +42,11 @@ def _worker(host: str, port: int) -> None:
     import uvicorn
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
-    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS))
+    from . import connections
+    from .config import load_config
+
+    options = connections.uvicorn_options(load_config(os.environ.get("ROUTER_CONFIG")))
+    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS, **options))
     server.run(sockets=[reuseport_socket(host, port)])
 
 
