@@ -121,8 +121,11 @@ class JwksUrl:
 
     async def current(self) -> list[Key]:
         now = time.monotonic()
-        if self.fetched_at < 0 and now - self.tried_at >= min(self.cooldown, 1.0):
-            await self.refresh()
+        if self.fetched_at < 0:
+            # Until the first key set arrives every request waits for the fetch in flight
+            # (single flight, bounded by its timeout) instead of seeing no keys at all.
+            if not await self._wait_in_flight() and now - self.tried_at >= min(self.cooldown, 1.0):
+                await self.refresh()
         elif now - self.fetched_at >= self.poll_interval and self._background is None \
                 and now - self.tried_at >= min(self.cooldown, self.poll_interval):
             self._background = asyncio.ensure_future(self._refresh_in_background())
@@ -131,9 +134,18 @@ class JwksUrl:
     async def unknown_kid(self) -> bool:
         """A token named a kid we do not have: refetch unless we did so very recently.
         Returns whether the keys may have changed."""
+        if await self._wait_in_flight():
+            return True
         if time.monotonic() - self.tried_at < self.cooldown:
             return False
         return await self.refresh()
+
+    async def _wait_in_flight(self) -> bool:
+        """Waits for a fetch another request started, if one is running; whether it was."""
+        if self._lock is None or not self._lock.locked():
+            return False
+        async with self._lock:
+            return True
 
     async def _refresh_in_background(self) -> None:
         try:

@@ -2,14 +2,17 @@
 (issue 10): the nested orders fan-out passes the router's shape limits but the orders
 subgraph refuses it by cost before doing any work, and keeps answering others."""
 
+import time
 import uuid
 
+import jwt
 import pytest
 
 from harness import ROOT, Router, gql
 from tests.support.shop import supergraph_sdl
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
+from subgraphs.users.tokens import TokenIssuer, load_private_key
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True))
 REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token user { id } } }"
@@ -52,3 +55,20 @@ def test_nested_orders_through_the_router_are_refused_by_cost(router):
     status, body = gql(router, "query($id: ID!) { order(id: $id) { id user { orders(first: 5) { nodes { id } } } } }",
                        token, {"id": order_id})
     assert status == 200 and body == {"data": {"order": {"id": order_id, "user": {"orders": {"nodes": [{"id": order_id}]}}}}}
+
+
+def test_the_router_refuses_a_signed_token_without_the_claims_subgraphs_require(router, shop):
+    issuer = TokenIssuer(load_private_key(str(shop.keys_dir / "jwt-private.pem")), issuer="shop-users",
+                         audience="shop", ttl_seconds=300)
+    now = int(time.time())
+    good = {"sub": "u1", "iat": now, "exp": now + 300, "iss": "shop-users", "aud": "shop", "scope": "orders:read"}
+    for missing in ("sub", "iat"):
+        claims = {k: v for k, v in good.items() if k != missing}
+        token = jwt.encode(claims, issuer.private_key, algorithm="RS256", headers={"kid": issuer.kid})
+        status, body = gql(router, "{ products { id } }", token)
+        assert status == 401, body
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert missing in body["errors"][0]["message"]
+    token = jwt.encode(good, issuer.private_key, algorithm="RS256", headers={"kid": issuer.kid})
+    status, body = gql(router, "{ products { id } }", token)
+    assert status == 200 and body["data"]["products"], body
