@@ -2,6 +2,7 @@
 (issue 10): the nested orders fan-out passes the router's shape limits but the orders
 subgraph refuses it by cost before doing any work, and keeps answering others."""
 
+import socket
 import time
 import uuid
 
@@ -72,3 +73,38 @@ def test_the_router_refuses_a_signed_token_without_the_claims_subgraphs_require(
     token = jwt.encode(good, issuer.private_key, algorithm="RS256", headers={"kid": issuer.kid})
     status, body = gql(router, "{ products { id } }", token)
     assert status == 200 and body["data"]["products"], body
+
+
+def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp_path):
+    """payments accepts connections and never answers: the shop's subgraph timeout (well under
+    its request timeout, retries included) leaves time to answer with everything else."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)  # never accepted: requests are taken in and never answered
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(shop))
+    blackholed = Router(supergraph, (ROOT / "router" / "router.yaml").read_text(), tmp_path, env={
+        "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json",
+        "PAYMENTS_URL": f"http://127.0.0.1:{hole.getsockname()[1]}/graphql"})
+    try:
+        suffix = uuid.uuid4().hex[:10]
+        status, body = gql(blackholed, REGISTER, variables={"input": {
+            "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
+        assert status == 200 and "errors" not in body, body
+        token = body["data"]["register"]["token"]
+        status, body = gql(blackholed, CREATE, token, {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
+        order_id = body["data"]["createOrder"]["id"]
+
+        started = time.monotonic()
+        status, body = gql(blackholed, '{ products { id } order(id: "%s") { id } payment(id: "p1") { id } }' % order_id,
+                           token)
+        took = time.monotonic() - started
+        assert status == 200, body
+        assert body["data"]["products"] and body["data"]["order"] == {"id": order_id}
+        assert body["data"]["payment"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]  # retryable
+        assert "127.0.0.1" not in body["errors"][0]["message"]
+        assert took < 30  # the request timeout: the answer came before it
+    finally:
+        blackholed.stop()
+        hole.close()
