@@ -42,4 +42,9 @@ def build_plugins(config: Config) -> list[Any]:
     add("persisted_queries", persisted.PersistedPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
     add("error_masking", masking.MaskingPlugin.from_config)
+    # Requests refused for a bad token still count against their IP's rate limits.
+    authn = next((p for p in plugins if isinstance(p, jwt.JwtPlugin)), None)
+    limiter = next((p for p in plugins if hasattr(p, "count_failed_auth")), None)
+    if authn is not None and limiter is not None:
+        authn.on_failure = limiter.count_failed_auth
     return plugins

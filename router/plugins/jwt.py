@@ -259,6 +259,9 @@ class JwtPlugin:
         self.allow_anonymous = allow_anonymous
         self.ignore_other_prefixes = ignore_other_prefixes
         self.cache_entries = cache_entries
+        # Called with the context of a refused token (set by build_plugins when rate limits are
+        # configured); a result other than None is answered instead of the 401.
+        self.on_failure: Any = None
         # sha256(token) -> (claims, exp, key generation): a token verified once is not
         # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
         # exp can turn a good token bad with time (nbf and iat only get older)
@@ -371,6 +374,10 @@ class JwtPlugin:
                 raise AuthError("authentication is required")
             ctx.claims = await self.verify(token)
         except AuthError as e:
+            if self.on_failure is not None:  # the rate limiter counts it against the client's IP
+                refused = await self.on_failure(ctx)
+                if refused is not None:
+                    return refused
             ctx.status = 401
             return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
         return None
