@@ -46,7 +46,8 @@ def test_every_service_has_a_healthcheck_and_a_restart_policy() -> None:
 def test_ports_and_health_paths_match_the_code(name: str) -> None:
     service = compose()["services"][name]
     port = DEV_PORTS[name]
-    assert service["ports"] == [f"{port}:{port}"]
+    assert "ports" not in service, f"{name}: a subgraph's port must not be published on the host"
+    assert service["expose"] == [str(port)]
     assert service["environment"]["PORT"] == str(port)
     assert f"127.0.0.1:{port}/health" in " ".join(service["healthcheck"]["test"])
     assert service["build"]["target"] == name
