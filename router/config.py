@@ -54,7 +54,8 @@ _SCHEMA: dict[str, dict[str, type | tuple]] = {
     "subgraphs": {},
 }
 _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
-                    "headers", "persisted_queries", "error_masking", "metrics", "connections"}
+                    "headers", "persisted_queries", "error_masking", "metrics", "connections",
+                    "demand_control"}
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 

@@ -34,6 +34,9 @@ def build_plugins(config: Config) -> list[Any]:
     if "limits" in sections:
         from . import limits
         plugins += [p for p in (limits.build(config),) if p is not None]
+    if "demand_control" in sections:  # the operation's cost, before any planning
+        from . import demand_control
+        plugins += [p for p in (demand_control.build(config),) if p is not None]
     add("jwt", jwt.JwtPlugin.from_config)
     if "rate_limit" in sections:  # after jwt: a verified `sub` is the client
         from . import rate_limit

@@ -15,7 +15,8 @@ from ..common.db import object_id
 from ..common.errors import Forbidden
 from ..common.loaders import MAX_BATCH, load_by_key
 from ..common.money import Money
-from ..common.pagination import PageInfo, encode_cursor, page_size
+from ..common.cost import ListSize, connection
+from ..common.pagination import MAX_PAGE_SIZE, PageInfo, encode_cursor, page_size
 from ..common.schema import SubgraphSchema
 from . import service
 from .models import OrderDocument, ProductDocument, Status
@@ -94,7 +95,9 @@ class User:
     id: strawberry.ID
 
     @strawberry.federation.field(
-        authenticated=True, description="The user's orders, newest first. Visible to the user and to administrators."
+        authenticated=True,
+        description="The user's orders, newest first. Visible to the user and to administrators.",
+        directives=[connection(MAX_PAGE_SIZE)],
     )
     async def orders(
         self, info: Info, first: int = 10, after: Optional[str] = None, status: Optional[OrderStatus] = None
@@ -213,7 +216,7 @@ class OrderItemInput:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The catalogue's products that can be ordered.")
+    @strawberry.field(description="The catalogue's products that can be ordered.", directives=[ListSize(assumed_size=100)])
     async def products(self) -> list[Product]:
         documents = await ProductDocument.find({"available": True}).sort([("_id", 1)]).to_list()
         return [Product.from_document(document) for document in documents]
@@ -231,6 +234,7 @@ class Query:
     @strawberry.federation.field(
         authenticated=True,
         description="Your orders, newest first. Administrators see everyone's, or one user's with userId.",
+        directives=[connection(MAX_PAGE_SIZE)],
     )
     async def orders(
         self,

@@ -6,6 +6,7 @@ import socket
 import time
 import uuid
 
+import httpx
 import jwt
 import pytest
 
@@ -49,9 +50,10 @@ def test_nested_orders_through_the_router_are_refused_by_cost(router):
     order_id = body["data"]["createOrder"]["id"]
 
     status, body = gql(router, nested(4, 30), token, {"id": order_id})
-    assert status == 200, body
-    assert body["data"] == {"order": None}
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["COST_ESTIMATED_TOO_EXPENSIVE"]
+    assert status == 400, body  # refused by the router's demand control, before any fetch
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
+    assert error["extensions"]["cost"]["estimated"] > error["extensions"]["cost"]["max"] == 10000
 
     status, body = gql(router, "query($id: ID!) { order(id: $id) { id user { orders(first: 5) { nodes { id } } } } }",
                        token, {"id": order_id})
@@ -108,3 +110,22 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
     finally:
         blackholed.stop()
         hole.close()
+
+
+def test_the_estimate_follows_list_sizes_and_is_reported_on_request(router):
+    suffix = uuid.uuid4().hex[:10]
+    status, body = gql(router, REGISTER, variables={"input": {
+        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
+    token = body["data"]["register"]["token"]
+    costs = {}
+    for first in (1, 10, 100):
+        response = httpx.post(router.url, json={"query": "{ me { orders(first: %d) { nodes { id payments { id } } } } }" % first},
+                              headers={"authorization": f"Bearer {token}", "x-router-expose-cost": "true"}, timeout=30)
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        costs[first] = body["extensions"]["cost"]["estimated"]
+        assert body["extensions"]["cost"]["mode"] == "enforce"
+    # me 1 + orders 1 + first x (order 1 + payments 5 x 1): `first` slices, `nodes` is sized by it
+    assert costs == {1: 8, 10: 62, 100: 602}
+    status, body = gql(router, "{ me { id } }", token)
+    assert "extensions" not in body  # reported only when asked for
