@@ -45,6 +45,9 @@ def build_plugins(config: Config) -> list[Any]:
     add("persisted_queries", persisted.PersistedPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
     add("error_masking", masking.MaskingPlugin.from_config)
+    if "subgraph_signing" in sections:  # last: its wrapper is the closest to the wire
+        from . import signing
+        plugins += [p for p in (signing.build(config),) if p is not None]
     # Requests refused for a bad token still count against their IP's rate limits.
     authn = next((p for p in plugins if isinstance(p, jwt.JwtPlugin)), None)
     limiter = next((p for p in plugins if hasattr(p, "count_failed_auth")), None)

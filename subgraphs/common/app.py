@@ -18,6 +18,7 @@ from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
 from .logging import RequestLogMiddleware, configure_logging
 from .schema import SubgraphGraphQL, SubgraphSchema
+from .signing import RouterSignatureMiddleware
 from .tracing import TraceMiddleware, make_tracer
 
 logger = logging.getLogger("service")
@@ -82,6 +83,10 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    if settings.router_signing_secret:
+        if len(settings.router_signing_secret) < 32:
+            raise ConfigError("ROUTER_SIGNING_SECRET must be at least 32 characters")
+        app.add_middleware(RouterSignatureMiddleware, secret=settings.router_signing_secret)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(TraceMiddleware, tracer=make_tracer(settings.service))  # outermost: logs see the span
     app.state.settings = settings
