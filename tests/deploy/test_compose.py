@@ -146,3 +146,9 @@ def test_dockerfile_router_stage() -> None:
     assert "ROUTER_ENV=production" in router, "GraphiQL is off by default in production"
     assert "COPY --from=graphiql" in router, "the router serves GraphiQL's bundles itself"
     assert "node" not in router.replace("--from=graphiql", ""), "no Node.js in the router image"
+
+
+def test_router_and_subgraphs_share_the_signing_secret() -> None:
+    services = compose()["services"]
+    values = {name: services[name]["environment"].get("ROUTER_SIGNING_SECRET") for name in [*SUBGRAPHS, "router"]}
+    assert len(set(values.values())) == 1 and str(values["router"]).startswith("${ROUTER_SIGNING_SECRET:?"), values

@@ -112,3 +112,10 @@ def test_only_the_router_and_peer_services_reach_a_subgraph(name: str) -> None:
         allowed |= set(expression["values"])
     assert allowed == CALLERS[name]
     assert rule["ports"] == [{"protocol": "TCP", "port": DEV_PORTS[name]}]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_router_and_subgraphs_share_the_signing_secret(name: str) -> None:
+    container = find("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+    (item,) = [e for e in container["env"] if e["name"] == "ROUTER_SIGNING_SECRET"]
+    assert item["valueFrom"]["secretKeyRef"] == {"name": "router-signing", "key": "secret"}
