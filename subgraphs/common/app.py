@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from .config import ConfigError, ServiceSettings
 from .db import connect
+from .disconnect import CancelOnDisconnect
 from .events.runtime import MODELS as EVENT_MODELS, EventsRuntime
 from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
@@ -87,6 +88,7 @@ def create_app(
         if len(settings.router_signing_secret) < 32:
             raise ConfigError("ROUTER_SIGNING_SECRET must be at least 32 characters")
         app.add_middleware(RouterSignatureMiddleware, secret=settings.router_signing_secret)
+    app.add_middleware(CancelOnDisconnect)  # inside the log middleware: a cancelled request is logged
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(TraceMiddleware, tracer=make_tracer(settings.service))  # outermost: logs see the span
     app.state.settings = settings
