@@ -69,3 +69,45 @@ def test_the_router_signs_its_subgraph_requests(shop, signed_users, tmp_path):
         assert status == 200 and body["data"]["me"]["username"] == f"u_{suffix}", body
     finally:
         router.stop()
+
+
+def start_signed(shop, name: str, tmp, **env: str):
+    spec = shop.specs[name]
+    port = free_port()
+    spec = dataclasses.replace(spec, port=port, env={**spec.env, "PORT": str(port), "ROUTER_SIGNING_SECRET": SECRET, **env})
+    log = tmp / f"{name}-{port}.log"
+    process = start_process(spec, log)
+    assert wait_for_port(port, 30), log.read_text()
+    wait_ready(spec.url)
+    return process, spec.url
+
+
+def test_payments_signs_its_calls_to_orders(shop, tmp_path):
+    """payOrder asks orders for the order's total: with signing on, that call is signed too."""
+    orders, orders_url = start_signed(shop, "orders", tmp_path)
+    payments, payments_url = start_signed(shop, "payments", tmp_path, ORDERS_URL=f"{orders_url}/graphql")
+    try:
+        suffix = uuid.uuid4().hex[:10]
+        registered = httpx.post(shop.url("users"), json={"query": "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+                                                          "variables": {"input": {"username": f"p_{suffix}", "email": f"p_{suffix}@example.com",
+                                                                                  "password": f"pw-{suffix}!"}}}, timeout=30).json()
+        auth = {"authorization": f"Bearer {registered['data']['register']['token']}"}
+
+        def signed(url: str, query: str, variables: dict) -> dict:
+            body = json.dumps({"query": query, "variables": variables}).encode()
+            response = post(url, body, {**auth, "x-router-signature": signature(SECRET, body, int(time.time()))})
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        product = "kbd-mech-87"
+        created = signed(orders_url, "mutation($i: [OrderItemInput!]!) { createOrder(items: $i) { id total { amount } } }",
+                         {"i": [{"productId": product, "quantity": 1}]})
+        order = created["data"]["createOrder"]
+        paid = signed(payments_url, "mutation($o: ID!, $k: String!) { payOrder(orderId: $o, method: CARD, idempotencyKey: $k) "
+                      "{ status amount { amount } } }", {"o": order["id"], "k": uuid.uuid4().hex})
+        assert "errors" not in paid, paid
+        assert paid["data"]["payOrder"] == {"status": "SUCCEEDED", "amount": {"amount": order["total"]["amount"]}}
+    finally:
+        for process in (payments, orders):
+            process.terminate()
+            process.wait(10)
