@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean
+.PHONY: dev test prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean attack
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ bench: $(STAMP)
 	  UNIQUE=$${UNIQUE:-1} BASELINE=$${BASELINE:-apollo-gateway} bench/run.sh $(GATEWAYS) || exit 1; \
 	done; \
 	for op in $(OPERATIONS); do echo; echo "## $$op"; python3 bench/ratios.py "$$RUN/$$op"; done
+
+# The hostile traffic of issue 10 replayed against a fresh shop (bounded: about a minute), then a
+# table: attack, result, status counts, router RSS before/after; exit 1 when one got through.
+attack: $(STAMP)
+	$(PY) -m tests.attack.run
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules .pytest_cache $(GRAPHIQL)/node_modules $(GRAPHIQL)/assets

@@ -182,6 +182,7 @@ async def run() -> int:
         mongodb_uri = store.uri
 
     password = dev_secret("dev-admin-password", 12)
+    signing = dev_secret("router-signing-secret", 32)  # the subgraphs answer only the router's requests
     specs = subgraph_specs(
         mongodb_uri=mongodb_uri,
         keys_dir=keys_dir,
@@ -192,6 +193,7 @@ async def run() -> int:
             "USERS_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
             "USERS_BOOTSTRAP_ADMIN_PASSWORD": password,
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "10"),
+            "ROUTER_SIGNING_SECRET": signing,
         },
     )
     specs.append(
@@ -199,6 +201,7 @@ async def run() -> int:
             port=DEV_PORTS["router"],
             supergraph=ROOT / "schema" / "supergraph.graphql",
             config=ROOT / "router" / "router.dev.yaml",  # router.yaml, rate limit and CORS relaxed
+            extra_env={"ROUTER_SIGNING_SECRET": signing},
         )
     )
     stopping = asyncio.Event()

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 
+from . import connections
 from .config import ConfigError, load_config
 from .supergraph import Supergraph, SupergraphError
 
@@ -88,6 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from . import health
 
         health.validate(cfg)
+        server_options = connections.uvicorn_options(cfg)
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2
@@ -113,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         code = workers.serve(cfg.host, cfg.port, cfg.workers, started)
         stopped()
         return code
-    workers.serve_one(cfg.host, cfg.port, started, stopped)
+    workers.serve_one(cfg.host, cfg.port, started, stopped, server_options)
     return 0
 
 

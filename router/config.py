@@ -36,6 +36,7 @@ class Config:
     subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
     plan_cache_entries: int = 2048
     document_cache_entries: int = 2048
+    document_cache_bytes: int = 64 * 1024 * 1024  # estimated memory of parsed documents kept
     expose_query_plan: bool = False
     introspection: bool = True
     override_labels: frozenset[str] = frozenset()
@@ -46,13 +47,15 @@ _SCHEMA: dict[str, dict[str, type | tuple]] = {
     "supergraph": {"path": str, "hot_reload": bool, "poll_interval": (int, float)},
     "server": {"host": str, "port": int, "workers": int, "graphql_path": str},
     "traffic": {"subgraph_timeout": (int, float), "client": str},
-    "plan": {"cache_entries": int, "document_cache_entries": int, "expose_query_plan": bool},
+    "plan": {"cache_entries": int, "document_cache_entries": int, "document_cache_bytes": int,
+             "expose_query_plan": bool},
     "introspection": {"enabled": bool},
     "override_labels": {},
     "subgraphs": {},
 }
 _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
-                    "headers", "persisted_queries", "error_masking", "metrics", "health"}
+                    "headers", "persisted_queries", "error_masking", "metrics", "health", "connections",
+                    "demand_control", "subgraph_signing"}
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 
@@ -141,6 +144,8 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None) -> C
         raise ConfigError(f"traffic.client: must be 'pool' or 'httpx', got {cfg.client!r}")
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
+    if cfg.document_cache_bytes < 0:
+        raise ConfigError("plan.document_cache_bytes: must be at least 0")
     return cfg
 
 
@@ -175,6 +180,7 @@ def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
         ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
         ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
         ("plan", "document_cache_entries"): "document_cache_entries",
+        ("plan", "document_cache_bytes"): "document_cache_bytes",
         ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",
     }[(section, key)]
     setattr(cfg, target, value)

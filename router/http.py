@@ -13,7 +13,7 @@ import logging
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -155,6 +155,8 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
                 raw = await _read_body(request, max_body)
             except BodyTooLarge:
                 return _bad(f"Request body is larger than {max_body} bytes.", 413, media, "PAYLOAD_TOO_LARGE")
+            except ClientDisconnect:  # the client left mid-body: nobody to answer, nothing to log
+                return Response(status_code=400)
             try:
                 payload = orjson.loads(raw)
             except orjson.JSONDecodeError:

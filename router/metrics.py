@@ -53,6 +53,8 @@ class RouterMetrics:
                                     ["subgraph", "code"], registry=r)
         self.rate_limited = Counter("router_rate_limit_rejections", "Requests refused by a rate limit.",
                                     ["limit"], registry=r)
+        self.cost = Histogram("router_operation_cost_estimated", "Estimated static cost of operations (demand control).",
+                              buckets=(1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000), registry=r)
         if planner is not None:
             r.register(_PlanCache(planner))  # type: ignore[arg-type]
         self._codes: set[str] = set()
@@ -82,7 +84,7 @@ class RouterMetrics:
                 self.errors.labels(self._code(code)).inc()
                 if code == "RATE_LIMITED":
                     limit = ext.get("limit")  # type: ignore[union-attr]
-                    self.rate_limited.labels(limit if limit in ("client", "global", "operation") else "other").inc()
+                    self.rate_limited.labels(limit if limit in ("client", "ip", "global", "operation") else "other").inc()
 
     def fetch(self, subgraph: str, seconds: float, error_code: str | None) -> None:
         h = self._fetch.get(subgraph)

@@ -106,31 +106,51 @@ def _err(message: str, code: str, **extra) -> dict:
     return e
 
 
-class DocumentCache:
-    """Parse + validate once per document text (bounded LRU)."""
+DEFAULT_DOCUMENT_CACHE_BYTES = 64 * 1024 * 1024
+_BYTES_PER_TOKEN = 200  # an AST node with its location and token, roughly, in CPython
 
-    def __init__(self, schema: GraphQLSchema, max_entries: int = 1000) -> None:
+
+class DocumentCache:
+    """Parse + validate once per document text (LRU bounded by entries and by bytes).
+
+    Distinct documents are free for a client to make up (a padded comment is enough), so
+    the cache is bounded by an estimate of the memory each entry holds (the text twice,
+    its tokens' nodes), not only by their number. `max_tokens` counts every token the
+    lexer reads, comments included, and parsing stops as soon as it is exceeded."""
+
+    def __init__(
+        self, schema: GraphQLSchema, max_entries: int = 1000, max_bytes: int = DEFAULT_DOCUMENT_CACHE_BYTES
+    ) -> None:
         self.schema = schema
         self.max_entries = max_entries
-        self._docs: OrderedDict[str, Document | OperationError] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._docs: OrderedDict[str, tuple[Document | OperationError, int]] = OrderedDict()
 
-    def get(self, text: str) -> Document:
-        got = self._docs.get(text)
-        if got is None:
-            got = self._load(text)
-            self._docs[text] = got
-            if len(self._docs) > self.max_entries:
-                self._docs.popitem(last=False)
+    def get(self, text: str, max_tokens: int | None = None) -> Document:
+        entry = self._docs.get(text)
+        if entry is None:
+            got = self._load(text, max_tokens)
+            weight = _weight(text, got)
+            if weight <= self.max_bytes:
+                self._docs[text] = (got, weight)
+                self.bytes += weight
+                while len(self._docs) > self.max_entries or self.bytes > self.max_bytes:
+                    _, (_, dropped) = self._docs.popitem(last=False)
+                    self.bytes -= dropped
         else:
+            got = entry[0]
             self._docs.move_to_end(text)
         if isinstance(got, OperationError):
             raise got
         return got
 
-    def _load(self, text: str) -> Document | OperationError:
+    def _load(self, text: str, max_tokens: int | None = None) -> Document | OperationError:
         try:
-            ast = parse(text)
+            ast = parse(text, max_tokens=max_tokens)
         except GraphQLError as e:
+            if max_tokens is not None and "Document contains more than" in e.message:
+                return OperationError([_err(f"Operation has more than {max_tokens} tokens.", "MAX_TOKENS_LIMIT")])
             return OperationError([_err(e.message, "GRAPHQL_PARSE_FAILED", **_locations(e))])
         errors = validate(self.schema, ast)
         if errors:
@@ -144,6 +164,19 @@ class DocumentCache:
                 fragments[d.name.value] = d
         cond = {k: tuple(sorted(_condition_variables(op, fragments))) for k, op in operations.items()}
         return Document(text, ast, operations, fragments, cond)
+
+
+def _weight(text: str, got: Document | OperationError) -> int:
+    """Estimated bytes an entry keeps alive: the text, and for a parsed document its tokens
+    (each with a value copied out of the text) and the nodes built over them."""
+    if isinstance(got, OperationError):
+        return 2 * len(text) + 1024
+    tokens = 0
+    token = got.ast.loc.start_token if got.ast.loc is not None else None
+    while token is not None:
+        tokens += 1
+        token = token.next
+    return 2 * len(text) + tokens * _BYTES_PER_TOKEN
 
 
 def _locations(e: GraphQLError) -> dict:

@@ -66,6 +66,9 @@ class Context:
     # (type, field) coordinates the caller may not read, set by the authorization plugin:
     # the planner leaves them out and the response answers them null.
     unauthorized: frozenset[tuple[str, str]] = frozenset()
+    # Token limit of the parser (set by the limits plugin): counted while parsing, which runs
+    # after the cheap checks (JWT, rate limit), so a refused client costs no lexing.
+    max_tokens: int | None = None
 
 
 HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict]]
@@ -90,7 +93,8 @@ class RouterState:
     def __init__(self, supergraph: Supergraph, config: Config) -> None:
         self.supergraph = supergraph
         self.supergraph_hash = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
-        self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries)
+        self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries,
+                                       config.document_cache_bytes)
         self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
         urls = {}
         timeouts = {}
@@ -127,7 +131,7 @@ class Router:
             if early is not None:
                 return ctx.status, early
         try:
-            doc = state.documents.get(request.query)
+            doc = state.documents.get(request.query, ctx.max_tokens)
             op = prepare_operation(state.supergraph.api_schema, doc, request.operation_name, request.variables)
         except OperationError as e:
             return e.status, {"errors": e.errors}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -52,9 +53,11 @@ class Server(uvicorn.Server):
             self.on_stopped()
 
 
-def serve_one(host: str, port: int, on_started: Callable[[], None], on_stopped: Callable[[], None]) -> None:
-    """One process serving on host:port until SIGINT/SIGTERM (in-flight requests finish)."""
-    Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS), on_started, on_stopped).run()
+def serve_one(host: str, port: int, on_started: Callable[[], None], on_stopped: Callable[[], None],
+              options: dict[str, Any] | None = None) -> None:
+    """One process serving on host:port until SIGINT/SIGTERM (in-flight requests finish);
+    `options`: the connection limits (router/connections.py)."""
+    Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS, **(options or {})), on_started, on_stopped).run()
 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
@@ -73,7 +76,11 @@ def _worker(host: str, port: int) -> None:
 
     configure_logging(log_level())  # a spawned process starts with no logging set up
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
-    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS))
+    from . import connections
+    from .config import load_config
+
+    options = connections.uvicorn_options(load_config(os.environ.get("ROUTER_CONFIG")))
+    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS, **options))
     server.run(sockets=[reuseport_socket(host, port)])
 
 

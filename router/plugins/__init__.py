@@ -34,6 +34,9 @@ def build_plugins(config: Config) -> list[Any]:
     if "limits" in sections:
         from . import limits
         plugins += [p for p in (limits.build(config),) if p is not None]
+    if "demand_control" in sections:  # the operation's cost, before any planning
+        from . import demand_control
+        plugins += [p for p in (demand_control.build(config),) if p is not None]
     add("jwt", jwt.JwtPlugin.from_config)
     if "rate_limit" in sections:  # after jwt: a verified `sub` is the client
         from . import rate_limit
@@ -42,4 +45,12 @@ def build_plugins(config: Config) -> list[Any]:
     add("persisted_queries", persisted.PersistedPlugin.from_config)
     add("headers", headers.HeadersPlugin.from_config)
     add("error_masking", masking.MaskingPlugin.from_config)
+    if "subgraph_signing" in sections:  # last: its wrapper is the closest to the wire
+        from . import signing
+        plugins += [p for p in (signing.build(config),) if p is not None]
+    # Requests refused for a bad token still count against their IP's rate limits.
+    authn = next((p for p in plugins if isinstance(p, jwt.JwtPlugin)), None)
+    limiter = next((p for p in plugins if hasattr(p, "count_failed_auth")), None)
+    if authn is not None and limiter is not None:
+        authn.on_failure = limiter.count_failed_auth
     return plugins

@@ -121,8 +121,11 @@ class JwksUrl:
 
     async def current(self) -> list[Key]:
         now = time.monotonic()
-        if self.fetched_at < 0 and now - self.tried_at >= min(self.cooldown, 1.0):
-            await self.refresh()
+        if self.fetched_at < 0:
+            # Until the first key set arrives every request waits for the fetch in flight
+            # (single flight, bounded by its timeout) instead of seeing no keys at all.
+            if not await self._wait_in_flight() and now - self.tried_at >= min(self.cooldown, 1.0):
+                await self.refresh()
         elif now - self.fetched_at >= self.poll_interval and self._background is None \
                 and now - self.tried_at >= min(self.cooldown, self.poll_interval):
             self._background = asyncio.ensure_future(self._refresh_in_background())
@@ -131,9 +134,18 @@ class JwksUrl:
     async def unknown_kid(self) -> bool:
         """A token named a kid we do not have: refetch unless we did so very recently.
         Returns whether the keys may have changed."""
+        if await self._wait_in_flight():
+            return True
         if time.monotonic() - self.tried_at < self.cooldown:
             return False
         return await self.refresh()
+
+    async def _wait_in_flight(self) -> bool:
+        """Waits for a fetch another request started, if one is running; whether it was."""
+        if self._lock is None or not self._lock.locked():
+            return False
+        async with self._lock:
+            return True
 
     async def _refresh_in_background(self) -> None:
         try:
@@ -247,6 +259,9 @@ class JwtPlugin:
         self.allow_anonymous = allow_anonymous
         self.ignore_other_prefixes = ignore_other_prefixes
         self.cache_entries = cache_entries
+        # Called with the context of a refused token (set by build_plugins when rate limits are
+        # configured); a result other than None is answered instead of the 401.
+        self.on_failure: Any = None
         # sha256(token) -> (claims, exp, key generation): a token verified once is not
         # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
         # exp can turn a good token bad with time (nbf and iat only get older)
@@ -359,6 +374,10 @@ class JwtPlugin:
                 raise AuthError("authentication is required")
             ctx.claims = await self.verify(token)
         except AuthError as e:
+            if self.on_failure is not None:  # the rate limiter counts it against the client's IP
+                refused = await self.on_failure(ctx)
+                if refused is not None:
+                    return refused
             ctx.status = 401
             return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
         return None

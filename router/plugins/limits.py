@@ -3,7 +3,10 @@
 Operation shape, checked before planning (a refused operation costs no subgraph work):
 `max_depth` (root fields are depth 1, fragments add no level), `max_aliases`, `max_root_fields`
 (fragments expanded; each fragment is measured once, so fragment fan-out cannot blow up the
-count's own cost) and `max_tokens` (lexed before parsing, stopping at the limit).
+count's own cost) and `max_tokens` (every token the lexer reads, comments included, counted by
+the parser itself, which stops at the limit; parsing runs after the JWT and rate-limit checks).
+`max_document_bytes` refuses a longer query text before anything else looks at it, so a
+document padded with a huge comment costs neither lexing nor a place in the document cache.
 HTTP (read by http.py): `max_request_bytes` (413 before the body is read past it) and
 `request_timeout` (504). Batched requests (JSON arrays) are accepted only with `max_batch_size` > 1.
 Subgraph fetches: `retry` re-sends failed fetches of queries (never of mutations) with
@@ -19,8 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode
-from graphql.language import Lexer, Source, TokenKind
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from ..breaker import CircuitBreaker
 from ..config import Config, ConfigError
@@ -46,6 +48,7 @@ class LimitsConfig:
     max_aliases: int | None = None
     max_root_fields: int | None = None
     max_tokens: int | None = None
+    max_document_bytes: int | None = None
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     request_timeout: float | None = None
     retry: Retry | None = None
@@ -61,6 +64,7 @@ def parse(raw: Any) -> LimitsConfig:
     cfg.max_aliases = sec.integer("max_aliases", minimum=0)
     cfg.max_root_fields = sec.integer("max_root_fields", minimum=1)
     cfg.max_tokens = sec.integer("max_tokens", minimum=1)
+    cfg.max_document_bytes = sec.integer("max_document_bytes", minimum=1)
     cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)  # type: ignore[assignment]
     if sec.has("request_timeout"):
         cfg.request_timeout = parse_duration(f"{SECTION}.request_timeout", sec._get("request_timeout"))
@@ -121,21 +125,6 @@ def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Sh
     return Shape(depth, aliases, fields)
 
 
-def count_tokens(query: str, stop_after: int) -> int:
-    """Lexical tokens of the document (punctuators, names, values; not comments), counting
-    no further than `stop_after` + 1 so an oversized document costs no more than the limit."""
-    lexer = Lexer(Source(query))
-    n = 0
-    try:
-        while lexer.advance().kind != TokenKind.EOF:
-            n += 1
-            if n > stop_after:
-                break
-    except GraphQLSyntaxError:
-        pass  # the parser reports it with a location
-    return n
-
-
 def _introspection_only(op: Any) -> bool:
     """Schema introspection (GraphiQL's own query is 15 levels deep) is answered by the router
     from the API schema without any subgraph work, so the depth limit leaves it alone."""
@@ -167,26 +156,22 @@ class Limits:
         self.request_timeout = cfg.request_timeout
         self.max_batch_size = cfg.max_batch_size
         self.breakers: dict[str, CircuitBreaker] = {}
-        self._tokens = _LRU(2048)
         self._shapes = _LRU(2048)
         # Hooks exist only when something is configured: an absent hook costs nothing.
-        if cfg.max_tokens is not None:
-            self.on_request = self._check_tokens
+        if cfg.max_tokens is not None or cfg.max_document_bytes is not None:
+            self.on_request = self._check_document
         if cfg.max_depth is not None or cfg.max_aliases is not None or cfg.max_root_fields is not None:
             self.on_operation = self._check_shape
         if cfg.retry is not None or cfg.breaker_failures is not None:
             self.wrap_send = self._wrap_send
 
-    async def _check_tokens(self, ctx: Context) -> dict | None:
-        limit = self.cfg.max_tokens
+    async def _check_document(self, ctx: Context) -> dict | None:
+        limit = self.cfg.max_document_bytes
         query = ctx.request.query
-        n = self._tokens.get(query)
-        if n is None:
-            n = count_tokens(query, limit)  # type: ignore[arg-type]
-            if len(query) < 100_000:
-                self._tokens.put(query, n)
-        if n > limit:  # type: ignore[operator]
-            return _refuse(ctx, f"Operation has more than {limit} tokens.", "MAX_TOKENS_LIMIT")
+        # len() counts code points: at most 4 bytes each, so most documents need no encoding
+        if limit is not None and len(query) * 4 > limit and len(query.encode()) > limit:
+            return _refuse(ctx, f"Operation document is larger than {limit} bytes.", "MAX_DOCUMENT_BYTES_LIMIT")
+        ctx.max_tokens = self.cfg.max_tokens
         return None
 
     async def _check_shape(self, ctx: Context) -> dict | None:

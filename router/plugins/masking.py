@@ -8,8 +8,9 @@ its code, in one of three modes:
         INTERNAL_SERVER_ERROR and the router's own fetch failures), for subgraphs that give
         every deliberate error a code of its own;
     all: every subgraph error is masked.
-A masked error becomes `"Internal server error"` with code `INTERNAL_SERVER_ERROR` and a
-request id; the original is logged with that id, so an operator can find it (a refused
+A masked error becomes `"Internal server error"` with code `INTERNAL_SERVER_ERROR` (or, for
+the router's fetch failures a retry may cure, timeouts, refused connections, an open breaker,
+`SERVICE_UNAVAILABLE`) and a request id; the original is logged with that id, so an operator can find it (a refused
 connection names an internal host, a bug's message may quote data). `include_subgraph_errors`
 (true, or per subgraph) shows them unmasked, for development. Stack traces
 (`extensions.stacktrace`, `extensions.exception`) are removed in every case.
@@ -31,6 +32,9 @@ DEFAULT_SAFE_CODES = ("BAD_REQUEST", "BAD_USER_INPUT", "UNAUTHENTICATED", "FORBI
 DEFAULT_INTERNAL_CODES = ("INTERNAL_SERVER_ERROR", "SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT",
                           "INVALID_SUBGRAPH_RESPONSE")
 MODES = ("safe_codes", "internal", "all")
+# The router's own fetch failures that a retry may cure: masked as SERVICE_UNAVAILABLE, so a
+# client can tell "try again" from a bug without seeing which host failed.
+RETRYABLE_CODES = frozenset({"SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT", "SUBGRAPH_CIRCUIT_OPEN"})
 NEVER = frozenset({"stacktrace", "exception", "stack", "trace"})
 
 
@@ -109,9 +113,12 @@ class MaskingPlugin:
                 request_id = getattr(ctx, "request_id", None) or uuid.uuid4().hex
             log.error("masked subgraph error (request %s, subgraph %s, code %s): %s", request_id, service, code,
                       e.get("message"))
-            masked: dict = {"message": self.message}
+            retryable = code in RETRYABLE_CODES
+            masked: dict = {"message": "Service temporarily unavailable; try again later" if retryable
+                            else self.message}
             if "path" in e:
                 masked["path"] = e["path"]
-            masked["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+            masked["extensions"] = {"code": "SERVICE_UNAVAILABLE" if retryable else "INTERNAL_SERVER_ERROR",
+                                    "requestId": request_id}
             out.append(masked)
         result["errors"] = out

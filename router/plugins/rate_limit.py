@@ -92,6 +92,13 @@ class MemoryWindows:
                 e[0] += 1
         return None
 
+    def remaining(self, key: str, limit: Limit) -> tuple[int, float]:
+        """(requests left, seconds until the window ends) for one counter, after a hit."""
+        e = self.maps.get(limit, {}).get(key)
+        if e is None:
+            return limit.requests, limit.window
+        return max(0, limit.requests - e[0]), max(0.0, e[1] - self.clock())
+
     async def aclose(self) -> None:
         pass
 
@@ -262,6 +269,7 @@ def _limit(name: str, sec: Section) -> Limit:
 @dataclass
 class RateLimitConfig:
     per_client: Limit | None = None
+    per_ip: Limit | None = None  # over all identities signed in from one address
     global_: Limit | None = None
     per_operation: dict[str, Limit] | None = None
     trusted_proxies: list[Network] | None = None
@@ -277,6 +285,8 @@ def parse(raw: Any) -> RateLimitConfig:
     cfg = RateLimitConfig()
     if (s := sec.section("per_client")) is not None:
         cfg.per_client = _limit("client", s)
+    if (s := sec.section("per_ip")) is not None:
+        cfg.per_ip = _limit("ip", s)
     if (s := sec.section("global")) is not None:
         cfg.global_ = _limit("global", s)
     ops = sec.mapping("per_operation")
@@ -337,9 +347,49 @@ class RateLimit:
             checks.append(("global", self.cfg.global_))
         if self.cfg.per_client is not None:
             checks.append(("client:" + client, self.cfg.per_client))
+        if self.cfg.per_ip is not None:
+            checks.append(("ip:" + ctx.client_ip, self.cfg.per_ip))  # type: ignore[operator]
         if not checks:
             return None
         refused = await self.store.hit(checks)
+        self._headers(ctx, checks, refused)
+        return None if refused is None else self._refuse(ctx, *refused)
+
+    def _headers(self, ctx: Context, checks: list[Check], refused: Refusal | None) -> None:
+        """`RateLimit-Policy` (every limit applied: quota q per window w seconds) and
+        `RateLimit` (the limit closest to refusing: r left, t seconds to its reset), as the
+        IETF httpapi draft defines them; the remaining count needs a store that can tell it
+        (fixed windows in memory), the policy is always sent."""
+        headers = ctx.request.response_headers
+        headers["ratelimit-policy"] = ", ".join(
+            f'"{limit.name}";q={limit.requests};w={math.ceil(limit.window)}' for _, limit in checks)
+        if refused is not None:
+            limit, retry_after = refused
+            headers["ratelimit"] = f'"{limit.name}";r=0;t={max(1, math.ceil(retry_after))}'
+            return
+        remaining = getattr(self.store, "remaining", None)
+        if remaining is None:
+            return
+        states = [(*remaining(key, limit), limit.name) for key, limit in checks]
+        left, reset, name = min(states)
+        headers["ratelimit"] = f'"{name}";r={left};t={math.ceil(reset)}'
+
+    async def count_failed_auth(self, ctx: Context) -> dict | None:
+        """A request whose token was refused counts as its IP's (an attacker's bad tokens
+        cannot be free): 429 once the IP's budget is spent, else None (the 401 follows)."""
+        ctx.claims = None
+        ip = self.client_key(ctx)  # without claims: "ip:<address>"
+        checks: list[Check] = []
+        if self.cfg.global_ is not None:
+            checks.append(("global", self.cfg.global_))
+        if self.cfg.per_client is not None:
+            checks.append(("client:" + ip, self.cfg.per_client))
+        if self.cfg.per_ip is not None:
+            checks.append((ip, self.cfg.per_ip))
+        if not checks:
+            return None
+        refused = await self.store.hit(checks)
+        self._headers(ctx, checks, refused)
         return None if refused is None else self._refuse(ctx, *refused)
 
     async def on_operation(self, ctx: Context) -> dict | None:
@@ -373,7 +423,7 @@ def build(config: Config) -> RateLimit | None:
     if SECTION not in config.plugins:
         return None
     cfg = parse(config.plugins[SECTION])
-    if cfg.per_client is None and cfg.global_ is None and not cfg.per_operation:
+    if cfg.per_client is None and cfg.per_ip is None and cfg.global_ is None and not cfg.per_operation:
         return None
     return RateLimit(cfg)
 

@@ -220,6 +220,9 @@ class Telemetry:
         errors = body.get("errors") if isinstance(body, dict) else None
         if self.metrics is not None:
             self.metrics.request(status, seconds, errors)
+            cost = getattr(ctx, "cost_estimated", None)  # set by demand_control
+            if cost is not None:
+                self.metrics.cost.observe(cost)
         op_name = op_type = None
         if ctx is not None and ctx.operation is not None:
             op_name, op_type = ctx.operation.name, ctx.operation.kind

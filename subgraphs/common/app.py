@@ -14,11 +14,13 @@ from starlette.routing import BaseRoute, Route
 from .config import ConfigError, ServiceSettings
 from . import replica_set
 from .db import connect
+from .disconnect import CancelOnDisconnect
 from .events.runtime import MODELS as EVENT_MODELS, EventsRuntime
 from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
 from .logging import RequestLogMiddleware, configure_logging
 from .schema import SubgraphGraphQL, SubgraphSchema
+from .signing import RouterSignatureMiddleware
 from .tracing import TraceMiddleware, make_tracer
 
 logger = logging.getLogger("service")
@@ -83,6 +85,11 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    if settings.router_signing_secret:
+        if len(settings.router_signing_secret) < 32:
+            raise ConfigError("ROUTER_SIGNING_SECRET must be at least 32 characters")
+        app.add_middleware(RouterSignatureMiddleware, secret=settings.router_signing_secret)
+    app.add_middleware(CancelOnDisconnect)  # inside the log middleware: a cancelled request is logged
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(TraceMiddleware, tracer=make_tracer(settings.service))  # outermost: logs see the span
     app.state.settings = settings

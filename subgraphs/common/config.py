@@ -80,6 +80,9 @@ class ServiceSettings:
     jwt_audience: str
     jwt_public_key_file: str | None
     jwt_jwks_url: str | None
+    max_query_depth: int = 20  # deeper operations are refused before they run (guard.py)
+    max_query_cost: int = 10_000  # estimated cost above which an operation is refused
+    router_signing_secret: str | None = None  # set: /graphql accepts only requests the router signed
 
     @classmethod
     def from_env(cls, service: str, default_port: int, env: Env | None = None) -> "ServiceSettings":
@@ -96,4 +99,7 @@ class ServiceSettings:
             jwt_audience=env.str("JWT_AUDIENCE", "shop"),
             jwt_public_key_file=env.optional("JWT_PUBLIC_KEY_FILE"),
             jwt_jwks_url=env.optional("JWT_JWKS_URL"),
+            max_query_depth=env.int("MAX_QUERY_DEPTH", 20, minimum=1),
+            max_query_cost=env.int("MAX_QUERY_COST", 10_000, minimum=1),
+            router_signing_secret=env.optional("ROUTER_SIGNING_SECRET"),
         )

@@ -17,6 +17,8 @@ from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from .query_count import ReadCounter
+
 T = TypeVar("T")
 
 
@@ -26,6 +28,7 @@ async def connect(uri: str, database: str, models: list[type[Document]], *, appn
         tz_aware=True,
         appname=appname,
         serverSelectionTimeoutMS=10_000,
+        event_listeners=[ReadCounter()],
     )
     await init_beanie(database=client[database], document_models=models)
     return client

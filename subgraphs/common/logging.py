@@ -19,6 +19,8 @@ import orjson
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import query_count
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -86,6 +88,8 @@ class RequestLogMiddleware:
                 break
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        queries = query_count.Counter()
+        queries_token = query_count.current.set(queries)
         status = 500
         started = time.perf_counter()
 
@@ -106,6 +110,8 @@ class RequestLogMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "db_queries": queries.reads,
                 },
             )
+            query_count.current.reset(queries_token)
             request_id_var.reset(token)

@@ -2,13 +2,15 @@
 
 An unexpected exception (a bug, a database outage) reaches the client as
 `INTERNAL_SERVER_ERROR` plus the request id, never the exception text, which could reveal
-internals; the original is logged with its stack trace (`SubgraphSchema.process_errors` runs
+internals (a store outage, which a retry may cure, is `SERVICE_UNAVAILABLE` instead); the
+original is logged with its stack trace (`SubgraphSchema.process_errors` runs
 before this extension sees the errors).
 """
 
 from __future__ import annotations
 
 from graphql import GraphQLError
+from pymongo.errors import ConnectionFailure
 from strawberry.extensions import SchemaExtension
 
 from .errors import DomainError
@@ -31,6 +33,15 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         error.extensions = {**(error.extensions or {}), "code": code}
         return error
     request_id = request_id_var.get()
+    if isinstance(original, ConnectionFailure):
+        # The store is unreachable or failing over: a retry may well succeed.
+        return GraphQLError(
+            "Service temporarily unavailable; try again later",
+            nodes=error.nodes,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "SERVICE_UNAVAILABLE", "requestId": request_id},
+        )
     return GraphQLError(
         "Internal server error",
         nodes=error.nodes,

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from .context import RequestContext
 from .errors import BadUserInput, DomainError
 from .identity import InvalidToken, TokenVerifier, bearer_token
+from .guard import OperationGuard
 from .masking import ErrorShaping
 
 logger = logging.getLogger("graphql")
@@ -26,7 +27,7 @@ class SubgraphSchema(strawberry.federation.Schema):
     """A federation schema whose errors are logged as JSON lines before they are masked."""
 
     def __init__(self, **kwargs: Any) -> None:
-        extensions = [*kwargs.pop("extensions", ()), ErrorShaping]
+        extensions = [*kwargs.pop("extensions", ()), OperationGuard, ErrorShaping]
         super().__init__(extensions=extensions, **kwargs)
 
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:

@@ -13,9 +13,10 @@ from strawberry.types import Info
 from ..common.context import RequestContext
 from ..common.db import object_id
 from ..common.errors import Forbidden
-from ..common.loaders import load_by_key
+from ..common.loaders import MAX_BATCH, load_by_key
 from ..common.money import Money
-from ..common.pagination import PageInfo, encode_cursor, page_size
+from ..common.cost import ListSize, connection
+from ..common.pagination import MAX_PAGE_SIZE, PageInfo, encode_cursor, page_size
 from ..common.schema import SubgraphSchema
 from . import service
 from .models import OrderDocument, ProductDocument, Status
@@ -38,6 +39,31 @@ def _products(info: Info) -> DataLoader[str, ProductDocument | None]:
 def _orders(info: Info) -> DataLoader[str, OrderDocument | None]:
     context: RequestContext = info.context
     return context.loader("orders", lambda: load_by_key(OrderDocument, to_db=object_id))
+
+
+PageKey = tuple[str, int, Optional[str], Optional[Status]]  # (user id, first, after, status)
+Page = tuple[list[OrderDocument], bool]
+
+
+async def _load_pages(keys: list[PageKey]) -> list[Page | BaseException]:
+    """One query per distinct (first, after, status) among the parents asking, usually one."""
+    by_arguments: dict[tuple[int, Optional[str], Optional[Status]], list[str]] = {}
+    for user_id, *arguments in keys:
+        by_arguments.setdefault(tuple(arguments), []).append(user_id)  # type: ignore[arg-type]
+    found: dict[PageKey, Page | BaseException] = {}
+    for (first, after, status), user_ids in by_arguments.items():
+        try:
+            pages = await service.list_orders_of_users(user_ids, first=first, after=after, status=status)
+        except Exception as error:  # e.g. a bad cursor: the error of these parents only
+            found.update({(user_id, first, after, status): error for user_id in user_ids})
+            continue
+        found.update({(user_id, first, after, status): page for user_id, page in pages.items()})
+    return [found[key] for key in keys]
+
+
+def _pages(info: Info) -> DataLoader[PageKey, Page]:
+    context: RequestContext = info.context
+    return context.loader("order_pages", lambda: DataLoader(load_fn=_load_pages, max_batch_size=MAX_BATCH))
 
 
 @strawberry.federation.type(keys=["id"], description="A product of the catalogue. Prices come from here only.")
@@ -74,6 +100,7 @@ class User:
             "The user's orders, newest first. Visible to the user and to administrators; "
             "null (with a FORBIDDEN error) for anyone else, so the rest of the user still shows."
         ),
+        directives=[connection(MAX_PAGE_SIZE)],
     )
     async def orders(
         self, info: Info, first: int = 10, after: Optional[str] = None, status: Optional[OrderStatus] = None
@@ -81,7 +108,9 @@ class User:
         viewer = info.context.viewer()
         if viewer.user_id != self.id and not service.is_admin(viewer):
             raise Forbidden("You may only list your own orders")
-        return await _connection({"user_id": str(self.id)}, first, after, status)
+        key = (str(self.id), page_size(first), after, Status(status.value) if status else None)
+        documents, has_next = await _pages(info).load(key)
+        return _page(documents, has_next)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> "User":
@@ -172,6 +201,10 @@ async def _connection(filter_: dict[str, str], first: int, after: Optional[str],
     documents, has_next = await service.list_orders(
         filter_, first=page_size(first), after=after, status=Status(status.value) if status else None
     )
+    return _page(documents, has_next)
+
+
+def _page(documents: list[OrderDocument], has_next: bool) -> OrderConnection:
     edges = [OrderEdge(cursor=encode_cursor(d.created_at, d.id), node=Order.from_document(d)) for d in documents]
     return OrderConnection(
         edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
@@ -186,7 +219,7 @@ class OrderItemInput:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The catalogue's products that can be ordered.")
+    @strawberry.field(description="The catalogue's products that can be ordered.", directives=[ListSize(assumed_size=100)])
     async def products(self) -> list[Product]:
         documents = await ProductDocument.find({"available": True}).sort([("_id", 1)]).to_list()
         return [Product.from_document(document) for document in documents]
@@ -204,6 +237,7 @@ class Query:
     @strawberry.federation.field(
         authenticated=True,
         description="Your orders, newest first. Administrators see everyone's, or one user's with userId.",
+        directives=[connection(MAX_PAGE_SIZE)],
     )
     async def orders(
         self,

@@ -21,7 +21,7 @@ def build(env: Env | None = None) -> tuple[Starlette, ServiceSettings]:
     settings = ServiceSettings.from_env("payments", 3003, env)
     orders_url = env.str("ORDERS_URL", "http://127.0.0.1:3002/graphql")
     decline_above = env.int("PAYMENTS_DECLINE_ABOVE", 500_000, minimum=0)
-    deps = Payments(orders=OrdersClient(orders_url), provider=SimulatedProvider(decline_above))
+    deps = Payments(orders=OrdersClient(orders_url, signing_secret=settings.router_signing_secret), provider=SimulatedProvider(decline_above))
     events = EventsRuntime("payments", EventsSettings.from_env(env), Inbox({ORDER_CANCELLED: order_cancelled_handler(deps)}))
 
     async def startup(app: Starlette) -> Payments:

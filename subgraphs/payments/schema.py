@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ..common.context import RequestContext
+from ..common.cost import ListSize
 from ..common.loaders import load_groups
 from ..common.logging import request_id_var
 from ..common.money import Money
@@ -56,7 +57,11 @@ class Order:
     total: Money = strawberry.federation.field(external=True)
     status: OrderStatus = strawberry.federation.field(external=True)
 
-    @strawberry.federation.field(authenticated=True, description="Payments made for this order that you may see.")
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Payments made for this order that you may see.",
+        directives=[ListSize(assumed_size=5)],  # one live payment per order, plus failed attempts
+    )
     async def payments(self, info: Info) -> list["Payment"]:
         viewer = info.context.viewer()
         documents = await _payments_of_orders(info).load(str(self.id))

@@ -46,7 +46,8 @@ def test_every_service_has_a_healthcheck_and_a_restart_policy() -> None:
 def test_ports_and_health_paths_match_the_code(name: str) -> None:
     service = compose()["services"][name]
     port = DEV_PORTS[name]
-    assert service["ports"] == [f"{port}:{port}"]
+    assert "ports" not in service, f"{name}: a subgraph's port must not be published on the host"
+    assert service["expose"] == [str(port)]
     assert service["environment"]["PORT"] == str(port)
     assert f"127.0.0.1:{port}/health" in " ".join(service["healthcheck"]["test"])
     assert service["build"]["target"] == name
@@ -145,3 +146,9 @@ def test_dockerfile_router_stage() -> None:
     assert "ROUTER_ENV=production" in router, "GraphiQL is off by default in production"
     assert "COPY --from=graphiql" in router, "the router serves GraphiQL's bundles itself"
     assert "node" not in router.replace("--from=graphiql", ""), "no Node.js in the router image"
+
+
+def test_router_and_subgraphs_share_the_signing_secret() -> None:
+    services = compose()["services"]
+    values = {name: services[name]["environment"].get("ROUTER_SIGNING_SECRET") for name in [*SUBGRAPHS, "router"]}
+    assert len(set(values.values())) == 1 and str(values["router"]).startswith("${ROUTER_SIGNING_SECRET:?"), values

@@ -96,3 +96,29 @@ def test_router_deployment_and_its_config_map() -> None:
     # The pod sees the checked-in supergraph to the byte (a `|-` block: no newline added).
     assert config_map["data"]["supergraph.graphql"] == (ROOT / "schema" / "supergraph.graphql").read_text()
     assert find("Service", "router")["spec"]["ports"] == [{"name": "http", "port": 3000, "targetPort": "http"}]
+
+
+CALLERS = {"users": {"router", "orders", "payments"}, "orders": {"router", "payments"}, "payments": {"router", "orders"}}
+
+
+@pytest.mark.parametrize("name", sorted(CALLERS))
+def test_only_the_router_and_peer_services_reach_a_subgraph(name: str) -> None:
+    policy = find("NetworkPolicy", f"{name}-ingress")
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    (rule,) = policy["spec"]["ingress"]
+    allowed: set[str] = set()
+    for peer in rule["from"]:
+        assert set(peer) == {"podSelector"}, "no namespace or IP-block peers"
+        (expression,) = peer["podSelector"]["matchExpressions"]
+        assert expression["key"] == "app.kubernetes.io/name" and expression["operator"] == "In"
+        allowed |= set(expression["values"])
+    assert allowed == CALLERS[name]
+    assert rule["ports"] == [{"protocol": "TCP", "port": DEV_PORTS[name]}]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_router_and_subgraphs_share_the_signing_secret(name: str) -> None:
+    container = find("Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+    (item,) = [e for e in container["env"] if e["name"] == "ROUTER_SIGNING_SECRET"]
+    assert item["valueFrom"]["secretKeyRef"] == {"name": "router-signing", "key": "secret"}

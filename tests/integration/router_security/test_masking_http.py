@@ -23,7 +23,8 @@ subgraphs:
     assert by_path[("notFound",)]["message"] == "no such thing"
     assert by_path[("notFound",)]["extensions"]["code"] == "NOT_FOUND"
     unreachable = [e for e in body["errors"] if e.get("path") not in (["boom"], ["notFound"])]
-    assert unreachable and all(e["message"] == "Internal server error" for e in unreachable)
+    assert unreachable and all(e["message"] == "Service temporarily unavailable; try again later" for e in unreachable)
+    assert all(e["extensions"]["code"] == "SERVICE_UNAVAILABLE" for e in unreachable)  # retryable, host not named
 
 
 def test_without_masking_subgraph_errors_pass_through(module_router):

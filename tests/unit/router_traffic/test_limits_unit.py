@@ -1,16 +1,17 @@
-"""Operation measuring, token counting, the circuit breaker's states, limits config errors."""
+"""Operation measuring, the token limit and the byte-bounded document cache, the circuit breaker's states, limits config errors."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from graphql import parse
+from graphql import build_schema, parse
 
 from router.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from router.config import ConfigError
 from router.plugins import limits
-from router.plugins.limits import count_tokens, measure
+from router.operation import DocumentCache, OperationError
+from router.plugins.limits import measure
 
 
 def shape(doc: str):
@@ -44,11 +45,36 @@ def test_fragment_fan_out_is_measured_in_linear_time():
     assert s.depth == 2
 
 
-def test_tokens_counted_up_to_the_limit():
-    assert count_tokens("{ a b(x: 1) { c } }", 100) == 12
-    assert count_tokens("{ " + "a " * 10_000 + "}", 50) == 51  # stops past the limit
-    assert count_tokens("# only a comment\n{ a }", 100) == 3
-    assert count_tokens('{ a(s: "unterminated) }', 100) >= 0  # syntax errors are the parser's to report
+SCHEMA = build_schema("type Query { a: Int b(x: Int): Int c: Q } type Q { c: Int }")
+
+
+def token_limit(doc: str, limit: int) -> str | None:
+    try:
+        DocumentCache(SCHEMA).get(doc, limit)
+    except OperationError as e:
+        return e.errors[0]["extensions"]["code"]
+    return None
+
+
+def test_token_limit_counts_every_token_the_lexer_reads():
+    assert token_limit("{ a b(x: 1) c { c } }", 13) is None
+    assert token_limit("{ a b(x: 1) c { c } }", 12) == "MAX_TOKENS_LIMIT"
+    comments = "".join(f"# comment {i}\n" for i in range(100)) + "{ a }"
+    assert token_limit(comments, 50) == "MAX_TOKENS_LIMIT"  # comments are tokens too
+    assert token_limit('{ a(s: "unterminated) }', 100) == "GRAPHQL_PARSE_FAILED"
+
+
+def test_document_cache_is_bounded_by_bytes():
+    cache = DocumentCache(SCHEMA, max_entries=10_000, max_bytes=1_000_000)
+    for i in range(200):
+        cache.get(f"# {'x' * 20_000} {i}\n{{ a }}")  # distinct documents, each ~40 kB in the estimate
+    assert 0 < cache.bytes <= 1_000_000
+    assert len(cache._docs) < 30
+    cache.get("{ a }")
+    assert "{ a }" in cache._docs
+    too_big = "# " + "x" * 2_000_000 + "\n{ a }"
+    cache.get(too_big)  # answered, but never kept: it alone exceeds the bound
+    assert too_big not in cache._docs and cache.bytes <= 1_000_000
 
 
 def test_breaker_opens_after_consecutive_failures_and_half_opens_after_cool_down():
