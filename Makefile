@@ -88,7 +88,7 @@ bench: $(STAMP)
 	done; \
 	for op in $(OPERATIONS); do echo; echo "## $$op"; python3 bench/ratios.py "$$RUN/$$op"; done
 
-# The hostile traffic of issue 10 replayed against a fresh shop (bounded: about a minute), then a
+# The hostile traffic replayed against a fresh shop (bounded: about a minute), then a
 # table: attack, result, status counts, router RSS before/after; exit 1 when one got through.
 attack: $(STAMP)
 	$(PY) -m tests.attack.run

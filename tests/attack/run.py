@@ -1,4 +1,4 @@
-"""`make attack`: the hostile set of issue 10 replayed against a fresh shop (store, subgraphs and
+"""`make attack`: the hostile set replayed against a fresh shop (store, subgraphs and
 the router with the shop's router.yaml, each its own process on free ports), bounded in count
 and time, then a table: attack, result, status counts, router RSS before/after.
 

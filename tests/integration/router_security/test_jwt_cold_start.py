@@ -1,4 +1,4 @@
-"""A fresh router's first requests (issue 10, item 4): they all wait for the first JWKS fetch
+"""A fresh router's first requests: they all wait for the first JWKS fetch
 (one fetch, single flight) instead of seeing an empty key set and a 401."""
 
 from concurrent.futures import ThreadPoolExecutor

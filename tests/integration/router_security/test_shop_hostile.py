@@ -1,6 +1,5 @@
-"""The shop behind the router with the shop's router.yaml, under hostile operations
-(issue 10): the nested orders fan-out passes the router's shape limits but the orders
-subgraph refuses it by cost before doing any work, and keeps answering others."""
+"""The shop behind the router with the shop's router.yaml, under hostile operations: the nested
+orders fan-out passes the router's shape limits but the orders subgraph refuses it by cost before doing any work, and keeps answering others."""
 
 import socket
 import time

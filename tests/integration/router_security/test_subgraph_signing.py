@@ -1,4 +1,4 @@
-"""Router -> subgraph trust (issue 10, item 8): a subgraph with ROUTER_SIGNING_SECRET answers
+"""Router -> subgraph trust: a subgraph with ROUTER_SIGNING_SECRET answers
 only requests the router signed; a direct caller gets 401, the router's requests pass."""
 
 import dataclasses

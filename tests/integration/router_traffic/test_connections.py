@@ -1,4 +1,4 @@
-"""Slow and greedy clients against a router process (issue 10, item 3): silent connections,
+"""Slow and greedy clients against a router process: silent connections,
 heads sent a byte at a time, bodies that never end, oversized heads, too many connections
 from one address; each closed on time while a normal client keeps getting answers."""
 

@@ -1,4 +1,4 @@
-"""Documents made up to cost memory and CPU (issue 10, item 2), against a router process:
+"""Documents made up to cost memory and CPU, against a router process:
 padded distinct documents keep the router's memory bounded, a document over
 `max_document_bytes` is refused before it is lexed, the token limit counts comments, and the
 cheap checks (rate limit) come before parsing."""

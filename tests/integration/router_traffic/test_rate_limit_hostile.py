@@ -1,4 +1,4 @@
-"""Rate limits under hostile traffic (issue 10, item 6): requests with bad tokens are counted
+"""Rate limits under hostile traffic: requests with bad tokens are counted
 against their IP, and one IP with many accounts has one ceiling over all of them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A subgraph stops working on a request whose client went away (issue 10: the router's
+"""A subgraph stops working on a request whose client went away (the router's
 timeout must stop the subgraph's work too): CancelOnDisconnect under a real uvicorn server."""
 
 from __future__ import annotations

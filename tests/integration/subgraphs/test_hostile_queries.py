@@ -1,4 +1,4 @@
-"""Hostile operations sent straight to the orders subgraph (issue 10, item 1): list fields under
+"""Hostile operations sent straight to the orders subgraph: list fields under
 many parents cost one database query, and nested list fan-out is refused before it runs,
 while the service keeps answering everyone else."""
 
