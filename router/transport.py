@@ -95,6 +95,8 @@ class _Conn(asyncio.Protocol):
                 del buf[:end + 4]
         if self._chunked:
             return self._chunks()
+        if self._status in (204, 304):  # never a body, whatever the headers say
+            return self._status, b"", self._keep
         if self._need >= 0:
             start = self._hdr_end
             if len(buf) - start < self._need:

@@ -91,6 +91,13 @@ async def test_interim_early_hints_are_skipped(servers: list[asyncio.Server]) ->
     pool.close()
 
 
+async def test_a_no_content_answer_does_not_wait_for_a_body(servers: list[asyncio.Server]) -> None:
+    handler, _ = answering(b"HTTP/1.1 204 No Content\r\n\r\n")
+    pool = await pool_for(servers, handler)
+    assert await asyncio.wait_for(pool.post(b"{}"), 2) == (204, b"")
+    pool.close()
+
+
 async def test_body_read_until_close(servers: list[asyncio.Server]) -> None:
     handler, opened = answering(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY, close=True)
     pool = await pool_for(servers, handler)
