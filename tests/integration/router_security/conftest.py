@@ -1,5 +1,6 @@
 """Fixtures: the Node security test subgraphs (one process for the session), the supergraph
-pointed at them, a JWKS server, and routers built from router.yaml text."""
+pointed at them, a JWKS server, routers built from router.yaml text, and the real shop behind a
+router with the shop's own router.yaml."""
 
 import sys
 from pathlib import Path
@@ -72,3 +73,18 @@ def make_router(supergraph_file, tmp_path):
     yield make
     for r in started:
         r.stop()
+
+
+@pytest.fixture(scope="module")
+def shop_router(shop, tmp_path_factory):
+    """The session's shop (tests/conftest.py) behind a router with the checked-in supergraph's
+    composition of it and the shop's router.yaml, tokens verified against the users JWKS."""
+    from tests.support.shop import supergraph_sdl
+
+    root = tmp_path_factory.mktemp("shop-router")
+    supergraph = root / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(shop))
+    config = (h.ROOT / "router" / "router.yaml").read_text()
+    r = h.Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    yield r
+    r.stop()

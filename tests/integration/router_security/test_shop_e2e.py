@@ -11,13 +11,11 @@ import uuid
 import httpx
 import pytest
 
-from harness import ROOT, Router, SigningKey, claims, gql
-from tests.support.shop import supergraph_sdl
+from harness import SigningKey, claims, gql, register
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)
-REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token user { id username } } }"
 CREATE = """mutation($i: [OrderItemInput!]!) {
   createOrder(items: $i) { id total { amount currency } user { id username } items { quantity product { name } } }
 }"""
@@ -30,22 +28,10 @@ MY_ORDERS = "{ me { id username orders { nodes { id total { amount } payments { 
 
 
 @pytest.fixture(scope="module")
-def router(shop, tmp_path_factory):
-    root = tmp_path_factory.mktemp("router-e2e")
-    supergraph = root / "supergraph.graphql"
-    supergraph.write_text(supergraph_sdl(shop))
-    config = (ROOT / "router" / "router.yaml").read_text()
-    r = Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
-    yield r
-    r.stop()
+def router(shop_router):
+    return shop_router
 
 
-def register(router):
-    suffix = uuid.uuid4().hex[:10]
-    status, body = gql(router, REGISTER, variables={"input": {
-        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
-    assert status == 200 and "errors" not in body, body
-    return body["data"]["register"]
 
 
 def test_signed_in_user_orders_and_pays_another_user_cannot_see_it(router):

@@ -3,20 +3,18 @@ orders fan-out passes the router's shape limits but the orders subgraph refuses 
 
 import socket
 import time
-import uuid
 
 import httpx
 import jwt
 import pytest
 
-from harness import ROOT, Router, gql
+from harness import ROOT, Router, gql, register
 from tests.support.shop import supergraph_sdl
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 from subgraphs.users.tokens import TokenIssuer, load_private_key
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True))
-REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token user { id } } }"
 CREATE = "mutation($i: [OrderItemInput!]!) { createOrder(items: $i) { id } }"
 
 
@@ -28,22 +26,12 @@ def nested(levels: int, first: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def router(shop, tmp_path_factory):
-    root = tmp_path_factory.mktemp("router-hostile")
-    supergraph = root / "supergraph.graphql"
-    supergraph.write_text(supergraph_sdl(shop))
-    config = (ROOT / "router" / "router.yaml").read_text()
-    r = Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
-    yield r
-    r.stop()
+def router(shop_router):
+    return shop_router
 
 
 def test_nested_orders_through_the_router_are_refused_by_cost(router):
-    suffix = uuid.uuid4().hex[:10]
-    status, body = gql(router, REGISTER, variables={"input": {
-        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
-    assert status == 200 and "errors" not in body, body
-    token = body["data"]["register"]["token"]
+    token = register(router)["token"]
     status, body = gql(router, CREATE, token, {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
     assert status == 200 and "errors" not in body, body
     order_id = body["data"]["createOrder"]["id"]
@@ -88,11 +76,7 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
         "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json",
         "PAYMENTS_URL": f"http://127.0.0.1:{hole.getsockname()[1]}/graphql"})
     try:
-        suffix = uuid.uuid4().hex[:10]
-        status, body = gql(blackholed, REGISTER, variables={"input": {
-            "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
-        assert status == 200 and "errors" not in body, body
-        token = body["data"]["register"]["token"]
+        token = register(blackholed)["token"]
         status, body = gql(blackholed, CREATE, token, {"i": [{"productId": PRODUCT["id"], "quantity": 1}]})
         order_id = body["data"]["createOrder"]["id"]
 
@@ -112,10 +96,7 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
 
 
 def test_the_estimate_follows_list_sizes_and_is_reported_on_request(router):
-    suffix = uuid.uuid4().hex[:10]
-    status, body = gql(router, REGISTER, variables={"input": {
-        "username": f"u_{suffix}", "email": f"u_{suffix}@example.com", "password": f"pw-{suffix}!"}})
-    token = body["data"]["register"]["token"]
+    token = register(router)["token"]
     costs = {}
     for first in (1, 10, 100):
         response = httpx.post(router.url, json={"query": "{ me { orders(first: %d) { nodes { id payments { id } } } } }" % first},
