@@ -24,7 +24,10 @@ def children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     workers = []
     for child in map(int, out):
-        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:  # it exited (and was reaped) since pgrep listed it
+            continue
         if b"spawn_main" in cmdline:  # not the multiprocessing resource tracker
             workers.append(child)
     return workers
