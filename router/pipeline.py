@@ -15,8 +15,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
-from graphql import DocumentNode, execute_sync
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    execute_sync,
+)
 
 from . import heap
 from .client import SubgraphClients

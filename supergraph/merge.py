@@ -24,11 +24,11 @@ from graphql.language import (
     ConstListValueNode,
     ConstObjectFieldNode,
     ConstObjectValueNode,
-    NameNode,
     ConstValueNode,
     EnumValueNode,
     IntValueNode,
     ListValueNode,
+    NameNode,
     StringValueNode,
 )
 
@@ -36,10 +36,10 @@ from . import fieldset as fs
 from .context import (
     ContextSelectionError,
     ContextualArgument,
+    context_types,
     contextual_arguments,
     is_contextual,
     selection_node,
-    context_types,
     supergraph_context_name,
 )
 from .errors import Code, CompositionError, Hint, subgraph_names
@@ -308,7 +308,7 @@ class Merger:
                     Code.LINK_IMPORT_NAME_MISMATCH,
                     f'The "@{spec}" directive (from https://specs.apollo.dev/federation/v2.{minor}) is imported with'
                     " mismatched name between subgraphs: it is imported as ",
-                    dest, sources, lambda sub: f'"@{per_subgraph[sub.name]}"',
+                    dest, sources, lambda sub, names=per_subgraph: f'"@{names[sub.name]}"',
                 )
                 continue
             out.merged_specs[spec] = first
@@ -396,7 +396,7 @@ class Merger:
         by_orig: dict[str, list[tuple[int, Link, str, str]]] = {}
         for item in items:
             by_orig.setdefault(item[2], []).append(item)
-        for orig, its in by_orig.items():
+        for its in by_orig.values():
             if len({i[3] for i in its}) > 1:
                 self.error(Code.DIRECTIVE_COMPOSITION_ERROR,
                            "Composed directive is not named consistently in all subgraphs but "

@@ -536,7 +536,7 @@ class Satisfiability:
             previous.append((keys, labels))
             for step in self.steps(type_name):
                 label = self.api_labels.get((step.parent, step.field or ""))
-                if label is None or any(l == label for l, _ in labels):
+                if label is None or any(other == label for other, _ in labels):
                     branches = [labels]
                 else:
                     branches = [labels | {(label, True)}, labels | {(label, False)}]

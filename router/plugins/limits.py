@@ -25,7 +25,7 @@ from typing import Any
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from ..breaker import CircuitBreaker
-from ..config import Config, ConfigError
+from ..config import Config
 from ..errors import SubgraphError
 from ..pipeline import Context, HeadersSend
 from .options import Section

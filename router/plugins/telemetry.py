@@ -38,10 +38,10 @@ from ..config import Config, ConfigError, is_production
 from ..errors import SubgraphError
 from ..metrics import CONTENT_TYPE, RouterMetrics
 from ..metrics_listener import MetricsListener, parse_address
-
-PRODUCTION_METRICS_PORT = 9090
 from ..pipeline import Context, HeadersSend
 from .options import Section
+
+PRODUCTION_METRICS_PORT = 9090
 
 SECTION = "telemetry"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -11,13 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.federation.schema import FederationAny
-from strawberry.types import Info
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from .context import RequestContext
 from .errors import BadUserInput, DomainError
-from .identity import InvalidToken, TokenVerifier, bearer_token
 from .guard import OperationGuard
+from .identity import InvalidToken, TokenVerifier, bearer_token
 from .masking import ErrorShaping
 
 logger = logging.getLogger("graphql")

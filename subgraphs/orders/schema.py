@@ -11,11 +11,11 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ..common.context import RequestContext
+from ..common.cost import ListSize, connection
 from ..common.db import object_id
 from ..common.errors import Forbidden
 from ..common.loaders import MAX_BATCH, load_by_key
 from ..common.money import Money
-from ..common.cost import ListSize, connection
 from ..common.pagination import MAX_PAGE_SIZE, PageInfo, encode_cursor, page_size
 from ..common.schema import SubgraphSchema
 from . import service

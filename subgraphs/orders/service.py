@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ReturnDocument
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from ..common.db import now, object_id, transaction

@@ -17,7 +17,9 @@ from ..common.logging import request_id_var
 from ..common.money import Money
 from ..common.schema import SubgraphSchema
 from . import service
-from .models import PaymentDocument, PaymentMethod as StoredMethod, PaymentStatus as StoredStatus
+from .models import PaymentDocument
+from .models import PaymentMethod as StoredMethod
+from .models import PaymentStatus as StoredStatus
 
 
 @strawberry.enum

@@ -12,6 +12,7 @@ from hypothesis_graphql import from_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
 import router_harness as h  # noqa: E402
+
 from router.supergraph import Supergraph  # noqa: E402
 
 API = Supergraph(h.SUPERGRAPH.read_text()).api_schema
