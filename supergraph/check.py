@@ -24,12 +24,13 @@ import glob
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLFieldMap,
     GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -115,7 +116,7 @@ class CheckResult:
     def passed(self) -> bool:
         return not self.failing and not self.broken_operations
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "summary": {level: sum(1 for c in self.changes if c.level == level) for level in LEVELS},
@@ -174,25 +175,25 @@ def _kind(t: GraphQLNamedType) -> str:
 def _safe_output_change(old: Any, new: Any) -> bool:
     """Can a client that handled `old` handle `new`? (the new type may only be narrower)."""
     if is_list_type(old):
-        return (is_list_type(new) and _safe_output_change(old.of_type, new.of_type)) or (  # type: ignore[attr-defined]
-            is_non_null_type(new) and _safe_output_change(old, new.of_type)  # type: ignore[attr-defined]
+        return (is_list_type(new) and _safe_output_change(old.of_type, new.of_type)) or (
+            is_non_null_type(new) and _safe_output_change(old, new.of_type)
         )
     if is_non_null_type(old):
-        return is_non_null_type(new) and _safe_output_change(old.of_type, new.of_type)  # type: ignore[attr-defined]
+        return is_non_null_type(new) and _safe_output_change(old.of_type, new.of_type)
     if is_non_null_type(new):
-        return _safe_output_change(old, new.of_type)  # type: ignore[attr-defined]
-    return not is_list_type(new) and get_named_type(old).name == get_named_type(new).name  # type: ignore[arg-type]
+        return _safe_output_change(old, new.of_type)
+    return not is_list_type(new) and get_named_type(old).name == get_named_type(new).name
 
 
 def _safe_input_change(old: Any, new: Any) -> bool:
     """Is every value a client could send for `old` still accepted by `new`? (new may only be wider)."""
     if is_list_type(old):
-        return is_list_type(new) and _safe_input_change(old.of_type, new.of_type)  # type: ignore[attr-defined]
+        return is_list_type(new) and _safe_input_change(old.of_type, new.of_type)
     if is_non_null_type(old):
-        return (is_non_null_type(new) and _safe_input_change(old.of_type, new.of_type)) or (  # type: ignore[attr-defined]
-            not is_non_null_type(new) and _safe_input_change(old.of_type, new)  # type: ignore[attr-defined]
+        return (is_non_null_type(new) and _safe_input_change(old.of_type, new.of_type)) or (
+            not is_non_null_type(new) and _safe_input_change(old.of_type, new)
         )
-    return not is_list_type(new) and not is_non_null_type(new) and get_named_type(old).name == get_named_type(new).name  # type: ignore[arg-type]
+    return not is_list_type(new) and not is_non_null_type(new) and get_named_type(old).name == get_named_type(new).name
 
 
 def _default(arg: GraphQLArgument | GraphQLInputField) -> str | None:
@@ -320,7 +321,11 @@ def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
     return changes
 
 
-def _diff_deprecation(o: object, n: object, coord: str, what: str, add) -> None:  # type: ignore[no-untyped-def]
+# add(level, code, coordinate, message): records one change
+_Add = Callable[[str, str, str, str], None]
+
+
+def _diff_deprecation(o: object, n: object, coord: str, what: str, add: _Add) -> None:
     old_reason = getattr(o, "deprecation_reason", None)
     new_reason = getattr(n, "deprecation_reason", None)
     if old_reason is None and new_reason is not None:
@@ -332,7 +337,7 @@ def _diff_deprecation(o: object, n: object, coord: str, what: str, add) -> None:
 
 
 def _diff_input_value(o: GraphQLArgument | GraphQLInputField, n: GraphQLArgument | GraphQLInputField,
-                      coord: str, what: str, prefix: str, add) -> None:  # type: ignore[no-untyped-def]
+                      coord: str, what: str, prefix: str, add: _Add) -> None:
     if str(o.type) != str(n.type):
         if _safe_input_change(o.type, n.type):
             add(SAFE, f"{prefix}_TYPE_CHANGED", coord, f'{what} "{coord}" changed type from "{o.type}" to "{n.type}".')
@@ -347,7 +352,7 @@ def _diff_input_value(o: GraphQLArgument | GraphQLInputField, n: GraphQLArgument
     _diff_deprecation(o, n, coord, what, add)
 
 
-def _diff_fields(o: GraphQLObjectType | GraphQLInterfaceType, n: GraphQLObjectType | GraphQLInterfaceType, add) -> None:  # type: ignore[no-untyped-def]
+def _diff_fields(o: GraphQLObjectType | GraphQLInterfaceType, n: GraphQLObjectType | GraphQLInterfaceType, add: _Add) -> None:
     for fname, of in o.fields.items():
         coord = f"{o.name}.{fname}"
         nf: GraphQLField | None = n.fields.get(fname)
@@ -481,9 +486,10 @@ def used_coordinates(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
 def _field_name(info: TypeInfo) -> str:
     f = info.get_field_def()
     parent = info.get_parent_type()
-    if f is None or parent is None:
+    if f is None or not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
         return ""
-    for name, candidate in parent.fields.items():  # type: ignore[union-attr]
+    fields: GraphQLFieldMap = parent.fields  # graphql-core's cached_property reads as Any
+    for name, candidate in fields.items():
         if candidate is f:
             return name
     return ""

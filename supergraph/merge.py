@@ -78,6 +78,8 @@ from .subgraph import Subgraph
 
 T = TypeVar("T")
 Sources = dict[int, T | None]  # subgraph index -> element; a None entry: the subgraph has the parent, not the element
+# Sources of any one kind of element, read only: what the kind-independent merge steps take
+AnySources = Mapping[int, object | None]
 
 _LABEL = re.compile(r"^[a-zA-Z][a-zA-Z0-9_\-:./]*$")
 _PERCENT = re.compile(r"^percent\((\d{1,2}(\.\d{1,8})?|100)\)$")
@@ -190,7 +192,8 @@ class Merger:
         self.errors: list[CompositionError] = []
         self.hints: list[Hint] = []
         self.out = Supergraph(subgraphs=self.subs)
-        self.pending: list[tuple[list[str], Sources, object]] = []
+        self.pending: list[tuple[list[str], AnySources, object]] = []
+        self._access_sources: dict[tuple[str, str | None, str], list[tuple[int, object]]] | None = None
         self.enum_usage: dict[str, tuple[str, dict[str, str]]] = {}
         self.composed: dict[int, set[str]] = {}  # subgraph index -> directive names it composes
         self.composed_defs: dict[str, DirectiveDef] = {}
@@ -308,7 +311,7 @@ class Merger:
                     Code.LINK_IMPORT_NAME_MISMATCH,
                     f'The "@{spec}" directive (from https://specs.apollo.dev/federation/v2.{minor}) is imported with'
                     " mismatched name between subgraphs: it is imported as ",
-                    dest, sources, lambda sub, names=per_subgraph: f'"@{names[sub.name]}"',
+                    dest, sources, lambda sub: f'"@{per_subgraph[sub.name]}"',  # noqa: B023 (called at once)
                 )
                 continue
             out.merged_specs[spec] = first
@@ -490,7 +493,7 @@ class Merger:
                 if itf not in dest.interfaces:
                     dest.interfaces.append(itf)
 
-    def merge_description(self, sources: Sources, dest: object, coordinate: str = "") -> None:
+    def merge_description(self, sources: AnySources, dest: object, coordinate: str = "") -> None:
         descriptions: list[str] = []
         counts: list[int] = []
         for src in sources.values():
@@ -576,7 +579,7 @@ class Merger:
 
     # -- applied directives -------------------------------------------------------------------
 
-    def gather_names(self, sources: Sources) -> list[str]:
+    def gather_names(self, sources: AnySources) -> list[str]:
         names: list[str] = []
         for idx, src in sources.items():
             if src is None:
@@ -588,14 +591,14 @@ class Merger:
                         names.append(n)
         return names
 
-    def _merge_inaccessible_now(self, names: list[str], sources: Sources, dest: object) -> list[str]:
+    def _merge_inaccessible_now(self, names: list[str], sources: AnySources, dest: object) -> list[str]:
         inaccessible = self.out.merged_specs.get("inaccessible")
         if inaccessible is not None and inaccessible in names:
             self.merge_applied_directive(inaccessible, sources, dest)
             names = [n for n in names if n != inaccessible]
         return names
 
-    def record_directives(self, sources: Sources, dest: object) -> None:
+    def record_directives(self, sources: AnySources, dest: object) -> None:
         names = self._merge_inaccessible_now(self.gather_names(sources), sources, dest)
         self.pending.append((names, sources, dest))
 
@@ -630,9 +633,8 @@ class Merger:
 
     def access_control_sources(self) -> dict[tuple[str, str | None, str], list[tuple[int, object]]]:
         """Auth requirements of implementations also guard the interfaces they implement."""
-        cached = getattr(self, "_access_sources", None)
-        if cached is not None:
-            return cached
+        if self._access_sources is not None:
+            return self._access_sources
         out: dict[tuple[str, str | None, str], list[tuple[int, object]]] = {}
         itf_to_impls: dict[str, list[str]] = {}
         impl_to_itfs: dict[str, list[str]] = {}
@@ -674,7 +676,7 @@ class Merger:
                 self.merge_applied_directive(name, sources, dest)
         self.pending = []
 
-    def merge_applied_directive(self, name: str, sources: Sources, dest: object) -> None:
+    def merge_applied_directive(self, name: str, sources: AnySources, dest: object) -> None:
         per_source: list[list[Applied]] = []
         source_index: list[int] = []
         for idx, src in _iter_sources(sources):
@@ -1022,7 +1024,7 @@ class Merger:
             ext = {i: s for i, s in sources.items()}
             self.mismatch(Code.EXTERNAL_TYPE_MISMATCH,
                           f'Type of field "{coord}" is incompatible across subgraphs (where marked @external): it has ',
-                          f'type "{dest.type}"', ext, lambda f: f'type "{f.type}"')  # type: ignore[attr-defined]
+                          f'type "{dest.type}"', ext, lambda f: f'type "{f.type}"')
         for name in missing_args:
             self.error(Code.EXTERNAL_ARGUMENT_MISSING,
                        f'Field "{coord}" is missing argument "{coord}({name}:)" in some subgraphs where it is marked'
@@ -1110,7 +1112,7 @@ class Merger:
     def is_subtype(self, t: str, maybe_sub: str) -> bool:
         return t == maybe_sub or self.is_strict_subtype(t, maybe_sub)
 
-    def merge_type_reference(self, sources: Sources, dest: object, coord: str, is_input: bool, element: str) -> bool:
+    def merge_type_reference(self, sources: Mapping[int, Field | InputValue | None], dest: object, coord: str, is_input: bool, element: str) -> bool:
         dest_type: str | None = None
         has_subtypes = incompatible = False
         for src in sources.values():
@@ -1144,7 +1146,7 @@ class Merger:
         if incompatible:
             code = Code.FIELD_ARGUMENT_TYPE_MISMATCH if element == "argument" else Code.FIELD_TYPE_MISMATCH
             self.mismatch(code, f'Type of {element} "{coord}" is incompatible across subgraphs: it has ',
-                          f'type "{dest_type}"', sources, lambda s: f'type "{s.type}"')  # type: ignore[attr-defined]
+                          f'type "{dest_type}"', sources, lambda s: f'type "{s.type}"')
             return False
         if has_subtypes:
             self.hint("INCONSISTENT_BUT_COMPATIBLE_" + ("ARGUMENT" if element == "argument" else "FIELD") + "_TYPE",
@@ -1224,7 +1226,7 @@ class Merger:
                 code, f'{kind} "{coord}" has incompatible default values across subgraphs: it has ',
                 f"default value {print_value(dest_default)}" if dest_default is not None else "no default value",
                 sources,
-                lambda s: f"default value {print_value(s.default)}" if s.default is not None else "no default value",  # type: ignore[attr-defined]
+                lambda s: f"default value {print_value(s.default)}" if s.default is not None else "no default value",
             )
         elif inconsistent:
             self.hint("INCONSISTENT_DEFAULT_VALUE_PRESENCE", f'{kind} "{coord}" has a default value in only some subgraphs.')
@@ -1403,13 +1405,13 @@ class Merger:
                 self.directives = sub.schema_directives
 
         wrapped = {i: _SchemaSource(s) for i, s in sources.items() if s is not None}
-        self.merge_description(wrapped, self.out, "schema")  # type: ignore[arg-type]
+        self.merge_description(wrapped, self.out, "schema")
 
         class _SchemaDest:
             def __init__(self, out: Supergraph) -> None:
                 self.directives = out.schema_directives
 
-        self.record_directives(wrapped, _SchemaDest(self.out))  # type: ignore[arg-type]
+        self.record_directives(wrapped, _SchemaDest(self.out))
         for kind in ("query", "mutation", "subscription"):
             for sub in self.subs:
                 root = sub.roots.get(kind)
@@ -1687,7 +1689,7 @@ def _context_arguments_value(subgraph: str, arguments: list[ContextualArgument])
     return ConstListValueNode(values=tuple(entry(a) for a in arguments))
 
 
-def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:
+def _iter_sources(sources: AnySources) -> Iterable[tuple[int, object]]:
     if isinstance(sources, _ExtraSources):
         yield from sources.items_with_extra()
         return
@@ -1696,7 +1698,7 @@ def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:
             yield idx, src
 
 
-class _ExtraSources(dict):
+class _ExtraSources(dict[int, object | None]):
     """Sources plus extra elements (auth requirements inherited from implementations)."""
 
     extra: list[tuple[int, object]]
@@ -1708,7 +1710,7 @@ class _ExtraSources(dict):
         yield from self.extra
 
 
-def _with_extra(sources: Sources, extra: list[tuple[int, object]]) -> Sources:
+def _with_extra(sources: AnySources, extra: list[tuple[int, object]]) -> AnySources:
     out = _ExtraSources(sources)
     out.extra = extra
     return out

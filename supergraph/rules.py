@@ -254,7 +254,7 @@ def _unsupported(sub: Subgraph) -> list[CompositionError]:
             elements.append(f.directives)
             elements.extend(a.directives for a in f.args.values())
         for directives in elements:
-            used.extend(d.spec for d in directives if d.spec in UNSUPPORTED and d.spec not in used)  # type: ignore[misc]
+            used.extend(d.spec for d in directives if d.spec in UNSUPPORTED and d.spec not in used)
     return [
         subgraph_error(Code.UNSUPPORTED_FEATURE, sub.name,
                        f"@{sub.names.get(spec, spec)} is not supported by this composer (yet); remove it or compose with rover")
