@@ -32,10 +32,10 @@ class SubgraphSchema(strawberry.federation.Schema):
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """A representation whose fields don't match the entity's key is the caller's mistake
         (BAD_USER_INPUT naming the type), not an internal error."""
-        typenames = [r.get("__typename") if isinstance(r, dict) else None for r in representations]  # type: ignore[attr-defined]
+        typenames = [r.get("__typename") if isinstance(r, dict) else None for r in representations]
         results = super().entities_resolver(info, representations)
-        return [  # type: ignore[return-value]
-            BadUserInput(f"Invalid representation for {typename}: its fields do not match a key", index=index)
+        return [
+            FederationAny(BadUserInput(f"Invalid representation for {typename}: its fields do not match a key", index=index))
             if isinstance(result, TypeError)
             else result
             for index, (typename, result) in enumerate(zip(typenames, results))

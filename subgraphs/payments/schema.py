@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any, Optional
 
 import strawberry
+from beanie import SortDirection
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -49,7 +50,7 @@ class PaymentMethod(Enum):
 def _payments_of_orders(info: Info) -> DataLoader[str, list[PaymentDocument]]:
     context: RequestContext = info.context
     return context.loader(
-        "payments_by_order", lambda: load_groups(PaymentDocument, field="order_id", sort=[("created_at", 1), ("_id", 1)])
+        "payments_by_order", lambda: load_groups(PaymentDocument, field="order_id", sort=[("created_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
     )
 
 
