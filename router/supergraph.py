@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable
+from typing import Any, Collection, Iterable, TypeVar, cast
 
 from graphql import (
+    ConstDirectiveNode,
+    DefinitionNode,
     DirectiveDefinitionNode,
+    DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumValueDefinitionNode,
+    FieldDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
@@ -26,11 +30,18 @@ from graphql import (
     InterfaceTypeDefinitionNode,
     ListTypeNode,
     NamedTypeNode,
+    NameNode,
+    Node,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
+    OperationDefinitionNode,
+    OperationType,
+    OperationTypeDefinitionNode,
     ScalarTypeDefinitionNode,
     SchemaDefinitionNode,
     SelectionSetNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     TypeNode,
     UnionTypeDefinitionNode,
     build_ast_schema,
@@ -38,7 +49,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-__all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key", "load_supergraph"]
+__all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key"]
 
 
 class SupergraphError(Exception):
@@ -133,7 +144,7 @@ class Graph:
 
 def named_type(t: TypeNode) -> str:
     while not isinstance(t, NamedTypeNode):
-        t = t.type  # type: ignore[attr-defined]
+        t = cast("ListTypeNode | NonNullTypeNode", t).type
     return t.name.value
 
 
@@ -142,7 +153,7 @@ def parse_field_set(text: str) -> SelectionSetNode:
         doc = parse("{" + text + "}", no_location=True)
     except GraphQLError as e:
         raise SupergraphError(f"invalid field set {text!r}: {e.message}") from None
-    return doc.definitions[0].selection_set  # type: ignore[attr-defined]
+    return cast(OperationDefinitionNode, doc.definitions[0]).selection_set
 
 
 _SPEC_RE = re.compile(r"^https://specs\.apollo\.dev/([a-zA-Z_]+)/v(\d+)\.(\d+)$")
@@ -159,7 +170,11 @@ _EXECUTABLE_LOCATIONS = frozenset((
 ))
 
 
-def _args(directive) -> dict:
+# what can be @inaccessible below a type
+_FieldLike = FieldDefinitionNode | InputValueDefinitionNode | EnumValueDefinitionNode
+
+
+def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
@@ -271,7 +286,7 @@ class Supergraph:
             }.get(type(d))
             if kind is None:
                 continue
-            self._read_type(d, kind)
+            self._read_type(cast(TypeDefinitionNode, d), kind)
         if self.query_type not in self.types:
             raise SupergraphError(f"root type {self.query_type} is not defined")
         for t in self.types.values():
@@ -282,13 +297,13 @@ class Supergraph:
     def _prefix(self, spec: str) -> str:
         return self.features.get(spec, (spec, (0, 0)))[0] + "__"
 
-    def _graph(self, enum_value) -> str:
-        g = self.graphs.get(enum_value)
+    def _graph(self, enum_value: object) -> str:
+        g = self.graphs.get(enum_value) if isinstance(enum_value, str) else None
         if g is None:
             raise SupergraphError(f"unknown join__Graph value {enum_value!r}")
         return g.name
 
-    def _read_type(self, d, kind: str) -> None:
+    def _read_type(self, d: TypeDefinitionNode, kind: str) -> None:
         name = d.name.value
         t = TypeInfo(name=name, kind=kind)
         for dd in d.directives or ():
@@ -317,20 +332,20 @@ class Supergraph:
                 ctx = _args(dd).get("name")
                 if isinstance(ctx, str):
                     t.contexts.append(ctx)
-        if kind in ("object", "interface"):
+        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
             t.interfaces = [i.name.value for i in d.interfaces or ()]
-        if kind == "union":
+        if isinstance(d, UnionTypeDefinitionNode):
             t.members = [m.name.value for m in d.types or ()]
-        if kind in ("object", "interface", "input"):
+        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode, InputObjectTypeDefinitionNode)):
             for fd in d.fields or ():
                 fi = FieldInfo(fd.name.value, fd.type, has_args=bool(getattr(fd, "arguments", None)))
                 for dd in fd.directives or ():
                     dn = dd.name.value
                     if dn == self._d_join_field:
                         a = _args(dd)
-                        g = self._graph(a["graph"]) if a.get("graph") is not None else None
+                        field_graph = self._graph(a["graph"]) if a.get("graph") is not None else None
                         fi.joins.append(JoinField(
-                            graph=g,
+                            graph=field_graph,
                             external=bool(a.get("external")),
                             requires=parse_field_set(a["requires"]) if a.get("requires") else None,
                             provides=parse_field_set(a["provides"]) if a.get("provides") else None,
@@ -362,23 +377,22 @@ class Supergraph:
             and not any(loc.value in _EXECUTABLE_LOCATIONS for loc in d.locations)
         }
 
-        def keep_directives(ds):
+        def keep_directives(ds: Collection[ConstDirectiveNode] | None) -> tuple[ConstDirectiveNode, ...]:
             return tuple(d for d in ds or () if not is_feature(d.name.value) and d.name.value not in type_system_only)
 
-        def hidden(node) -> bool:
+        def hidden(node: TypeDefinitionNode | TypeExtensionNode | _FieldLike) -> bool:
             return any(d.name.value == inacc for d in node.directives or ())
 
         removed_types = {
             d.name.value
             for d in self.document.definitions
-            if hasattr(d, "name") and d.name is not None and not isinstance(d, DirectiveDefinitionNode)
-            and (is_feature(d.name.value) or hidden(d))
+            if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and (is_feature(d.name.value) or hidden(d))
         }
 
         def type_ok(t: TypeNode) -> bool:
             return named_type(t) not in removed_types
 
-        defs = []
+        defs: list[DefinitionNode] = []
         for d in self.document.definitions:
             if isinstance(d, SchemaDefinitionNode):
                 continue  # rebuilt from root type names below
@@ -389,9 +403,11 @@ class Supergraph:
                 defs.append(DirectiveDefinitionNode(name=d.name, description=d.description, arguments=d.arguments,
                                                     repeatable=d.repeatable, locations=locations))
                 continue
+            # the rest are types: a supergraph has no executable definitions
+            assert isinstance(d, (TypeDefinitionNode, TypeExtensionNode))
             if d.name.value in removed_types:
                 continue
-            changes: dict = {"directives": keep_directives(d.directives)}
+            changes: dict[str, object] = {"directives": keep_directives(d.directives)}
             if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
                 changes["interfaces"] = tuple(i for i in d.interfaces or () if i.name.value not in removed_types)
                 changes["fields"] = tuple(
@@ -422,7 +438,6 @@ class Supergraph:
                 changes["types"] = tuple(m for m in d.types or () if m.name.value not in removed_types)
             defs.append(_replace(d, changes))
         roots = []
-        from graphql import OperationType, OperationTypeDefinitionNode
 
         for op, name in (("query", self.query_type), ("mutation", self.mutation_type),
                          ("subscription", self.subscription_type)):
@@ -520,7 +535,7 @@ class Supergraph:
         return got
 
     @cached_property
-    def _resolving_cache(self) -> dict:
+    def _resolving_cache(self) -> dict[tuple[str, str], tuple[str, ...]]:
         return {}
 
     def _resolving(self, t: TypeInfo, f: FieldInfo, labels: frozenset[str]) -> tuple[str, ...]:
@@ -562,16 +577,6 @@ class Supergraph:
                 return j
         return None
 
-    def field_in_graph(self, type_name: str, field_name: str, graph: str) -> bool:
-        """The graph's schema has the field (possibly @external): it may be selected there."""
-        t = self.types[type_name]
-        f = t.fields.get(field_name)
-        if f is None:
-            return False
-        if not f.joins:
-            return self.type_in_graph(type_name, graph)
-        return any(j.graph == graph for j in f.joins)
-
     def keys(self, type_name: str, graph: str, resolvable_only: bool = True) -> list[Key]:
         jt = self.types[type_name].graphs.get(graph)
         if jt is None:
@@ -601,11 +606,11 @@ class Supergraph:
         return [g.name for g in self.graphs.values()]
 
 
-def _context_argument(c: dict) -> ContextArgument:
+def _context_argument(c: dict[str, Any]) -> ContextArgument:
     try:
         text = c["selection"].strip()
         ss = parse(text if text.startswith("{") else "{" + text + "}", no_location=True)
-        selection = ss.definitions[0].selection_set  # type: ignore[attr-defined]
+        selection = cast(OperationDefinitionNode, ss.definitions[0]).selection_set
         return ContextArgument(c["name"], c["type"], c["context"], selection)
     except (KeyError, AttributeError, GraphQLError) as e:
         raise SupergraphError(f"invalid join__field contextArguments entry {c!r}: {e}") from None
@@ -618,21 +623,17 @@ def field_name_of(f: FieldInfo) -> str:
 _BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 
 
-def _name(value: str):
-    from graphql import NameNode
-
+def _name(value: str) -> NameNode:
     return NameNode(value=value)
 
 
-def _replace(node, changes: dict):
+_N = TypeVar("_N", bound=Node)
+
+
+def _replace(node: _N, changes: dict[str, object]) -> _N:
     kwargs = {k: getattr(node, k) for k in node.keys if k != "loc"}
     kwargs.update(changes)
     return node.__class__(**kwargs)
-
-
-def load_supergraph(path: str) -> Supergraph:
-    with open(path, encoding="utf-8") as f:
-        return Supergraph(f.read())
 
 
 def unwrap(t: TypeNode) -> Iterable[str]:
@@ -642,4 +643,4 @@ def unwrap(t: TypeNode) -> Iterable[str]:
             yield "nonnull"
         elif isinstance(t, ListTypeNode):
             yield "list"
-        t = t.type
+        t = cast("ListTypeNode | NonNullTypeNode", t).type
