@@ -41,7 +41,8 @@ BUNDLES = {
 
 def _versions() -> dict[str, str]:
     with open(HERE / "package.json", encoding="utf-8") as f:
-        return json.load(f)["dependencies"]
+        dependencies: dict[str, str] = json.load(f)["dependencies"]
+    return dependencies
 
 
 @dataclass

@@ -37,7 +37,7 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _header_name(s: Section, key: str) -> str:
-    name = s.get(key, str)
+    name: str = s.get(key, str)
     if not name or not _TOKEN.match(name):
         raise ConfigError(f"{s.path(key)}: not a valid header name: {name!r}")
     low = name.lower()
@@ -46,7 +46,7 @@ def _header_name(s: Section, key: str) -> str:
     return low
 
 
-def _regex(s: Section, key: str) -> re.Pattern:
+def _regex(s: Section, key: str) -> re.Pattern[str]:
     try:
         return re.compile(s.get(key, str), re.IGNORECASE)
     except re.error as e:
@@ -70,7 +70,7 @@ def safe_value(value: Any) -> str | None:
     return value
 
 
-def _claim(claims: dict | None, path: str) -> Any:
+def _claim(claims: dict[str, Any] | None, path: str) -> Any:
     value: Any = claims
     for part in path.split("."):
         if not isinstance(value, dict):
@@ -80,7 +80,7 @@ def _claim(claims: dict | None, path: str) -> Any:
 
 
 # A rule is (kind, args); applying one mutates the output headers / extensions.
-Rule = tuple
+Rule = tuple[Any, ...]
 
 
 def parse_rules(where: str, body: Any) -> list[Rule]:
@@ -140,7 +140,7 @@ def parse_rules(where: str, body: Any) -> list[Rule]:
     return rules
 
 
-def apply(rules: list[Rule], incoming: dict[str, str], claims: dict | None, out: dict[str, str],
+def apply(rules: list[Rule], incoming: dict[str, str], claims: dict[str, Any] | None, out: dict[str, str],
           ext: dict[str, Any]) -> None:
     hop = HOP_BY_HOP
     listed = incoming.get("connection")
@@ -199,11 +199,11 @@ class HeadersPlugin:
             return None
         return cls(all_rules, {k: v for k, v in per.items() if v})
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         incoming = ctx.request.headers
         claims = ctx.claims
         if not self.per_subgraph:
-            ext: dict = {}
+            ext: dict[str, Any] = {}
             apply(self.all_rules, incoming, claims, ctx.subgraph_headers, ext)
             if ext:
                 ctx.subgraph_extensions[None] = ext

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from ..breaker import CircuitBreaker
 from ..config import Config
@@ -91,7 +91,7 @@ class Shape:
     fields: int  # fields directly in this selection set (fragments inlined)
 
 
-def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Shape] | None = None) -> Shape:
+def measure(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], memo: dict[str, Shape] | None = None) -> Shape:
     memo = {} if memo is None else memo
     depth = aliases = fields = 0
     for sel in selection_set.selections:
@@ -132,12 +132,12 @@ def _introspection_only(op: Any) -> bool:
     return all(isinstance(s, FieldNode) and s.name.value.startswith("__") for s in sels)
 
 
-def _refuse(ctx: Context, message: str, code: str) -> dict:
+def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
     ctx.status = 400
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-class _LRU(OrderedDict):
+class _LRU(OrderedDict[Any, Any]):
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
@@ -165,7 +165,7 @@ class Limits:
         if cfg.retry is not None or cfg.breaker_failures is not None:
             self.wrap_send = self._wrap_send
 
-    async def _check_document(self, ctx: Context) -> dict | None:
+    async def _check_document(self, ctx: Context) -> dict[str, Any] | None:
         limit = self.cfg.max_document_bytes
         query = ctx.request.query
         # len() counts code points: at most 4 bytes each, so most documents need no encoding
@@ -174,7 +174,7 @@ class Limits:
         ctx.max_tokens = self.cfg.max_tokens
         return None
 
-    async def _check_shape(self, ctx: Context) -> dict | None:
+    async def _check_shape(self, ctx: Context) -> dict[str, Any] | None:
         op = ctx.operation
         key = (op.document.text, op.name)  # type: ignore[union-attr]
         shape = self._shapes.get(key)
@@ -205,7 +205,7 @@ class Limits:
         op = ctx.operation
         retry = self.cfg.retry if op is not None and op.kind == "query" else None
 
-        async def guarded(service: str, body: bytes, headers: dict[str, str] | None) -> dict:
+        async def guarded(service: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
             attempt = 0
             while True:
                 br = self.breaker(service)

@@ -58,7 +58,7 @@ class MemoryWindows:
     def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_keys = max_keys
         self.clock = clock
-        self.maps: dict[Limit, OrderedDict[str, list]] = {}
+        self.maps: dict[Limit, OrderedDict[str, list[Any]]] = {}  # key -> [hits (int), window end]
 
     def __len__(self) -> int:
         return sum(len(m) for m in self.maps.values())
@@ -94,7 +94,8 @@ class MemoryWindows:
 
     def remaining(self, key: str, limit: Limit) -> tuple[int, float]:
         """(requests left, seconds until the window ends) for one counter, after a hit."""
-        e = self.maps.get(limit, {}).get(key)
+        m = self.maps.get(limit)
+        e = m.get(key) if m is not None else None
         if e is None:
             return limit.requests, limit.window
         return max(0, limit.requests - e[0]), max(0.0, e[1] - self.clock())
@@ -337,10 +338,11 @@ class RateLimit:
             ctx.client_ip = resolve_client_ip(req.remote_addr, req.headers.get("x-forwarded-for"), self.proxies)
         claims = ctx.claims
         if claims and isinstance(claims.get("sub"), str) and claims["sub"]:
-            return "sub:" + claims["sub"]
+            sub: str = claims["sub"]
+            return "sub:" + sub
         return "ip:" + ctx.client_ip
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         client = self.client_key(ctx)
         checks: list[Check] = []
         if self.cfg.global_ is not None:
@@ -374,7 +376,7 @@ class RateLimit:
         left, reset, name = min(states)
         headers["ratelimit"] = f'"{name}";r={left};t={math.ceil(reset)}'
 
-    async def count_failed_auth(self, ctx: Context) -> dict | None:
+    async def count_failed_auth(self, ctx: Context) -> dict[str, Any] | None:
         """A request whose token was refused counts as its IP's (an attacker's bad tokens
         cannot be free): 429 once the IP's budget is spent, else None (the 401 follows)."""
         ctx.claims = None
@@ -392,7 +394,7 @@ class RateLimit:
         self._headers(ctx, checks, refused)
         return None if refused is None else self._refuse(ctx, *refused)
 
-    async def on_operation(self, ctx: Context) -> dict | None:
+    async def on_operation(self, ctx: Context) -> dict[str, Any] | None:
         if not self.per_operation:
             return None
         name = ctx.operation.name if ctx.operation is not None else None
@@ -402,7 +404,7 @@ class RateLimit:
         refused = await self.store.hit([(f"operation:{name}:{self.client_key(ctx)}", limit)])
         return None if refused is None else self._refuse(ctx, *refused)
 
-    def _refuse(self, ctx: Context, limit: Limit, retry_after: float) -> dict:
+    def _refuse(self, ctx: Context, limit: Limit, retry_after: float) -> dict[str, Any]:
         seconds = max(1, math.ceil(retry_after))
         ctx.status = 429
         ctx.request.response_headers["retry-after"] = str(seconds)
