@@ -226,7 +226,7 @@ def parse_config(raw: Any) -> DemandControlConfig:
     sec.done()
     if mode == "enforce" and max_cost is None:
         raise ConfigError(f"{SECTION}.max_cost: required in enforce mode")
-    return DemandControlConfig(mode, max_cost, list_size)  # type: ignore[arg-type]
+    return DemandControlConfig(mode, max_cost, list_size)
 
 
 class DemandControl:

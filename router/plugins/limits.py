@@ -27,6 +27,7 @@ from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, Inlin
 from ..breaker import CircuitBreaker
 from ..config import Config
 from ..errors import SubgraphError
+from ..operation import Operation
 from ..pipeline import Context, HeadersSend
 from .options import Section
 from .rate_limit import parse_duration
@@ -65,20 +66,20 @@ def parse(raw: Any) -> LimitsConfig:
     cfg.max_root_fields = sec.integer("max_root_fields", minimum=1)
     cfg.max_tokens = sec.integer("max_tokens", minimum=1)
     cfg.max_document_bytes = sec.integer("max_document_bytes", minimum=1)
-    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)  # type: ignore[assignment]
+    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)
     if sec.has("request_timeout"):
         cfg.request_timeout = parse_duration(f"{SECTION}.request_timeout", sec._get("request_timeout"))
     if (r := sec.section("retry")) is not None:
-        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),  # type: ignore[arg-type]
-                          r.number("backoff", 0.05, minimum=0),  # type: ignore[arg-type]
-                          r.number("max_backoff", 1.0, minimum=0))  # type: ignore[arg-type]
+        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),
+                          r.number("backoff", 0.05, minimum=0),
+                          r.number("max_backoff", 1.0, minimum=0))
         r.done()
     if (b := sec.section("circuit_breaker")) is not None:
         cfg.breaker_failures = b.integer("failures", 5, minimum=1)
         if b.has("cool_down"):
             cfg.breaker_cool_down = parse_duration(f"{SECTION}.circuit_breaker.cool_down", b._get("cool_down"))
         b.done()
-    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)  # type: ignore[assignment]
+    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)
     sec.done()
     return cfg
 
@@ -110,8 +111,10 @@ def measure(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefini
             sub = measure(sel.selection_set, fragments, memo)
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
-            sub = memo.get(name)  # type: ignore[assignment]
-            if sub is None:
+            known = memo.get(name)
+            if known is not None:
+                sub = known
+            else:
                 frag = fragments.get(name)
                 if frag is None:
                     continue
@@ -125,7 +128,7 @@ def measure(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefini
     return Shape(depth, aliases, fields)
 
 
-def _introspection_only(op: Any) -> bool:
+def _introspection_only(op: Operation) -> bool:
     """Schema introspection (GraphiQL's own query is 15 levels deep) is answered by the router
     from the API schema without any subgraph work, so the depth limit leaves it alone."""
     sels = op.definition.selection_set.selections
@@ -176,10 +179,11 @@ class Limits:
 
     async def _check_shape(self, ctx: Context) -> dict[str, Any] | None:
         op = ctx.operation
-        key = (op.document.text, op.name)  # type: ignore[union-attr]
+        assert op is not None  # on_operation: the operation is parsed
+        key = (op.document.text, op.name)
         shape = self._shapes.get(key)
         if shape is None:
-            shape = measure(op.definition.selection_set, op.document.fragments)  # type: ignore[union-attr]
+            shape = measure(op.definition.selection_set, op.document.fragments)
             self._shapes.put(key, shape)
         cfg = self.cfg
         if cfg.max_depth is not None and shape.depth > cfg.max_depth and not _introspection_only(op):

@@ -300,12 +300,12 @@ def parse(raw: Any) -> RateLimitConfig:
         except ValueError:
             raise ConfigError(f"{SECTION}.trusted_proxies[{i}]: not an IP address or CIDR: {text!r}") from None
     cfg.trusted_proxies = proxies
-    cfg.store = sec.string("store", "memory", ("memory", "redis"))  # type: ignore[assignment]
-    cfg.algorithm = sec.string("algorithm", "fixed_window", ("fixed_window", "leaky_bucket"))  # type: ignore[assignment]
-    cfg.max_clients = sec.integer("max_clients", 100_000, minimum=1)  # type: ignore[assignment]
+    cfg.store = sec.string("store", "memory", ("memory", "redis"))
+    cfg.algorithm = sec.string("algorithm", "fixed_window", ("fixed_window", "leaky_bucket"))
+    cfg.max_clients = sec.integer("max_clients", 100_000, minimum=1)
     if (r := sec.section("redis")) is not None:
-        cfg.redis_url = r.string("url", cfg.redis_url)  # type: ignore[assignment]
-        cfg.redis_prefix = r.string("key_prefix", cfg.redis_prefix)  # type: ignore[assignment]
+        cfg.redis_url = r.string("url", cfg.redis_url)
+        cfg.redis_prefix = r.string("key_prefix", cfg.redis_prefix)
         r.done()
     sec.done()
     if cfg.store == "redis" and cfg.algorithm != "fixed_window":
@@ -350,7 +350,8 @@ class RateLimit:
         if self.cfg.per_client is not None:
             checks.append(("client:" + client, self.cfg.per_client))
         if self.cfg.per_ip is not None:
-            checks.append(("ip:" + ctx.client_ip, self.cfg.per_ip))  # type: ignore[operator]
+            assert ctx.client_ip is not None  # client_key resolved it
+            checks.append(("ip:" + ctx.client_ip, self.cfg.per_ip))
         if not checks:
             return None
         refused = await self.store.hit(checks)

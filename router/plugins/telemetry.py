@@ -75,10 +75,10 @@ class TelemetryConfig:
 def parse(raw: Any) -> TelemetryConfig:
     sec = Section(SECTION, raw)
     cfg = TelemetryConfig()
-    cfg.service_name = sec.string("service_name", "router")  # type: ignore[assignment]
+    cfg.service_name = sec.string("service_name", "router")
     if (m := sec.section("metrics")) is not None:
         cfg.metrics = m.boolean("enabled", True)
-        cfg.metrics_path = m.string("path", "/metrics")  # type: ignore[assignment]
+        cfg.metrics_path = m.string("path", "/metrics")
         cfg.metrics_listen = m.string("listen")
         if cfg.metrics_listen not in (None, "main"):
             parse_address(cfg.metrics_listen, f"{SECTION}.metrics.listen")
@@ -89,7 +89,7 @@ def parse(raw: Any) -> TelemetryConfig:
             raise ConfigError(f"{SECTION}.metrics.path: must start with /, got {cfg.metrics_path!r}")
     if (t := sec.section("tracing")) is not None:
         cfg.tracing = t.boolean("enabled", True)
-        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))  # type: ignore[assignment]
+        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))
         cfg.endpoint = t.string("endpoint")
         hdrs = t.mapping("headers")
         cfg.exporter_headers = {str(k): str(v) for k, v in hdrs.items()}
@@ -98,7 +98,7 @@ def parse(raw: Any) -> TelemetryConfig:
             from ..config import ConfigError
 
             raise ConfigError(f"{SECTION}.tracing.sample_ratio: must be between 0 and 1, got {ratio}")
-        cfg.sample_ratio = ratio  # type: ignore[assignment]
+        cfg.sample_ratio = ratio
         t.done()
         if cfg.exporter == "otlp" and not cfg.endpoint:
             from ..config import ConfigError
