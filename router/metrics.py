@@ -83,8 +83,8 @@ class RouterMetrics:
                 ext = e.get("extensions") if isinstance(e, dict) else None
                 code = ext.get("code") if isinstance(ext, dict) else None
                 self.errors.labels(self._code(code)).inc()
-                if code == "RATE_LIMITED":
-                    limit = ext.get("limit")  # type: ignore[union-attr]
+                if code == "RATE_LIMITED" and isinstance(ext, dict):
+                    limit = ext.get("limit")
                     self.rate_limited.labels(limit if limit in ("client", "ip", "global", "operation") else "other").inc()
 
     def fetch(self, subgraph: str, seconds: float, error_code: str | None) -> None:

@@ -556,7 +556,8 @@ class Supergraph:
                     continue
                 if j.override is None and active:
                     continue
-            out.append(j.graph)  # type: ignore[arg-type]
+            assert j.graph is not None  # graphs_with_join
+            out.append(j.graph)
         if any(j.graph is None for j in f.joins) and t.kind == "object":
             # field contributed by an @interfaceObject: resolved through the interface
             for iname in t.interfaces:
