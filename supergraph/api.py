@@ -15,8 +15,10 @@ from graphql.language import (
     DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
+    EnumValueNode,
     InputObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
+    ListValueNode,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
     TypeDefinitionNode,
@@ -314,9 +316,8 @@ def _inaccessible_errors(sg: Supergraph) -> list[CompositionError]:
 
 
 def _enum_literals(value: object) -> list[str]:
-    kind = getattr(value, "kind", "")
-    if kind == "enum_value":
-        return [value.value]  # type: ignore[attr-defined]
-    if kind == "list_value":
-        return [x for v in value.values for x in _enum_literals(v)]  # type: ignore[attr-defined]
+    if isinstance(value, EnumValueNode):
+        return [value.value]
+    if isinstance(value, ListValueNode):
+        return [x for v in value.values for x in _enum_literals(v)]
     return []

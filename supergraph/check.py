@@ -250,40 +250,41 @@ def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
             continue
         if (o.description or None) != (n.description or None):
             add(SAFE, "DESCRIPTION_CHANGED", name, f'Description of "{name}" changed.')
-        if isinstance(o, (GraphQLObjectType, GraphQLInterfaceType)):
-            _diff_fields(o, n, add)  # type: ignore[arg-type]
+        # o and n are of one class from here on (the kind check above): both narrowed alike
+        if isinstance(o, (GraphQLObjectType, GraphQLInterfaceType)) and isinstance(n, (GraphQLObjectType, GraphQLInterfaceType)):
+            _diff_fields(o, n, add)
             old_itfs = {i.name for i in o.interfaces}
-            new_itfs = {i.name for i in n.interfaces}  # type: ignore[attr-defined]
+            new_itfs = {i.name for i in n.interfaces}
             for i in sorted(old_itfs - new_itfs):
                 add(BREAKING, "IMPLEMENTED_INTERFACE_REMOVED", name, f'"{name}" no longer implements interface "{i}".')
             for i in sorted(new_itfs - old_itfs):
                 add(DANGEROUS, "IMPLEMENTED_INTERFACE_ADDED", name, f'"{name}" now implements interface "{i}".')
-        elif isinstance(o, GraphQLUnionType):
+        elif isinstance(o, GraphQLUnionType) and isinstance(n, GraphQLUnionType):
             old_m = {t.name for t in o.types}
-            new_m = {t.name for t in n.types}  # type: ignore[attr-defined]
+            new_m = {t.name for t in n.types}
             for m in sorted(old_m - new_m):
                 add(BREAKING, "UNION_MEMBER_REMOVED", f"{name}.{m}", f'"{m}" was removed from union "{name}".')
             for m in sorted(new_m - old_m):
                 add(DANGEROUS, "UNION_MEMBER_ADDED", f"{name}.{m}", f'"{m}" was added to union "{name}".')
-        elif isinstance(o, GraphQLEnumType):
+        elif isinstance(o, GraphQLEnumType) and isinstance(n, GraphQLEnumType):
             for v, ov in o.values.items():
-                nv = n.values.get(v)  # type: ignore[attr-defined]
+                nv = n.values.get(v)
                 if nv is None:
                     add(BREAKING, "ENUM_VALUE_REMOVED", f"{name}.{v}", f'Enum value "{name}.{v}" was removed.')
                     continue
                 _diff_deprecation(ov, nv, f"{name}.{v}", "Enum value", add)
-            for v in n.values:  # type: ignore[attr-defined]
+            for v in n.values:
                 if v not in o.values:
                     add(DANGEROUS, "ENUM_VALUE_ADDED", f"{name}.{v}", f'Enum value "{name}.{v}" was added.')
-        elif isinstance(o, GraphQLInputObjectType):
+        elif isinstance(o, GraphQLInputObjectType) and isinstance(n, GraphQLInputObjectType):
             for fname, of in o.fields.items():
                 coord = f"{name}.{fname}"
-                nf = n.fields.get(fname)  # type: ignore[attr-defined]
+                nf = n.fields.get(fname)
                 if nf is None:
                     add(BREAKING, "INPUT_FIELD_REMOVED", coord, f'Input field "{coord}" was removed.')
                     continue
                 _diff_input_value(of, nf, coord, "Input field", "INPUT_FIELD", add)
-            for fname, nf in n.fields.items():  # type: ignore[attr-defined]
+            for fname, nf in n.fields.items():
                 if fname not in o.fields:
                     coord = f"{name}.{fname}"
                     if _required(nf):

@@ -194,6 +194,9 @@ class Merger:
         self.out = Supergraph(subgraphs=self.subs)
         self.pending: list[tuple[list[str], AnySources, object]] = []
         self._access_sources: dict[tuple[str, str | None, str], list[tuple[int, object]]] | None = None
+        # elements merged away, by id() (kept here, so no other object can get the same id
+        # meanwhile): their pending directive merges are skipped
+        self.removed: dict[int, object] = {}
         self.enum_usage: dict[str, tuple[str, dict[str, str]]] = {}
         self.composed: dict[int, set[str]] = {}  # subgraph index -> directive names it composes
         self.composed_defs: dict[str, DirectiveDef] = {}
@@ -670,7 +673,7 @@ class Merger:
 
     def merge_all_applied_directives(self) -> None:
         for names, sources, dest in self.pending:
-            if getattr(dest, "_removed", False):
+            if id(dest) in self.removed:
                 continue
             for name in names:
                 self.merge_applied_directive(name, sources, dest)
@@ -776,7 +779,7 @@ class Merger:
         value_type = not entity_sources and not is_root
         added = self.add_fields_shallow(sources, dest)
         if not added:
-            dest._removed = True  # type: ignore[attr-defined]
+            self.removed[id(dest)] = dest
             del self.out.types[dest.name]
             for kind, name in list(self.out.roots.items()):
                 if name == dest.name:
@@ -1338,7 +1341,7 @@ class Merger:
                     self.hint("INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
                               f'Value "{vname}" of enum type "{dest.name}" will not be part of the supergraph as it is not'
                               f' defined in all the subgraphs defining "{dest.name}".')
-                    value._removed = True  # type: ignore[attr-defined]
+                    self.removed[id(value)] = value
                     del dest.values[vname]
             elif position == "Output" and missing_somewhere:
                 self.hint("INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
@@ -1386,7 +1389,7 @@ class Merger:
                     self.hint("INCONSISTENT_INPUT_OBJECT_FIELD",
                               f'Input object field "{name}" will not be added to "{dest.name}" in the supergraph as it does'
                               " not appear in all subgraphs.")
-                value._removed = True  # type: ignore[attr-defined]
+                self.removed[id(value)] = value
                 del dest.input_fields[name]
         if not dest.input_fields:
             self.error(Code.EMPTY_MERGED_INPUT_TYPE,
@@ -1451,7 +1454,7 @@ class Merger:
         dest.repeatable = bool(repeatable)
         dest.locations = locations
         self.merge_description(sources, dest, f"@{name}")
-        present: Sources[Field] = {i: s for i, s in sources.items()}  # type: ignore[misc]
+        present: Sources[DirectiveDef] = {i: s for i, s in sources.items()}
         names: list[str] = []
         for src in sources.values():
             assert src is not None

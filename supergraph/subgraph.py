@@ -545,7 +545,7 @@ def _graphql_errors(
     definitions: list[DefinitionNode] = []
     for d in doc.definitions:
         ext = _DEFINITION_OF_EXTENSION.get(type(d))
-        if ext is not None and d.name.value not in defined:  # type: ignore[attr-defined]
+        if ext is not None and isinstance(d, TypeExtensionNode) and d.name.value not in defined:
             # Federation allows extending a type defined in another subgraph.
             d = ext(**{k: getattr(d, k) for k in d.keys if k in getattr(ext, "keys")})
             defined.add(d.name.value)
