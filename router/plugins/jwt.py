@@ -30,9 +30,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Awaitable, Callable, NoReturn
 
 import jwt as pyjwt
+from jwt.types import Options
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
@@ -117,7 +118,7 @@ class JwksUrl:
         self.fetched_at = -1e18  # last successful fetch
         self.tried_at = -1e18  # last attempt (cooldown applies to failures too)
         self._lock: asyncio.Lock | None = None
-        self._background: asyncio.Task | None = None
+        self._background: asyncio.Task[None] | None = None
 
     async def current(self) -> list[Key]:
         now = time.monotonic()
@@ -199,7 +200,7 @@ class JwksFile:
         self._stamp = self._stat()
         self._checked = time.monotonic()
 
-    def _stat(self) -> tuple | None:
+    def _stat(self) -> tuple[int, int, int] | None:
         try:
             st = os.stat(self.path)
             return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -241,8 +242,12 @@ class StaticKeys:
         return False
 
 
+# where keys come from
+KeySource = JwksUrl | JwksFile | StaticKeys
+
+
 class JwtPlugin:
-    def __init__(self, sources: list, *, algorithms: frozenset[str], header: str = "authorization",
+    def __init__(self, sources: list[KeySource], *, algorithms: frozenset[str], header: str = "authorization",
                  prefix: str = "Bearer", cookie: str | None = None, issuers: list[str] | None = None,
                  audiences: list[str] | None = None, leeway: float = 0.0, required: list[str] | None = None,
                  allow_anonymous: bool = True, ignore_other_prefixes: bool = False,
@@ -261,12 +266,12 @@ class JwtPlugin:
         self.cache_entries = cache_entries
         # Called with the context of a refused token (set by build_plugins when rate limits are
         # configured); a result other than None is answered instead of the 401.
-        self.on_failure: Any = None
+        self.on_failure: Callable[[Context], Awaitable[dict[str, Any] | None]] | None = None
         # sha256(token) -> (claims, exp, key generation): a token verified once is not
         # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
         # exp can turn a good token bad with time (nbf and iat only get older)
-        self._verified: OrderedDict[bytes, tuple[dict, float | None, tuple]] = OrderedDict()
-        self.options = {"require": self.required, "verify_aud": self.audiences is not None,
+        self._verified: OrderedDict[bytes, tuple[dict[str, Any], float | None, tuple[int, ...]]] = OrderedDict()
+        self.options: Options = {"require": self.required, "verify_aud": self.audiences is not None,
                         "verify_iss": self.issuers is not None, "verify_signature": True,
                         "verify_exp": True, "verify_nbf": True, "verify_iat": True}
 
@@ -286,7 +291,7 @@ class JwtPlugin:
             if a not in ALL_ALGORITHMS:
                 raise ConfigError(f"jwt.algorithms: unknown algorithm {a!r} (known: {', '.join(sorted(ALL_ALGORITHMS))})")
         allowed = frozenset(algs)
-        sources: list = []
+        sources: list[KeySource] = []
         for js in s.sections("jwks", ("url", "file", "algorithms", "poll_interval", "refetch_cooldown", "timeout")):
             src_algs = frozenset(js.strings("algorithms", sorted(allowed)))
             bad = src_algs - allowed
@@ -365,7 +370,7 @@ class JwtPlugin:
                     return morsel.value
         return None
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         try:
             token = self.token_of(ctx.request.headers)
             if token is None:
@@ -382,10 +387,10 @@ class JwtPlugin:
             return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
         return None
 
-    def generation(self) -> tuple:
+    def generation(self) -> tuple[int, ...]:
         return tuple(src.generation for src in self.sources)
 
-    async def verify(self, token: str) -> dict:
+    async def verify(self, token: str) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_BYTES:
             raise AuthError("the token is too large")
         if not self.cache_entries:
@@ -407,7 +412,7 @@ class JwtPlugin:
             self._verified.popitem(last=False)
         return dict(claims)
 
-    async def _verify(self, token: str) -> dict:
+    async def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = pyjwt.get_unverified_header(token)
         except pyjwt.PyJWTError:
@@ -430,7 +435,7 @@ class JwtPlugin:
             raise AuthError("the token's signing key is unknown")
         for k in keys:
             try:
-                claims = pyjwt.decode(token, k.key, algorithms=[alg], options=self.options,  # type: ignore[arg-type]
+                claims = pyjwt.decode(token, k.key, algorithms=[alg], options=self.options,
                                       audience=self.audiences, issuer=self.issuers, leeway=self.leeway)
             except pyjwt.InvalidSignatureError:
                 continue
@@ -472,5 +477,5 @@ class JwtPlugin:
                 await src.aclose()
 
 
-def _raise(message: str):
+def _raise(message: str) -> NoReturn:
     raise AuthError(message)
