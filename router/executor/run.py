@@ -7,6 +7,7 @@ import asyncio
 from typing import Any, Awaitable, Callable, NamedTuple
 
 import orjson
+from graphql import FieldNode, OperationDefinitionNode, parse
 
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
@@ -97,6 +98,7 @@ class Execution:
         if f.root:
             resp = await self._send(f, _body(f, vs))
             if resp is None:
+                self._place_failure(f, [])
                 return
             d = resp.get("data")
             if type(d) is dict:
@@ -159,6 +161,7 @@ class Execution:
         body = _body(f, vs) if not groups else _body(f, vs, f.render(groups))
         resp = await self._send(f, body)
         if resp is None:
+            self._place_failure(f, sent)
             return
         d = resp.get("data")
         for s in sent:
@@ -239,6 +242,30 @@ class Execution:
                     break
             if not placed:
                 self.errors.append(subgraph_error(e, f.service, None))
+
+    def _place_failure(self, f: Fetch, sent: list["_Sent"]) -> None:
+        """A failed fetch's error (the last one recorded) points at what it would have filled:
+        the first root field it asked for, or the first entity it was asked about. Failures are
+        rare, so the root fetch's operation is parsed only here."""
+        error = self.errors[-1]
+        if f.root:
+            for d in parse(f.operation, no_location=True).definitions:
+                if isinstance(d, OperationDefinitionNode):
+                    for sel in d.selection_set.selections:
+                        if isinstance(sel, FieldNode) and sel.name.value != "__typename":
+                            key = (sel.alias or sel.name).value
+                            error["path"] = [f.error_keys.get(key, key)]
+                            return
+            return
+        first = next((objs[0] for s in sent for objs in s.targets if objs), None)
+        if first is None:
+            return
+        for c in f.calls:
+            for t in c.targets:
+                for obj, path in collect_paths(self.data, t.path):
+                    if obj is first:
+                        error["path"] = path
+                        return
 
     async def _send(self, f: Fetch, body: bytes) -> dict[str, Any] | None:
         try:
