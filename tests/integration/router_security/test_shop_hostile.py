@@ -88,6 +88,7 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
         assert body["data"]["products"] and body["data"]["order"] == {"id": order_id}
         assert body["data"]["payment"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]  # retryable
+        assert body["errors"][0]["path"] == ["payment"]  # what the client may retry
         assert "127.0.0.1" not in body["errors"][0]["message"]
         assert took < 30  # the request timeout: the answer came before it
     finally:

@@ -67,7 +67,7 @@ async def test_failed_subgraph_gives_partial_data():
     assert r["errors"][0]["path"] == ["legacyStatus"]
 
 
-async def test_a_failed_entity_fetch_points_at_the_first_entity_it_would_fill():
+async def test_a_failed_entity_fetch_points_at_the_first_field_it_would_fill():
     async def send(service, body):
         if service == "reviews":
             return {"data": {"reviews": [{"body": "ok", "product": {"__typename": t, "upc": u}}
@@ -78,7 +78,7 @@ async def test_a_failed_entity_fetch_points_at_the_first_entity_it_would_fill():
     await ex.run()
     r = ex.response()
     assert [e["extensions"]["code"] for e in r["errors"]] == ["SUBGRAPH_CIRCUIT_OPEN"]
-    assert r["errors"][0]["path"] == ["reviews", 0, "product"]
+    assert r["errors"][0]["path"] == ["reviews", 0, "product", "name"]
     assert r["data"]["reviews"][1]["body"] == "ok"
 
 
