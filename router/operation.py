@@ -77,6 +77,9 @@ class Sel:
     type: str
     abstract: bool
     by_type: dict[str, list[FieldSel]] = field(default_factory=dict)
+    # abstract: the response keys selected on the abstract type itself (no type condition, or
+    # the abstract type's own), all an object whose concrete type stays unknown can answer
+    untyped: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -317,9 +320,17 @@ class Normalizer:
                 fields.append(FieldSel(key, fname, tuple(first.arguments or ()), directives, fdef.type, sub,
                                        is_non_null_type(fdef.type)))
             sel.by_type[obj.name] = fields
+        if abstract:
+            keys: dict[str, list[FieldNode]] = {}
+            for ss in sets:
+                self._collect(type_, ss, keys, set(), exact=True)
+            sel.untyped = frozenset(keys)
         return sel
 
-    def _collect(self, obj, ss: SelectionSetNode, out: dict[str, list[FieldNode]], visited: set[str]) -> None:
+    def _collect(self, obj, ss: SelectionSetNode, out: dict[str, list[FieldNode]], visited: set[str],
+                 exact: bool = False) -> None:
+        """The fields that apply to `obj`; with `exact`, only those without a type condition or
+        with `obj`'s own (what applies to an object known only as the abstract type `obj`)."""
         for s in ss.selections:
             if not self.included(s):
                 continue
@@ -327,20 +338,22 @@ class Normalizer:
                 key = s.alias.value if s.alias else s.name.value
                 out.setdefault(key, []).append(s)
             elif isinstance(s, InlineFragmentNode):
-                if s.type_condition is None or self._applies(s.type_condition.name.value, obj):
-                    self._collect(obj, s.selection_set, out, visited)
+                if s.type_condition is None or self._applies(s.type_condition.name.value, obj, exact):
+                    self._collect(obj, s.selection_set, out, visited, exact)
             elif isinstance(s, FragmentSpreadNode):
                 name = s.name.value
                 if name in visited:
                     continue
                 visited.add(name)
                 frag = self.fragments.get(name)
-                if frag is not None and self._applies(frag.type_condition.name.value, obj):
-                    self._collect(obj, frag.selection_set, out, visited)
+                if frag is not None and self._applies(frag.type_condition.name.value, obj, exact):
+                    self._collect(obj, frag.selection_set, out, visited, exact)
 
-    def _applies(self, cond: str, obj) -> bool:
+    def _applies(self, cond: str, obj, exact: bool = False) -> bool:
         if cond == obj.name:
             return True
+        if exact:
+            return False
         t = self.schema.get_type(cond)
         return t is not None and is_abstract_type(t) and self.schema.is_sub_type(t, obj)
 

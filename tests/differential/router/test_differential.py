@@ -11,32 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "route
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import router_harness as h  # noqa: E402
 from corpus import OPERATIONS  # noqa: E402
-
-
-# A fetch that failed as a whole (subgraph down, timeout, open breaker): @apollo/gateway 2.14.4
-# gives its error no path; ours points at the first field or entity the fetch would have filled,
-# as Apollo Router points at the fetch's place and as the GraphQL spec asks of an error raised
-# for a field. So ours must have a path that leads to a null in the data, and the comparison
-# with the oracle ignores it.
-FETCH_FAILURE_CODES = {"SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT", "INVALID_SUBGRAPH_RESPONSE",
-                       "SUBGRAPH_CIRCUIT_OPEN", "SERVICE_UNAVAILABLE"}
-
-
-def value_at(data, path):
-    for step in path:
-        data = data[step]
-    return data
-
-
-def without_fetch_failure_paths(body: dict) -> dict:
-    errors = []
-    for e in body.get("errors") or []:
-        if (e.get("extensions") or {}).get("code") in FETCH_FAILURE_CODES:
-            assert e.get("path"), f"a failed fetch's error without a path: {e}"
-            assert value_at(body["data"], e["path"]) is None, f"{e['path']} is not null in {body['data']}"
-            e = {k: v for k, v in e.items() if k != "path"}
-        errors.append(e)
-    return {**body, "errors": errors} if "errors" in body else body
+from fetch_failures import without_fetch_failure_paths  # noqa: E402
 
 
 def error_paths(body: dict) -> list:
