@@ -8,7 +8,6 @@ repeated request costs a couple of dictionary look-ups.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +34,8 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+
+from shared.lru import LRU
 
 from . import variable_errors
 
@@ -127,23 +128,17 @@ class DocumentCache:
         self.schema = schema
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self._docs: OrderedDict[str, tuple[Document | OperationError, int]] = OrderedDict()
+        self._docs: LRU[str, Document | OperationError] = LRU(max_entries, max_bytes)
+
+    @property
+    def bytes(self) -> int:
+        return self._docs.weight
 
     def get(self, text: str, max_tokens: int | None = None) -> Document:
-        entry = self._docs.get(text)
-        if entry is None:
+        got = self._docs.get(text)
+        if got is None:
             got = self._load(text, max_tokens)
-            weight = _weight(text, got)
-            if weight <= self.max_bytes:
-                self._docs[text] = (got, weight)
-                self.bytes += weight
-                while len(self._docs) > self.max_entries or self.bytes > self.max_bytes:
-                    _, (_, dropped) = self._docs.popitem(last=False)
-                    self.bytes -= dropped
-        else:
-            got = entry[0]
-            self._docs.move_to_end(text)
+            self._docs.put(text, got, _weight(text, got))
         if isinstance(got, OperationError):
             raise got
         return got

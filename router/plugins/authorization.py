@@ -29,7 +29,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -41,6 +40,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from shared.lru import LRU
+
 from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
@@ -50,6 +51,7 @@ from .section import Section
 log = logging.getLogger("router.authorization")
 
 UNAUTHORIZED = "UNAUTHORIZED_FIELD_OR_TYPE"
+ANALYSIS_CACHE_BYTES = 64 << 20
 SPECS = {"authenticated": "authenticated", "requiresScopes": "requiresScopes", "policy": "policy"}
 
 Alternatives = tuple[frozenset[str], ...]  # satisfied when any one set is fully held
@@ -266,7 +268,7 @@ class AuthorizationPlugin:
         self.cache_entries = cache_entries
         self._sg: Supergraph | None = None
         self._rules: Rules | None = None
-        self._ops: OrderedDict[tuple, Analysis] = OrderedDict()
+        self._ops: LRU[tuple, Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
@@ -299,11 +301,7 @@ class AuthorizationPlugin:
             reqs: dict = {}
             _collect(sel, rules, reqs)
             got = Analysis(sel, reqs) if reqs else _OPEN
-            self._ops[key] = got
-            if len(self._ops) > self.cache_entries:
-                self._ops.popitem(last=False)
-        else:
-            self._ops.move_to_end(key)
+            self._ops.put(key, got, 4 * len(op.document.text) + 2048)  # keyed by the text, holds its selection
         return got
 
     async def on_operation(self, ctx: Context) -> dict | None:

@@ -62,6 +62,8 @@ from graphql import (
     parse,
 )
 
+from shared.lru import LRU
+
 from ..config import Config, ConfigError
 from ..pipeline import Context
 from .options import Section
@@ -370,7 +372,7 @@ class DemandControl:
     def __init__(self, cfg: DemandControlConfig) -> None:
         self.cfg = cfg
         self._directives: tuple[str, CostDirectives] | None = None  # (supergraph hash, directives)
-        self._estimates: dict[tuple[str, str | None, str], int] = {}
+        self._estimates: LRU[tuple[str, str | None, str], int] = LRU(4096, 64 << 20)
 
     def directives(self, ctx: Context) -> CostDirectives:
         digest = ctx.state.supergraph_hash
@@ -389,9 +391,7 @@ class DemandControl:
         if cost is None:
             cost = estimate(ctx.state.supergraph.api_schema, directives, op.definition, op.document.fragments,
                             op.coerced, self.cfg.list_size)
-            if len(self._estimates) >= 4096:
-                self._estimates.clear()
-            self._estimates[key] = cost
+            self._estimates.put(key, cost, len(op.document.text) + 200)  # keyed by the text
         ctx.cost_estimated = cost  # type: ignore[attr-defined]
         ctx.cost_directives = directives  # type: ignore[attr-defined]
         limit = self.cfg.max_cost

@@ -27,13 +27,13 @@ import json
 import logging
 import os
 import time
-from collections import OrderedDict
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import jwt as pyjwt
 
 from shared.jwks import ALL_ALGORITHMS, FAMILIES, JwksUrl, Key, keys_from_jwks
+from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
@@ -127,7 +127,7 @@ class JwtPlugin:
         # sha256(token) -> (claims, exp, key generation): a token verified once is not
         # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
         # exp can turn a good token bad with time (nbf and iat only get older)
-        self._verified: OrderedDict[bytes, tuple[dict, float | None, tuple]] = OrderedDict()
+        self._verified: LRU[bytes, tuple[dict, float | None, tuple]] = LRU(max(cache_entries, 1))
         self.options = {"require": self.required, "verify_aud": self.audiences is not None,
                         "verify_iss": self.issuers is not None, "verify_signature": True,
                         "verify_exp": True, "verify_nbf": True, "verify_iat": True}
@@ -259,14 +259,11 @@ class JwtPlugin:
         if hit is not None:
             claims, exp, generation = hit
             if generation == self.generation() and (exp is None or exp > time.time() - self.leeway):
-                self._verified.move_to_end(digest)
                 return dict(claims)
-            del self._verified[digest]  # keys changed or expired: verify again (and say why)
+            self._verified.pop(digest)  # keys changed or expired: verify again (and say why)
         claims = await self._verify(token)
         exp = claims.get("exp")
-        self._verified[digest] = (claims, float(exp) if isinstance(exp, (int, float)) else None, self.generation())
-        if len(self._verified) > self.cache_entries:
-            self._verified.popitem(last=False)
+        self._verified.put(digest, (claims, float(exp) if isinstance(exp, (int, float)) else None, self.generation()))
         return dict(claims)
 
     async def _verify(self, token: str) -> dict:
