@@ -13,7 +13,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from supergraph.__main__ import subgraph_inputs
+from supergraph.project import subgraph_inputs
 from supergraph.check import check, format_text, load_acknowledgements, load_api_schema
 from supergraph.compose import compose
 from supergraph.config import load_config

@@ -15,7 +15,8 @@ import strawberry
 import uvicorn
 from strawberry.asgi import GraphQL
 
-from supergraph.__main__ import main, subgraph_inputs
+from supergraph.__main__ import main
+from supergraph.project import subgraph_inputs
 from supergraph.compose import compose
 from supergraph.config import load_config
 
