@@ -46,6 +46,7 @@ from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
 from ..supergraph import Supergraph
+from .jwt import claim
 from .section import Section
 
 log = logging.getLogger("router.authorization")
@@ -234,16 +235,6 @@ def _collect(sel: Sel, rules: Rules, out: dict) -> None:
 
 
 # ---------------------------------------------------------------------- the caller
-
-
-def claim(claims: dict | None, path: str) -> Any:
-    """A claim by name or dotted path (`realm_access.roles`)."""
-    value: Any = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def scopes_of(claims: dict | None, path: str) -> frozenset[str]:

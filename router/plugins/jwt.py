@@ -44,6 +44,17 @@ log = logging.getLogger("router.jwt")
 MAX_TOKEN_BYTES = 16 * 1024
 
 
+def claim(claims: dict | None, path: str) -> Any:
+    """A claim by name or dotted path (`realm_access.roles`), as authorization and header rules
+    name them."""
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 class AuthError(Exception):
     """The token is present but cannot be trusted; the message is safe to show."""
 
