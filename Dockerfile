@@ -13,6 +13,7 @@ COPY pyproject.toml README.md ./
 COPY subgraphs ./subgraphs
 COPY supergraph ./supergraph
 COPY router ./router
+COPY shared ./shared
 COPY devstack ./devstack
 RUN /opt/venv/bin/pip install .
 

@@ -61,25 +61,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .logs import configure_logging, log_level, supergraph_hash
 
-    configure_logging(log_level())
+    level = log_level()
+    configure_logging(level)
+    # The command line overrides the environment, which overrides the file: one environment
+    # handed to load_config, never written back to os.environ.
+    overrides: dict[str, str] = {}
     if args.supergraph:
-        os.environ["ROUTER_SUPERGRAPH"] = os.path.abspath(args.supergraph)
+        overrides["ROUTER_SUPERGRAPH"] = os.path.abspath(args.supergraph)
     if args.port is not None:
-        os.environ["ROUTER_PORT"] = str(args.port)
+        overrides["ROUTER_PORT"] = str(args.port)
     if args.host:
-        os.environ["ROUTER_HOST"] = args.host
+        overrides["ROUTER_HOST"] = args.host
     if args.workers is not None:
-        os.environ["ROUTER_WORKERS"] = str(args.workers)
-    if args.config:
-        os.environ["ROUTER_CONFIG"] = os.path.abspath(args.config)
+        overrides["ROUTER_WORKERS"] = str(args.workers)
+    config_path = os.path.abspath(args.config) if args.config else os.environ.get("ROUTER_CONFIG")
     if args.compose:
         sdl = _compose(args.compose)
         fd, out = tempfile.mkstemp(prefix="router-composed-", suffix=".graphql")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(sdl)
-        os.environ["ROUTER_SUPERGRAPH"] = out
+        overrides["ROUTER_SUPERGRAPH"] = out
     try:
-        cfg = load_config(os.environ.get("ROUTER_CONFIG"))
+        cfg = load_config(config_path, env={**os.environ, **overrides})
         if not cfg.supergraph_path:
             raise ConfigError("no supergraph: pass --supergraph FILE (or supergraph.path in the config)")
         sdl = _read(cfg.supergraph_path)
@@ -90,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from . import health
 
         health.validate(cfg)
-        server_options = connections.uvicorn_options(cfg)
+        connections.uvicorn_options(cfg)  # validated before the server starts
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)
         return 2
@@ -113,10 +116,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info("router stopped on %s", about["url"], extra={"url": about["url"]})
 
     if cfg.workers > 1:
-        code = workers.serve(cfg.host, cfg.port, cfg.workers, started)
+        code = workers.serve(cfg, level, started)
         stopped()
         return code
-    workers.serve_one(cfg.host, cfg.port, started, stopped, server_options)
+    workers.serve_one(cfg, started, stopped)
     return 0
 
 

@@ -54,8 +54,12 @@ class RouterMetrics:
                                     ["subgraph", "code"], registry=r)
         self.rate_limited = Counter("router_rate_limit_rejections", "Requests refused by a rate limit.",
                                     ["limit"], registry=r)
+        cost_buckets = (1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000)
         self.cost = Histogram("router_operation_cost_estimated", "Estimated static cost of operations (demand control).",
-                              buckets=(1, 10, 100, 500, 1000, 5000, 10000, 50000, 100000), registry=r)
+                              buckets=cost_buckets, registry=r)
+        self.cost_actual = Histogram("router_operation_cost_actual",
+                                     "Cost of what the responses held, by the same rules (demand control).",
+                                     buckets=cost_buckets, registry=r)
         if planner is not None:
             r.register(_PlanCache(planner))
         self._codes: set[str] = set()

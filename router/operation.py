@@ -8,7 +8,6 @@ repeated request costs a couple of dictionary look-ups.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +38,8 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+
+from shared.lru import LRU
 
 from . import variable_errors
 
@@ -81,6 +82,9 @@ class Sel:
     type: str
     abstract: bool
     by_type: dict[str, list[FieldSel]] = field(default_factory=dict)
+    # abstract: the response keys selected on the abstract type itself (no type condition, or
+    # the abstract type's own), all an object whose concrete type stays unknown can answer
+    untyped: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -128,23 +132,17 @@ class DocumentCache:
         self.schema = schema
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self._docs: OrderedDict[str, tuple[Document | OperationError, int]] = OrderedDict()
+        self._docs: LRU[str, Document | OperationError] = LRU(max_entries, max_bytes)
+
+    @property
+    def bytes(self) -> int:
+        return self._docs.weight
 
     def get(self, text: str, max_tokens: int | None = None) -> Document:
-        entry = self._docs.get(text)
-        if entry is None:
+        got = self._docs.get(text)
+        if got is None:
             got = self._load(text, max_tokens)
-            weight = _weight(text, got)
-            if weight <= self.max_bytes:
-                self._docs[text] = (got, weight)
-                self.bytes += weight
-                while len(self._docs) > self.max_entries or self.bytes > self.max_bytes:
-                    _, (_, dropped) = self._docs.popitem(last=False)
-                    self.bytes -= dropped
-        else:
-            got = entry[0]
-            self._docs.move_to_end(text)
+            self._docs.put(text, got, _weight(text, got))
         if isinstance(got, OperationError):
             raise got
         return got
@@ -327,9 +325,17 @@ class Normalizer:
                 fields.append(FieldSel(key, fname, tuple(first.arguments or ()), directives, fdef.type, sub,
                                        is_non_null_type(fdef.type)))
             sel.by_type[obj.name] = fields
+        if abstract:
+            keys: dict[str, list[FieldNode]] = {}
+            for ss in sets:
+                self._collect(type_, ss, keys, set(), exact=True)
+            sel.untyped = frozenset(keys)
         return sel
 
-    def _collect(self, obj: GraphQLObjectType, ss: SelectionSetNode, out: dict[str, list[FieldNode]], visited: set[str]) -> None:
+    def _collect(self, obj: GraphQLCompositeType, ss: SelectionSetNode, out: dict[str, list[FieldNode]],
+                 visited: set[str], exact: bool = False) -> None:
+        """The fields that apply to `obj`; with `exact`, only those without a type condition or
+        with `obj`'s own (what applies to an object known only as the abstract type `obj`)."""
         for s in ss.selections:
             if not self.included(s):
                 continue
@@ -337,20 +343,22 @@ class Normalizer:
                 key = s.alias.value if s.alias else s.name.value
                 out.setdefault(key, []).append(s)
             elif isinstance(s, InlineFragmentNode):
-                if s.type_condition is None or self._applies(s.type_condition.name.value, obj):
-                    self._collect(obj, s.selection_set, out, visited)
+                if s.type_condition is None or self._applies(s.type_condition.name.value, obj, exact):
+                    self._collect(obj, s.selection_set, out, visited, exact)
             elif isinstance(s, FragmentSpreadNode):
                 name = s.name.value
                 if name in visited:
                     continue
                 visited.add(name)
                 frag = self.fragments.get(name)
-                if frag is not None and self._applies(frag.type_condition.name.value, obj):
-                    self._collect(obj, frag.selection_set, out, visited)
+                if frag is not None and self._applies(frag.type_condition.name.value, obj, exact):
+                    self._collect(obj, frag.selection_set, out, visited, exact)
 
-    def _applies(self, cond: str, obj: GraphQLObjectType) -> bool:
+    def _applies(self, cond: str, obj: GraphQLCompositeType, exact: bool = False) -> bool:
         if cond == obj.name:
             return True
+        if exact:
+            return False
         t = self.schema.get_type(cond)
         return t is not None and is_abstract_type(t) and self.schema.is_sub_type(t, obj)
 

@@ -6,15 +6,17 @@ worker that dies and stops them all on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
-import os
 import signal
 import socket
 import time
 from typing import Any, Callable
 
 import uvicorn
+
+from .config import Config
 
 log = logging.getLogger("router.workers")
 
@@ -28,7 +30,14 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # uvicorn's own log setup would give its lines a second format: ours (router/logs.py) it is
     "log_config": None,
 }
-APP = "router.app:create_app_from_env"
+
+
+def _app(cfg: Config) -> Callable[[], Any]:
+    """The app factory for uvicorn, bound to this configuration (passed, not read from the
+    environment: each worker gets the parent's resolved configuration as an argument)."""
+    from .app import create_app_from_config
+
+    return functools.partial(create_app_from_config, cfg)
 
 
 class Server(uvicorn.Server):
@@ -53,11 +62,14 @@ class Server(uvicorn.Server):
             self.on_stopped()
 
 
-def serve_one(host: str, port: int, on_started: Callable[[], None], on_stopped: Callable[[], None],
-              options: dict[str, Any] | None = None) -> None:
-    """One process serving on host:port until SIGINT/SIGTERM (in-flight requests finish);
-    `options`: the connection limits (router/connections.py)."""
-    Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS, **(options or {})), on_started, on_stopped).run()
+def serve_one(cfg: Config, on_started: Callable[[], None], on_stopped: Callable[[], None]) -> None:
+    """One process serving on the configured host:port until SIGINT/SIGTERM (in-flight
+    requests finish), with the connection limits of router/connections.py."""
+    from . import connections
+
+    config = uvicorn.Config(_app(cfg), host=cfg.host, port=cfg.port, **UVICORN_OPTIONS,
+                            **connections.uvicorn_options(cfg))
+    Server(config, on_started, on_stopped).run()
 
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
@@ -71,20 +83,19 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
-    from .logs import configure_logging, log_level
+def _worker(cfg: Config, level: str) -> None:
+    from .logs import configure_logging
 
-    configure_logging(log_level())  # a spawned process starts with no logging set up
+    configure_logging(level)  # a spawned process starts with no logging set up
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
     from . import connections
-    from .config import load_config
 
-    options = connections.uvicorn_options(load_config(os.environ.get("ROUTER_CONFIG")))
-    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS, **options))
-    server.run(sockets=[reuseport_socket(host, port)])
+    server = uvicorn.Server(uvicorn.Config(_app(cfg), **UVICORN_OPTIONS, **connections.uvicorn_options(cfg)))
+    server.run(sockets=[reuseport_socket(cfg.host, cfg.port)])
 
 
-def serve(host: str, port: int, workers: int, on_started: Callable[[], None] | None = None) -> int:
+def serve(cfg: Config, level: str, on_started: Callable[[], None] | None = None) -> int:
+    host, port, workers = cfg.host, cfg.port, cfg.workers
     context = multiprocessing.get_context("spawn")
     processes: list[multiprocessing.process.BaseProcess] = []
     stopping = False
@@ -97,7 +108,7 @@ def serve(host: str, port: int, workers: int, on_started: Callable[[], None] | N
     signal.signal(signal.SIGTERM, stop)
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_worker, args=(host, port), daemon=False)
+        process = context.Process(target=_worker, args=(cfg, level), daemon=False)
         process.start()
         return process
 

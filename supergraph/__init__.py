@@ -8,10 +8,10 @@ class CompositionFailed(Exception):
 def compose_config(path: str) -> str:
     """The supergraph SDL for a rover-format `supergraph.yaml`, exactly as `supergraph compose`
     writes it (and as `@apollo/composition` would: no final newline)."""
-    from .__main__ import UsageError, _compose_config, format_errors
+    from .project import UsageError, compose_config_file, format_errors
 
     try:
-        result = _compose_config(path)
+        result = compose_config_file(path)
     except UsageError as error:
         raise CompositionFailed(str(error)) from None
     if not result.ok:

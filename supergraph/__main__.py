@@ -15,78 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .compose import CompositionResult, SubgraphInput, compose
-from .config import ConfigError, SupergraphConfig, load_config
-from .errors import CompositionError
-from .introspect import IntrospectionError, fetch_sdl
+from .project import UsageError, compose_config_file, format_errors, read_source
 
 DEFAULT_CONFIG = "supergraph/supergraph.yaml"
 
 
-class UsageError(Exception):
-    """Bad input from the user: printed without a traceback, exit code 2."""
-
-
-def _read(source: str) -> str:
-    if source.startswith("git:"):
-        _, rev, path = source.split(":", 2)
-        proc = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise UsageError(f"cannot read {path} at {rev} from git: {proc.stderr.strip()}")
-        return proc.stdout
-    try:
-        return Path(source).read_text()
-    except OSError as e:
-        raise UsageError(f"cannot read {source}: {e.strerror}") from None
-
-
-def subgraph_inputs(config: SupergraphConfig, overrides: dict[str, str] | None = None) -> list[SubgraphInput]:
-    """SDL of each configured subgraph: from its file, inline, or introspected; `overrides` win."""
-    out = []
-    for s in config.subgraphs:
-        if overrides and s.name in overrides:
-            sdl = _read(overrides[s.name])
-        elif s.file is not None:
-            try:
-                sdl = s.file.read_text()
-            except OSError as e:
-                raise UsageError(f'subgraph "{s.name}": cannot read {s.file}: {e.strerror}') from None
-        elif s.sdl is not None:
-            sdl = s.sdl
-        else:
-            try:
-                sdl = fetch_sdl(s)
-            except IntrospectionError as e:
-                raise UsageError(str(e)) from None
-        out.append(SubgraphInput(s.name, s.routing_url, sdl))
-    unknown = set(overrides or ()) - {s.name for s in config.subgraphs}
-    if unknown:
-        raise UsageError(f"--subgraph: no subgraph named {', '.join(sorted(unknown))} in {config.path}")
-    return out
-
-
-def format_errors(errors: list[CompositionError]) -> str:
-    lines = [f"error[{e.code}]: {e.message}" for e in errors]
-    lines.append(f"composition failed with {len(errors)} error{'s' if len(errors) != 1 else ''}")
-    return "\n\n".join(lines)
-
-
-def _compose_config(config_path: str, overrides: dict[str, str] | None = None) -> CompositionResult:
-    try:
-        config = load_config(config_path)
-    except ConfigError as e:
-        raise UsageError(str(e)) from None
-    return compose(subgraph_inputs(config, overrides))
-
-
 def cmd_compose(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    result = _compose_config(args.config)
+    result = compose_config_file(args.config)
     elapsed = time.perf_counter() - started
     if not result.ok:
         if args.format == "json":
@@ -126,16 +66,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     overrides = _parse_overrides(args.subgraph or [])
     if overrides:
         config_path = args.config or DEFAULT_CONFIG
-        result = _compose_config(config_path, overrides)
+        result = compose_config_file(config_path, overrides)
         if not result.ok:
             print(format_errors(result.errors), file=sys.stderr)
             return 1
         assert result.supergraph_sdl is not None
         new_sdl = result.supergraph_sdl
         if args.baseline:
-            old_sdl = _read(args.baseline)
+            old_sdl = read_source(args.baseline)
         else:
-            base = _compose_config(config_path)
+            base = compose_config_file(config_path)
             if not base.ok:
                 print("the current configuration does not compose; give --baseline", file=sys.stderr)
                 print(format_errors(base.errors), file=sys.stderr)
@@ -145,7 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         if not args.baseline or not args.schema:
             raise UsageError("check needs --baseline and --schema (or --subgraph NAME=FILE to recompose)")
-        old_sdl, new_sdl = _read(args.baseline), _read(args.schema)
+        old_sdl, new_sdl = read_source(args.baseline), read_source(args.schema)
     try:
         old, new = load_api_schema(old_sdl), load_api_schema(new_sdl)
     except Exception as e:  # graphql-core raises several error types for invalid SDL

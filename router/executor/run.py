@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any, Awaitable, Callable, NamedTuple
 
 import orjson
+from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode, parse
 
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
@@ -98,6 +99,7 @@ class Execution:
         if f.root:
             resp = await self._send(f, _body(f, vs))
             if resp is None:
+                self._place_failure(f, [])
                 return
             d = resp.get("data")
             if type(d) is dict:
@@ -160,6 +162,7 @@ class Execution:
         body = _body(f, vs) if not groups else _body(f, vs, f.render(groups))
         resp = await self._send(f, body)
         if resp is None:
+            self._place_failure(f, sent)
             return
         d = resp.get("data")
         for s in sent:
@@ -240,6 +243,35 @@ class Execution:
                     break
             if not placed:
                 self.errors.append(subgraph_error(e, f.service, None))
+
+    def _place_failure(self, f: Fetch, sent: list["_Sent"]) -> None:
+        """A failed fetch's error (the last one recorded) points at what it would have filled:
+        the first root field it asked for, or the first field of the first entity it was asked
+        about. Failures are rare, so the fetch's operation is parsed only here."""
+        error = self.errors[-1]
+        operation = next((d for d in parse(f.operation, no_location=True).definitions
+                          if isinstance(d, OperationDefinitionNode)), None)
+        if operation is None:
+            return
+        if f.root:
+            key = _first_field(operation.selection_set, None)
+            if key is not None:
+                error["path"] = [f.error_keys.get(key, key)]
+            return
+        found = next(((s, objs[0]) for s in sent for objs in s.targets if objs), None)
+        if found is None:
+            return
+        s, first = found
+        path = next((path for c in f.calls for t in c.targets
+                     for obj, path in collect_paths(self.data, t.path) if obj is first), None)
+        if path is None:
+            return
+        entities = next((sel for sel in operation.selection_set.selections
+                         if isinstance(sel, FieldNode) and (sel.alias or sel.name).value == s.alias), None)
+        key = None
+        if entities is not None and entities.selection_set is not None:
+            key = _first_field(entities.selection_set, first.get("__typename"))
+        error["path"] = path if key is None else [*path, f.error_keys.get(key, key)]
 
     async def _send(self, f: Fetch, body: bytes) -> dict[str, Any] | None:
         try:
@@ -331,3 +363,19 @@ def _flatten(values: list[Any]) -> list[Any]:
             out.append(v)
     return out
 
+
+def _first_field(selection_set: SelectionSetNode, typename: str | None, exact: bool = True) -> str | None:
+    """The response key of the first field (not `__typename`) a selection asks of an object of
+    `typename` (None: any): in inline fragments on that type or on no type, else (the fragment's
+    condition being an interface or union the fetch does not name) in the first fragment."""
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            if sel.name.value != "__typename":
+                return (sel.alias or sel.name).value
+        elif isinstance(sel, InlineFragmentNode):
+            condition = sel.type_condition
+            if not exact or typename is None or condition is None or condition.name.value == typename:
+                key = _first_field(sel.selection_set, typename, exact)
+                if key is not None:
+                    return key
+    return _first_field(selection_set, typename, False) if exact and typename is not None else None

@@ -79,7 +79,10 @@ def compile_shape(sel: Sel) -> Shape:
             # fields selected on the abstract type itself: what an object whose concrete type
             # is unknown (an @interfaceObject never resolved) can still answer
             lists = list(sh.by_type.values())
-            common = set.intersection(*(set(f[0] for f in fs) for fs in lists))
+            if s.untyped is not None:
+                common = set(s.untyped)
+            else:  # a selection built by the planner: what every possible type asks
+                common = set.intersection(*(set(f[0] for f in fs) for fs in lists))
             sh.fallback = tuple(f for f in lists[0] if f[0] in common)
             sh.fallback_typename = any(f[1] == TYPENAME for f in sh.fallback)
         return sh

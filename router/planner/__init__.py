@@ -8,7 +8,7 @@ needs), `fetch` (the fetch dependency graph built from those paths, merged), `al
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from shared.lru import LRU
 
 from ..operation import Operation, normalize
 from ..supergraph import Supergraph
@@ -53,8 +53,7 @@ class QueryPlanner:
         self.graph = QueryGraph(sg)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._cache: OrderedDict[tuple[object, ...], tuple[Plan, int]] = OrderedDict()
-        self._bytes = 0
+        self._cache: LRU[tuple[object, ...], Plan] = LRU(max_entries, max_bytes)
         self.hits = 0
         self.misses = 0
 
@@ -63,15 +62,10 @@ class QueryPlanner:
         key = (operation.document.text, operation.name, operation.condition_key, labels, denied)
         got = self._cache.get(key)
         if got is not None:
-            self._cache.move_to_end(key)
             self.hits += 1
-            return got[0]
+            return got
         self.misses += 1
         plan = build_plan(self.sg, operation, labels, denied, self.graph)
         size = 4 * len(operation.document.text) + sum(len(f.operation) for f in plan.fetches) + 4096
-        self._cache[key] = (plan, size)
-        self._bytes += size
-        while len(self._cache) > self.max_entries or self._bytes > self.max_bytes:
-            _, (_, sz) = self._cache.popitem(last=False)
-            self._bytes -= sz
+        self._cache.put(key, plan, size)
         return plan

@@ -17,7 +17,7 @@ def prune(sel: Sel, denied: frozenset[tuple[str, str]]) -> Sel:
     """Returns the selection to plan; marks the denied FieldSel of `sel` (a fresh tree from
     `normalize`) for the response shape. A composite selection left empty is planned as
     `{ __typename }`, so the parent still resolves (and non-null parents stay valid)."""
-    out = Sel(sel.type, sel.abstract)
+    out = Sel(sel.type, sel.abstract, untyped=sel.untyped)
     changed = False
     for tname, fields in sel.by_type.items():
         kept: list[FieldSel] = []

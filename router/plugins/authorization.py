@@ -29,7 +29,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Collection
 
@@ -42,15 +41,19 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from shared.lru import LRU
+
 from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
 from ..supergraph import Supergraph
+from .jwt import claim
 from .section import Section
 
 log = logging.getLogger("router.authorization")
 
 UNAUTHORIZED = "UNAUTHORIZED_FIELD_OR_TYPE"
+ANALYSIS_CACHE_BYTES = 64 << 20
 SPECS = {"authenticated": "authenticated", "requiresScopes": "requiresScopes", "policy": "policy"}
 
 Alternatives = tuple[frozenset[str], ...]  # satisfied when any one set is fully held
@@ -241,16 +244,6 @@ def _collect(sel: Sel, rules: Rules, out: dict[tuple[str, str], Requirement]) ->
 # ---------------------------------------------------------------------- the caller
 
 
-def claim(claims: dict[str, Any] | None, path: str) -> Any:
-    """A claim by name or dotted path (`realm_access.roles`)."""
-    value: Any = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def scopes_of(claims: dict[str, Any] | None, path: str) -> frozenset[str]:
     value = claim(claims, path)
     if isinstance(value, str):
@@ -273,7 +266,7 @@ class AuthorizationPlugin:
         self.cache_entries = cache_entries
         self._sg: Supergraph | None = None
         self._rules: Rules | None = None
-        self._ops: OrderedDict[tuple[str, str | None, tuple[bool, ...]], Analysis] = OrderedDict()
+        self._ops: LRU[tuple[str, str | None, tuple[bool, ...]], Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
@@ -306,11 +299,7 @@ class AuthorizationPlugin:
             reqs: dict[tuple[str, str], Requirement] = {}
             _collect(sel, rules, reqs)
             got = Analysis(sel, reqs) if reqs else _OPEN
-            self._ops[key] = got
-            if len(self._ops) > self.cache_entries:
-                self._ops.popitem(last=False)
-        else:
-            self._ops.move_to_end(key)
+            self._ops.put(key, got, 4 * len(op.document.text) + 2048)  # keyed by the text, holds its selection
         return got
 
     async def on_operation(self, ctx: Context) -> dict[str, Any] | None:

@@ -4,8 +4,11 @@
 
 A depth limit cannot see that `orders(first: 100) { nodes { items { ... } } }` asks for a
 thousand objects while a deeper query asks for ten; the cost can. The rules:
+- a mutation costs 10 to begin with (queries and subscriptions 0);
 - a field of an object, interface or union type weighs 1, a scalar or enum field 0, unless
-  `@cost(weight:)` is on the field or on its type; a root mutation field weighs 10;
+  `@cost(weight:)` is on the field or on its type (object, scalar, enum);
+- an argument given with `@cost` on its definition adds its weight, once per field, as does
+  each input-object field given whose definition has `@cost` (in lists: once per element);
 - a list field multiplies its weight and everything under it by its size: the largest value
   among its `@listSize(slicingArguments:)` given (or defaulted) in the operation, else its
   `assumedSize`, else `list_size` from the config;
@@ -14,12 +17,18 @@ thousand objects while a deeper query asks for ten; the cost can. The rules:
 - fragments are measured once per place they are spread, introspection costs nothing.
 The estimate is in the response's `extensions.cost` (`estimated`, `max`, `mode`) when the
 request asks with `x-router-expose-cost: true`, and always in a refusal.
+
+The actual cost is measured by the same rules on the response: each list counts as long as it
+is, each null object costs nothing below it. It is never enforced (the work is done), but it is
+reported beside the estimate (`actual`) and observed in metrics, so that `@listSize` figures
+that are far off show as a gap between the two.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Mapping
 
 from graphql import (
@@ -27,8 +36,14 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     IntValueNode,
@@ -45,7 +60,10 @@ from graphql import (
     is_composite_type,
     is_list_type,
     parse,
+    value_from_ast,
 )
+
+from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
@@ -73,6 +91,8 @@ class CostDirectives:
     field_weights: Mapping[tuple[str, str], int]
     type_weights: Mapping[str, int]
     list_sizes: Mapping[tuple[str, str], ListSize]
+    argument_weights: Mapping[tuple[str, str, str], int] = dataclass_field(default_factory=dict)  # (type, field, argument)
+    input_field_weights: Mapping[tuple[str, str], int] = dataclass_field(default_factory=dict)  # (input type, field)
 
 
 def _int(value: ValueNode) -> int | None:
@@ -93,6 +113,8 @@ def read_directives(sdl: str) -> CostDirectives:
     field_weights: dict[tuple[str, str], int] = {}
     type_weights: dict[str, int] = {}
     list_sizes: dict[tuple[str, str], ListSize] = {}
+    argument_weights: dict[tuple[str, str, str], int] = {}
+    input_field_weights: dict[tuple[str, str], int] = {}
     for definition in document.definitions:
         if not isinstance(definition, (TypeDefinitionNode, ObjectTypeExtensionNode, InterfaceTypeExtensionNode)):
             continue
@@ -102,11 +124,21 @@ def read_directives(sdl: str) -> CostDirectives:
                 weight = next((_int(a.value) for a in directive.arguments or () if a.name.value == "weight"), None)
                 if weight is not None:
                     type_weights[type_name] = weight
+        if isinstance(definition, (InputObjectTypeDefinitionNode, InputObjectTypeExtensionNode)):
+            for input_field in definition.fields or ():
+                weight = _weight(input_field.directives)
+                if weight is not None:
+                    input_field_weights[(type_name, input_field.name.value)] = weight
+            continue
         if not isinstance(definition, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode,
                                        ObjectTypeExtensionNode, InterfaceTypeExtensionNode)):
             continue
         for field in definition.fields or ():
             coordinate = (type_name, field.name.value)
+            for argument in field.arguments or ():
+                weight = _weight(argument.directives)
+                if weight is not None:
+                    argument_weights[(type_name, field.name.value, argument.name.value)] = weight
             for directive in field.directives or ():
                 arguments = {a.name.value: a.value for a in directive.arguments or ()}
                 if directive.name.value in COST_NAMES and "weight" in arguments:
@@ -120,10 +152,20 @@ def read_directives(sdl: str) -> CostDirectives:
                         _strings(arguments["slicingArguments"]) if "slicingArguments" in arguments else (),
                         _strings(arguments["sizedFields"]) if "sizedFields" in arguments else (),
                     )
-    return CostDirectives(field_weights, type_weights, list_sizes)
+    return CostDirectives(field_weights, type_weights, list_sizes, argument_weights, input_field_weights)
+
+
+def _weight(directives: Any) -> int | None:
+    for directive in directives or ():
+        if directive.name.value in COST_NAMES:
+            return next((_int(a.value) for a in directive.arguments or () if a.name.value == "weight"), None)
+    return None
 
 
 class _Estimator:
+    """Walks an operation's selections; with `data`, the response's actual values instead of
+    the estimated list sizes."""
+
     def __init__(self, schema: GraphQLSchema, directives: CostDirectives, fragments: Mapping[str, FragmentDefinitionNode],
                  variables: Mapping[str, Any], list_size: int) -> None:
         self.schema = schema
@@ -133,16 +175,15 @@ class _Estimator:
         self.list_size = list_size
         self.visiting: set[str] = set()
 
-    def selection_set(self, parent: Any, selection_set: SelectionSetNode, sized: Mapping[str, int],
-                      root_weight: int | None = None) -> int:
-        total = 0
+    def fields(self, parent: Any, selection_set: SelectionSetNode, out: list[tuple[Any, FieldNode]]) -> None:
+        """The fields of a selection with the type each is asked on, fragments flattened."""
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(parent, selection, sized.get(selection.name.value), root_weight)
+                out.append((parent, selection))
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selection_set(target or parent, selection.selection_set, sized, root_weight)
+                self.fields(target or parent, selection.selection_set, out)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
@@ -150,25 +191,35 @@ class _Estimator:
                     continue
                 self.visiting.add(name)
                 target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self.selection_set(target or parent, fragment.selection_set, sized, root_weight)
+                self.fields(target or parent, fragment.selection_set, out)
                 self.visiting.discard(name)
-        return total
 
-    def field(self, parent: Any, node: FieldNode, sized_by_parent: int | None, root_weight: int | None) -> int:
+    def selection_set(self, parent: Any, selection_set: SelectionSetNode, sized: Mapping[str, int]) -> int:
+        found: list[tuple[Any, FieldNode]] = []
+        self.fields(parent, selection_set, found)
+        return sum(self.field(owner, node, sized.get(node.name.value)) for owner, node in found)
+
+    def _definition(self, parent: Any, node: FieldNode) -> Any:
         name = node.name.value
         fields = getattr(parent, "fields", None)
         if name.startswith("__") or not fields or name not in fields:
-            return 0
-        definition = fields[name]
-        field_type = get_nullable_type(definition.type)
-        named = get_named_type(field_type)
-        coordinate = (parent.name, name)
-        weight = self.directives.field_weights.get(coordinate)
+            return None
+        return fields[name]
+
+    def _weight(self, parent: Any, node: FieldNode, named: Any) -> int:
+        weight = self.directives.field_weights.get((parent.name, node.name.value))
         if weight is None:
             weight = self.directives.type_weights.get(named.name, 1 if is_composite_type(named) else 0)
-        if root_weight is not None:
-            weight = max(weight, root_weight)
-        list_size = self.directives.list_sizes.get(coordinate)
+        return weight
+
+    def field(self, parent: Any, node: FieldNode, sized_by_parent: int | None) -> int:
+        definition = self._definition(parent, node)
+        if definition is None:
+            return 0
+        field_type = get_nullable_type(definition.type)
+        named = get_named_type(field_type)
+        weight = self._weight(parent, node, named)
+        list_size = self.directives.list_sizes.get((parent.name, node.name.value))
         size = self._size(node, definition, list_size) if is_list_type(field_type) else 1
         if sized_by_parent is not None:
             size = sized_by_parent
@@ -179,7 +230,39 @@ class _Estimator:
                 slice_size = self._size(node, definition, list_size)
                 sized = {child: slice_size for child in list_size.sized_fields}
             below = self.selection_set(named, node.selection_set, sized)
-        return size * (weight + below)
+        return size * (weight + below) + self.arguments(parent, node, definition)
+
+    def arguments(self, parent: Any, node: FieldNode, definition: Any) -> int:
+        """What the arguments given to one field add: their own @cost, and that of the input
+        fields given inside them."""
+        total = 0
+        for argument in node.arguments or ():
+            name = argument.name.value
+            spec = definition.args.get(name)
+            if spec is None:
+                continue
+            total += self.directives.argument_weights.get((parent.name, node.name.value, name), 0)
+            if self.directives.input_field_weights:
+                total += self._input_cost(spec.type, value_from_ast(argument.value, spec.type, dict(self.variables)))
+        return total
+
+    def _input_cost(self, input_type: GraphQLInputType, value: Any) -> int:
+        if isinstance(input_type, GraphQLNonNull):
+            return self._input_cost(input_type.of_type, value)
+        if isinstance(input_type, GraphQLList):
+            if isinstance(value, list):
+                return sum(self._input_cost(input_type.of_type, item) for item in value)
+            return self._input_cost(input_type.of_type, value)
+        if not isinstance(input_type, GraphQLInputObjectType) or not isinstance(value, dict):
+            return 0
+        total = 0
+        for name, item in value.items():
+            spec = input_type.fields.get(name)
+            if spec is None:
+                continue
+            total += self.directives.input_field_weights.get((input_type.name, name), 0)
+            total += self._input_cost(spec.type, item)
+        return total
 
     def _size(self, node: FieldNode, definition: Any, list_size: ListSize | None) -> int:
         if list_size is None:
@@ -199,6 +282,50 @@ class _Estimator:
             return max(sizes)
         return list_size.assumed_size if list_size.assumed_size is not None else self.list_size
 
+    # The actual cost: the same weights, over the response's values.
+
+    def actual_selection_set(self, parent: Any, selection_set: SelectionSetNode, value: dict[str, Any]) -> int:
+        found: list[tuple[Any, FieldNode]] = []
+        self.fields(parent, selection_set, found)
+        by_key: dict[str, list[tuple[Any, FieldNode]]] = {}
+        for owner, node in found:
+            by_key.setdefault((node.alias or node.name).value, []).append((owner, node))
+        total = 0
+        for key, nodes in by_key.items():
+            if key in value:
+                total += self.actual_field(nodes, value[key])
+        return total
+
+    def actual_field(self, nodes: list[tuple[Any, FieldNode]], value: Any) -> int:
+        owner, node = nodes[0]
+        definition = self._definition(owner, node)
+        if definition is None:
+            return 0
+        named = get_named_type(definition.type)
+        weight = self._weight(owner, node, named)
+        total = self.arguments(owner, node, definition)
+        # the same response key asked several times (fragments): one selection, each field once
+        selections = [sel for _, child in nodes if child.selection_set is not None for sel in child.selection_set.selections]
+        below = SelectionSetNode(selections=tuple(selections)) if selections else None
+        items = _flatten(value)
+        for item in items:
+            if item is None:
+                continue
+            total += weight
+            if isinstance(item, dict) and is_composite_type(named) and below is not None:
+                concrete = self.schema.get_type(item["__typename"]) if isinstance(item.get("__typename"), str) else None
+                total += self.actual_selection_set(concrete or named, below, item)
+        return total
+
+
+def _flatten(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        return [value]
+    out: list[Any] = []
+    for item in value:
+        out.extend(_flatten(item))
+    return out
+
 
 def estimate(schema: GraphQLSchema, directives: CostDirectives, operation: Any, fragments: Mapping[str, FragmentDefinitionNode],
              variables: Mapping[str, Any], list_size: int = 10) -> int:
@@ -206,9 +333,22 @@ def estimate(schema: GraphQLSchema, directives: CostDirectives, operation: Any, 
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    kind = operation.operation.value
     estimator = _Estimator(schema, directives, fragments, variables, list_size)
-    return estimator.selection_set(root, operation.selection_set, {}, MUTATION_WEIGHT if kind == "mutation" else None)
+    return _base(operation) + estimator.selection_set(root, operation.selection_set, {})
+
+
+def actual(schema: GraphQLSchema, directives: CostDirectives, operation: Any, fragments: Mapping[str, FragmentDefinitionNode],
+           variables: Mapping[str, Any], data: Any) -> int:
+    """The cost of what a response holds: every list as long as it is, nulls cost nothing below."""
+    root = schema.get_root_type(operation.operation)
+    if root is None or not isinstance(data, dict):
+        return _base(operation)
+    estimator = _Estimator(schema, directives, fragments, variables, 0)
+    return _base(operation) + estimator.actual_selection_set(root, operation.selection_set, data)
+
+
+def _base(operation: Any) -> int:
+    return MUTATION_WEIGHT if operation.operation.value == "mutation" else 0
 
 
 @dataclass(frozen=True)
@@ -233,7 +373,7 @@ class DemandControl:
     def __init__(self, cfg: DemandControlConfig) -> None:
         self.cfg = cfg
         self._directives: tuple[str, CostDirectives] | None = None  # (supergraph hash, directives)
-        self._estimates: dict[tuple[str, str | None, str], int] = {}
+        self._estimates: LRU[tuple[str, str | None, str], int] = LRU(4096, 64 << 20)
 
     def directives(self, ctx: Context) -> CostDirectives:
         digest = ctx.state.supergraph_hash
@@ -252,10 +392,9 @@ class DemandControl:
         if cost is None:
             cost = estimate(ctx.state.supergraph.api_schema, directives, op.definition, op.document.fragments,
                             op.coerced, self.cfg.list_size)
-            if len(self._estimates) >= 4096:
-                self._estimates.clear()
-            self._estimates[key] = cost
+            self._estimates.put(key, cost, len(op.document.text) + 200)  # keyed by the text
         ctx.cost_estimated = cost  # type: ignore[attr-defined]
+        ctx.cost_directives = directives  # type: ignore[attr-defined]
         limit = self.cfg.max_cost
         if self.cfg.mode == "enforce" and limit is not None and cost > limit:
             ctx.status = 400
@@ -267,11 +406,21 @@ class DemandControl:
 
     async def on_response(self, ctx: Context) -> None:
         cost = getattr(ctx, "cost_estimated", None)
-        if cost is not None and ctx.result is not None and ctx.request.headers.get(EXPOSE_HEADER) == "true":
-            ctx.result.setdefault("extensions", {})["cost"] = self._report(cost)["cost"]
+        op = ctx.operation
+        if cost is None or op is None or ctx.result is None:
+            return
+        measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,  # type: ignore[attr-defined]
+                          op.definition, op.document.fragments, op.coerced, ctx.result.get("data"))
+        ctx.cost_actual = measured  # type: ignore[attr-defined]
+        if ctx.request.headers.get(EXPOSE_HEADER) == "true":
+            ctx.result.setdefault("extensions", {})["cost"] = self._report(cost, measured)["cost"]
 
-    def _report(self, cost: int) -> dict[str, Any]:
-        return {"cost": {"estimated": cost, "max": self.cfg.max_cost, "mode": self.cfg.mode}}
+    def _report(self, cost: int, measured: int | None = None) -> dict[str, Any]:
+        report: dict[str, Any] = {"estimated": cost, "max": self.cfg.max_cost, "mode": self.cfg.mode}
+        if measured is not None:
+            report["actual"] = measured
+            report["delta"] = cost - measured
+        return {"cost": report}
 
 
 def build(config: Config) -> DemandControl | None:

@@ -27,6 +27,7 @@ import orjson
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
+from .jwt import claim
 from .section import Section
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -67,15 +68,6 @@ def safe_value(value: Any) -> str | None:
         value.encode("latin-1")
     except UnicodeEncodeError:
         return None
-    return value
-
-
-def _claim(claims: dict[str, Any] | None, path: str) -> Any:
-    value: Any = claims
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
     return value
 
 
@@ -164,11 +156,11 @@ def apply(rules: list[Rule], incoming: dict[str, str], claims: dict[str, Any] | 
         elif kind == "static":
             out[rule[1]] = rule[2]
         elif kind == "claim":
-            value = safe_value(_claim(claims, rule[2]))
+            value = safe_value(claim(claims, rule[2]))
             if value is not None:
                 out[rule[1]] = value
         elif kind == "extension":
-            value = _claim(claims, rule[2])
+            value = claim(claims, rule[2])
             if value is not None:
                 ext[rule[1]] = value
         elif kind == "remove":

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+
+from shared.lru import LRU
 
 from ..breaker import CircuitBreaker
 from ..config import Config
@@ -140,17 +141,6 @@ def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-class _LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-
-
 # ---------------------------------------------------------------------------------- plugin
 class Limits:
     def __init__(self, cfg: LimitsConfig) -> None:
@@ -159,7 +149,7 @@ class Limits:
         self.request_timeout = cfg.request_timeout
         self.max_batch_size = cfg.max_batch_size
         self.breakers: dict[str, CircuitBreaker] = {}
-        self._shapes = _LRU(2048)
+        self._shapes: LRU[Any, Any] = LRU(2048)
         # Hooks exist only when something is configured: an absent hook costs nothing.
         if cfg.max_tokens is not None or cfg.max_document_bytes is not None:
             self.on_request = self._check_document

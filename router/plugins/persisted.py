@@ -21,10 +21,11 @@ import hashlib
 import json
 import logging
 import re
-from collections import OrderedDict
 from typing import Any
 
 from graphql import GraphQLError, parse, print_ast
+
+from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
@@ -32,6 +33,8 @@ from .section import Section
 
 log = logging.getLogger("router.persisted")
 
+APQ_CACHE_BYTES = 64 << 20  # registered query texts kept, whatever `apq_entries` says
+CHECKED_CACHE_BYTES = 16 << 20  # free-form texts already compared with the manifest
 _HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -87,14 +90,15 @@ class PersistedPlugin:
                  safelist: bool = False, require_id: bool = False, log_unknown: bool = False) -> None:
         self.apq = apq
         self.apq_entries = apq_entries
-        self.cache: OrderedDict[str, str] = OrderedDict()
+        # by bytes too: an APQ registration or a free-form text can be as large as a request
+        self.cache: LRU[str, str] = LRU(max(apq_entries, 1), APQ_CACHE_BYTES)
         self.manifest = manifest or {}
         self.safelist = safelist
         self.require_id = require_id
         self.log_unknown = log_unknown
         self.listed_bodies = set(self.manifest.values())
         self.listed_canonical = {canonical(b) for b in self.manifest.values()}
-        self._checked: OrderedDict[str, bool] = OrderedDict()
+        self._checked: LRU[str, bool] = LRU(4096, CHECKED_CACHE_BYTES)
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "PersistedPlugin | None":
@@ -154,8 +158,6 @@ class PersistedPlugin:
         body = self.manifest.get(digest)
         if body is None and self.apq:
             body = self.cache.get(digest)
-            if body is not None:
-                self.cache.move_to_end(digest)
         if body is None:
             if self.apq:
                 return _error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")  # 200: the client retries
@@ -166,10 +168,7 @@ class PersistedPlugin:
         return None
 
     def remember(self, digest: str, query: str) -> None:
-        self.cache[digest] = query
-        self.cache.move_to_end(digest)
-        while len(self.cache) > self.apq_entries:
-            self.cache.popitem(last=False)
+        self.cache.put(digest, query, len(query) + 100)
 
     def allowed_free_form(self, text: str) -> bool:
         if self.require_id:
@@ -179,9 +178,7 @@ class PersistedPlugin:
         got = self._checked.get(text)
         if got is None:
             got = canonical(text) in self.listed_canonical
-            self._checked[text] = got
-            if len(self._checked) > 4096:
-                self._checked.popitem(last=False)
+            self._checked.put(text, got, len(text) + 100)
         return got
 
     def refuse(self, ctx: Context, code: str, message: str, text: str) -> dict[str, Any] | None:

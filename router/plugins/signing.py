@@ -1,26 +1,20 @@
 """Router -> subgraph signing (`subgraph_signing:`): every subgraph request carries
 `x-router-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`, which the
 subgraphs check when they share the secret (`ROUTER_SIGNING_SECRET`, subgraphs/common/signing.py),
-so only the router can reach them. The signature covers the exact bytes sent."""
+so only the router can reach them. The signature itself is shared/signing.py."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from typing import Any
+
+from shared.signing import HEADER, signature
 
 from ..config import Config, ConfigError
 from ..pipeline import Context, HeadersSend
 from .options import Section
 
 SECTION = "subgraph_signing"
-HEADER = "x-router-signature"
-
-
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
 
 
 class SubgraphSigning:

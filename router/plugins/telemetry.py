@@ -224,6 +224,9 @@ class Telemetry:
             cost = getattr(ctx, "cost_estimated", None)  # set by demand_control
             if cost is not None:
                 self.metrics.cost.observe(cost)
+                measured = getattr(ctx, "cost_actual", None)
+                if measured is not None:
+                    self.metrics.cost_actual.observe(measured)
         op_name = op_type = None
         if ctx is not None and ctx.operation is not None:
             op_name, op_type = ctx.operation.name, ctx.operation.kind

@@ -1,20 +1,20 @@
 """Who is calling: a verified identity, or nobody.
 
 Subgraphs never trust a forwarded user id: they verify the JWT the users service signed
-(RS256, public key from a file or from the users service's JWKS), so a caller that reaches a
+(RS256, public key from a file or from the users service's JWKS through shared/jwks.py, the
+router's JWKS client), so a caller that reaches a
 subgraph directly with a forged header gets nothing. Only RS256 is accepted, which rules out
 `alg: none` and HS/RS key confusion.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
 import jwt
+
+from shared.jwks import JwksUrl, Key
 
 ALGORITHMS = ["RS256"]
 JWKS_REFETCH_COOLDOWN_SECONDS = 30.0
@@ -62,44 +62,33 @@ class StaticKey:
 
 
 class JwksKeys:
-    """Public keys fetched from a JWKS URL, cached, and refetched when a token names an
-    unknown `kid` (key rotation) but no more often than a cooldown, so garbage tokens
-    cannot turn into a flood of requests to the users service."""
+    """The RS256 keys behind the users service's JWKS URL, through the JWKS client the router
+    uses too (shared/jwks.py): the first requests wait for the first fetch instead of being
+    refused, and a token naming an unknown `kid` (key rotation) refetches, but no more often
+    than a cooldown, so garbage tokens cannot turn into a flood of requests to the users
+    service."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient | None = None) -> None:
-        self.url = url
-        self.client = client or httpx.AsyncClient(timeout=5.0)
-        self.keys: dict[str, Any] = {}
-        self.fetched_at = 0.0
-        self.lock = asyncio.Lock()
+    def __init__(self, url: str, *, cooldown: float = JWKS_REFETCH_COOLDOWN_SECONDS, timeout: float = 5.0) -> None:
+        self.source = JwksUrl(url, frozenset(ALGORITHMS), poll_interval=300.0, cooldown=cooldown, timeout=timeout)
 
-    async def refresh(self) -> None:
-        response = await self.client.get(self.url)
-        response.raise_for_status()
-        keys: dict[str, Any] = {}
-        for jwk in response.json().get("keys", []):
-            if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
-                continue
-            keys[jwk.get("kid", "")] = jwt.PyJWK(jwk, algorithm="RS256").key
-        self.keys = keys
-        self.fetched_at = time.monotonic()
+    def _find(self, keys: list[Key], kid: str | None) -> Any:
+        for key in keys:
+            if key.kid == kid:
+                return key.key
+        return None
 
     async def key_for(self, kid: str | None) -> Any:
-        kid = kid or ""
-        if kid in self.keys:
-            return self.keys[kid]
-        async with self.lock:
-            if kid not in self.keys and time.monotonic() - self.fetched_at > JWKS_REFETCH_COOLDOWN_SECONDS:
-                try:
-                    await self.refresh()
-                except (httpx.HTTPError, ValueError) as error:
-                    raise InvalidToken(f"signing keys unavailable: {error.__class__.__name__}") from error
-        if kid not in self.keys:
+        found = self._find(await self.source.current(), kid)
+        if found is None and await self.source.unknown_kid():
+            found = self._find(self.source.keys, kid)
+        if found is None:
+            if not self.source.keys and self.source.fetched_at < 0:
+                raise InvalidToken("signing keys unavailable")
             raise InvalidToken("unknown signing key")
-        return self.keys[kid]
+        return found
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.source.aclose()
 
 
 class TokenVerifier:

@@ -1,4 +1,4 @@
-"""JSON log lines with a request id, one per request and one per error.
+"""JSON log lines (shared/logs.py) with a request id, one per request and one per error.
 
 The request id comes from an incoming `x-request-id` (so a trace through the router and the
 subgraphs shares one id) or is generated; it is echoed back in the response header.
@@ -9,65 +9,44 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-import sys
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
-import orjson
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import logs as shared_logs
+from shared.logs import JsonLines
 
 from . import query_count
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
-class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str) -> None:
-        super().__init__()
-        self.service = service
+def _request(record: logging.LogRecord) -> dict[str, Any]:
+    """The request and trace ids of the line's request, when there is one."""
+    out: dict[str, Any] = {}
+    request_id = getattr(record, "request_id", None) or request_id_var.get()
+    if request_id:
+        out["request_id"] = request_id
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        out["trace_id"] = format(span.trace_id, "032x")
+        out["span_id"] = format(span.span_id, "016x")
+    return out
 
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "service": self.service,
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None) or request_id_var.get()
-        if request_id:
-            line["request_id"] = request_id
-        span = trace.get_current_span().get_span_context()
-        if span.is_valid:
-            line["trace_id"] = format(span.trace_id, "032x")
-            line["span_id"] = format(span.span_id, "016x")
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and key not in line and not key.startswith("_"):
-                line[key] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(line, default=str).decode()
+
+def formatter(service: str) -> JsonLines:
+    return JsonLines(service, _request)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    shared_logs.configure_logging(formatter(service), level, quiet=("pymongo", "httpx", "httpcore"))
     # Our middleware writes the access line; uvicorn's own would duplicate it.
     logging.getLogger("uvicorn.access").disabled = True
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
-    for name in ("pymongo", "httpx", "httpcore"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 class RequestLogMiddleware:

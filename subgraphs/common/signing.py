@@ -3,35 +3,21 @@
 router's `subgraph_signing` plugin with the same secret. A caller that reaches a subgraph
 directly (a published port, a pod elsewhere in the cluster) cannot send hand-made `_entities`
 calls with forged representation fields (payments would compute `amountDue` from a `total` it
-was given). The timestamp bounds replays to `TOLERANCE_SECONDS`; the body is read (up to
+was given). The signature is shared/signing.py (the timestamp bounds replays); the body is read (up to
 MAX_BODY_BYTES) before the application sees it, then handed on unchanged.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-HEADER = b"x-router-signature"
-TOLERANCE_SECONDS = 300
+from shared import signing
+
+HEADER = signing.HEADER.encode()
 MAX_BODY_BYTES = 4_000_000
-
-
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def verify(secret: str, header: str, body: bytes, now: float) -> bool:
-    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp = parts.get("t", "")
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > TOLERANCE_SECONDS:
-        return False
-    return hmac.compare_digest(signature(secret, body, int(timestamp)), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
 class RouterSignatureMiddleware:
@@ -61,7 +47,7 @@ class RouterSignatureMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if not header or not verify(self.secret, header, body, time.time()):
+        if not header or not signing.verify(self.secret, header, body, time.time()):
             await _refuse(send, 401, "Requests must come through the router", "UNAUTHENTICATED")
             return
         replayed = False

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
+from shared.signing import HEADER, signature
+
 from ..common.errors import ServiceUnavailable
-from ..common.signing import signature
 
 ORDER_QUERY = """
 query PaymentOrder($id: ID!) {
@@ -46,7 +47,7 @@ class OrdersClient:
         body = orjson.dumps({"query": ORDER_QUERY, "variables": {"id": order_id}})
         headers["content-type"] = "application/json"
         if self.signing_secret:
-            headers["x-router-signature"] = signature(self.signing_secret, body, int(time.time()))
+            headers[HEADER] = signature(self.signing_secret, body, int(time.time()))
         try:
             response = await self.client.post(self.url, content=body, headers=headers)
             answer = response.json()

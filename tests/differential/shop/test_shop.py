@@ -160,12 +160,28 @@ def alice_token(world) -> str:  # type: ignore[no-untyped-def]
     return world["alice"].token
 
 
-@settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-@given(query=from_schema(print_schema(API), fields=sorted(API.query_type.fields), allow_x00=False, codec="ascii"))
-def test_generated_queries_match_apollo_gateway(gateways, alice_token: str, query: str) -> None:  # type: ignore[no-untyped-def]
-    theirs = ask(gateways["theirs"], query, token=alice_token)
-    if "data" not in theirs:  # the oracle refused the document itself
-        return
-    ours = ask(gateways["ours"], query, token=alice_token)
-    assert json.dumps(ours.get("data")) == json.dumps(theirs.get("data")), f"{query}\nours:   {ours}\ntheirs: {theirs}"
-    assert errors(ours) == errors(theirs), f"{query}\nours:   {ours}\ntheirs: {theirs}"
+EXAMPLES = 150
+
+
+def test_generated_queries_match_apollo_gateway(gateways, alice_token: str) -> None:  # type: ignore[no-untyped-def]
+    """Generated documents as Alice through both gateways: a document the oracle refuses must be
+    refused by ours too; the others give the same data and errors. Counted at the end."""
+    outcomes = {"compared": 0, "both_refused": 0}
+
+    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(query=from_schema(print_schema(API), fields=sorted(API.query_type.fields), allow_x00=False, codec="ascii"))
+    def check(query: str) -> None:
+        theirs = ask(gateways["theirs"], query, token=alice_token)
+        ours = ask(gateways["ours"], query, token=alice_token)
+        if "data" not in theirs:  # the oracle refused the document itself
+            assert ours.get("data") is None and ours.get("errors"), f"{query}\nours:   {ours}\ntheirs: {theirs}"
+            outcomes["both_refused"] += 1
+            return
+        assert json.dumps(ours.get("data")) == json.dumps(theirs.get("data")), f"{query}\nours:   {ours}\ntheirs: {theirs}"
+        assert errors(ours) == errors(theirs), f"{query}\nours:   {ours}\ntheirs: {theirs}"
+        outcomes["compared"] += 1
+
+    check()
+    print(f"generated shop operations: {outcomes}")
+    assert outcomes["compared"] >= EXAMPLES * 2 // 3, outcomes

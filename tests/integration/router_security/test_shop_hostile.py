@@ -87,6 +87,7 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
         assert body["data"]["products"] and body["data"]["order"] == {"id": order_id}
         assert body["data"]["payment"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]  # retryable
+        assert body["errors"][0]["path"] == ["payment"]  # what the client may retry
         assert "127.0.0.1" not in body["errors"][0]["message"]
         assert took < 30  # the request timeout: the answer came before it
     finally:
@@ -104,6 +105,10 @@ def test_the_estimate_follows_list_sizes_and_is_reported_on_request(router):
         assert response.status_code == 200 and "errors" not in body, body
         costs[first] = body["extensions"]["cost"]["estimated"]
         assert body["extensions"]["cost"]["mode"] == "enforce"
+        nodes = body["data"]["me"]["orders"]["nodes"]  # what the answer holds, by the same weights
+        held = 1 + 1 + sum(1 + len(order["payments"]) for order in nodes)
+        assert body["extensions"]["cost"]["actual"] == held
+        assert body["extensions"]["cost"]["delta"] == costs[first] - held
     # me 1 + orders 1 + first x (order 1 + payments 5 x 1): `first` slices, `nodes` is sized by it
     assert costs == {1: 8, 10: 62, 100: 602}
     status, body = gql(router, "{ me { id } }", token)

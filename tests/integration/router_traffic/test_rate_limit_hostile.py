@@ -72,11 +72,13 @@ def test_ratelimit_headers_tell_the_policy_and_what_is_left(make_router):
     assert refused.headers["ratelimit"] == f'"client";r=0;t={refused.headers["retry-after"]}'
 
 
-def test_estimated_costs_and_ip_refusals_are_in_the_metrics(make_router):
+def test_estimated_and_actual_costs_and_ip_refusals_are_in_the_metrics(make_router):
     r = make_router("telemetry:\n  metrics: { enabled: true }\ndemand_control:\n  mode: measure\n"
                     "rate_limit:\n  per_ip: { requests: 2, window: 60 }\n")
-    for _ in range(3):
-        post(r.url, Q)  # reviews: a list without @listSize, 10 x 1
+    answers = [post(r.url, Q) for _ in range(3)]  # reviews: a list without @listSize, 10 x 1
+    held = sum(len(a.json()["data"]["reviews"]) for a in answers[:2])  # each review object weighs 1
+    assert 0 < held < 20
     text = httpx.get(r.base + "/metrics").text
     assert "router_operation_cost_estimated_count 2.0" in text and "router_operation_cost_estimated_sum 20.0" in text
+    assert f"router_operation_cost_actual_sum {float(held)}" in text
     assert 'router_rate_limit_rejections_total{limit="ip"} 1.0' in text

@@ -64,6 +64,22 @@ async def test_failed_subgraph_gives_partial_data():
     r = ex.response()
     assert r["data"] == {"me": {"id": "u1"}, "legacyStatus": None}
     assert r["errors"][0]["extensions"] == {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "legacy"}
+    assert r["errors"][0]["path"] == ["legacyStatus"]
+
+
+async def test_a_failed_entity_fetch_points_at_the_first_field_it_would_fill():
+    async def send(service, body):
+        if service == "reviews":
+            return {"data": {"reviews": [{"body": "ok", "product": {"__typename": t, "upc": u}}
+                                         for t, u in (("Book", "b1"), ("Furniture", "f1"))]}}
+        raise SubgraphError(service, "circuit open", "SUBGRAPH_CIRCUIT_OPEN")
+
+    ex = Execution(plan_for("{ reviews { body product { name } } }"), {}, send)
+    await ex.run()
+    r = ex.response()
+    assert [e["extensions"]["code"] for e in r["errors"]] == ["SUBGRAPH_CIRCUIT_OPEN"]
+    assert r["errors"][0]["path"] == ["reviews", 0, "product", "name"]
+    assert r["data"]["reviews"][1]["body"] == "ok"
 
 
 async def test_a_finished_parallel_execution_leaves_no_cyclic_garbage():

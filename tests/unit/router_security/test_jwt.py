@@ -96,9 +96,11 @@ async def test_alg_none_is_refused_in_every_spelling(jwks_file):
 
 async def test_hs_rs_confusion_is_impossible(jwks_file):
     # HS256 signed with the RSA public key (which the attacker knows) as the HMAC secret
-    for kid in ("rsa1", None, "hs1"):
+    # naming the RSA key's kid finds no HS key of that kid; otherwise the real HS secret fails
+    for kid, reason in (("rsa1", "signing key is unknown"), (None, "signature does not verify"),
+                        ("hs1", "signature does not verify")):
         header = {"alg": "HS256", **({"kid": kid} if kid else {})}
-        await refused(plugin(jwks_file), forge(header, claims(), RSA_PEM), "signature|unknown")
+        await refused(plugin(jwks_file), forge(header, claims(), RSA_PEM), reason)
     only_rsa = JwtPlugin.from_config({"jwks": [{"file": str(jwks_file)}]}, None)
     await refused(only_rsa, forge({"alg": "HS256", "kid": "rsa1"}, claims(), RSA_PEM), "not allowed")
     only_rsa = JwtPlugin.from_config({"jwks": [{"file": str(jwks_file)}], "algorithms": ["RS256", "HS256"]}, None)
@@ -118,7 +120,7 @@ async def test_wrong_key_expired_future_audience_issuer_claims(jwks_file):
     await refused(p, rs(claims(nbf=int(time.time()) + 300)), "not valid yet")
     await refused(p, rs(claims(iat=int(time.time()) + 300)), "not valid yet")
     await refused(p, rs(claims(aud="other")), "audience")
-    await refused(p, rs(claims(aud=None)), "lacks the 'aud' claim|audience")
+    await refused(p, rs(claims(aud=None)), "lacks the 'aud' claim")
     await refused(p, rs(claims(iss="https://evil.test")), "issuer")
     await refused(p, rs(claims(exp=None)), "lacks the 'exp' claim")
     # a token signed correctly but altered afterwards
@@ -136,7 +138,7 @@ async def test_leeway_tolerates_small_clock_skew(jwks_file):
 async def test_garbage_and_malformed(jwks_file):
     p = plugin(jwks_file)
     for token in ("garbage", "a.b.c", "....", "eyJhbGciOiJSUzI1NiJ9.e30", b64(b"{}") + "." + b64(b"{}") + ".x"):
-        await refused(p, token, "malformed|not allowed|signature|invalid")
+        await refused(p, token, "the token is malformed")
     await refused(p, "x" * 20000, "too large")
     await refused(p, forge({"alg": "RS256", "kid": 42}, claims()), "malformed")
 
