@@ -77,6 +77,11 @@ class Context:
     # Token limit of the parser (set by the limits plugin): counted while parsing, which runs
     # after the cheap checks (JWT, rate limit), so a refused client costs no lexing.
     max_tokens: int | None = None
+    # Set by demand_control: the estimated and the measured cost of the operation, and the cost
+    # directives of the supergraph it read (its CostDirectives).
+    cost_estimated: int | None = None
+    cost_actual: int | None = None
+    cost_directives: Any = None
 
 
 HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict[str, Any]]]

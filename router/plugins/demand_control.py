@@ -393,8 +393,8 @@ class DemandControl:
             cost = estimate(ctx.state.supergraph.api_schema, directives, op.definition, op.document.fragments,
                             op.coerced, self.cfg.list_size)
             self._estimates.put(key, cost, len(op.document.text) + 200)  # keyed by the text
-        ctx.cost_estimated = cost  # type: ignore[attr-defined]
-        ctx.cost_directives = directives  # type: ignore[attr-defined]
+        ctx.cost_estimated = cost
+        ctx.cost_directives = directives
         limit = self.cfg.max_cost
         if self.cfg.mode == "enforce" and limit is not None and cost > limit:
             ctx.status = 400
@@ -409,9 +409,9 @@ class DemandControl:
         op = ctx.operation
         if cost is None or op is None or ctx.result is None:
             return
-        measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,  # type: ignore[attr-defined]
+        measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,
                           op.definition, op.document.fragments, op.coerced, ctx.result.get("data"))
-        ctx.cost_actual = measured  # type: ignore[attr-defined]
+        ctx.cost_actual = measured
         if ctx.request.headers.get(EXPOSE_HEADER) == "true":
             ctx.result.setdefault("extensions", {})["cost"] = self._report(cost, measured)["cost"]
 
