@@ -68,7 +68,7 @@ class FieldSel:
     name: str
     arguments: tuple[ArgumentNode, ...]
     directives: tuple[DirectiveNode, ...]  # executable directives other than @skip/@include, forwarded to subgraphs
-    type: Any  # GraphQLOutputType of the field in the API schema
+    type: GraphQLOutputType | None  # of the field in the API schema; None for __typename and introspection
     sub: "Sel | None"
     nonnull: bool
     introspection: bool = False
@@ -370,7 +370,7 @@ def normalize(schema: GraphQLSchema, operation: Operation) -> Sel:
     return n.selection(root, [operation.definition.selection_set])
 
 
-def list_depth(t: GraphQLOutputType) -> int:
+def list_depth(t: GraphQLOutputType | None) -> int:
     depth = 0
     while True:
         if is_non_null_type(t):

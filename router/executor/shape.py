@@ -66,9 +66,9 @@ def compile_shape(sel: Sel) -> Shape:
                     out.append((f.key, TYPENAME, False, (), None, f.name))
                 elif f.introspection:
                     out.append((f.key, LEAF, False, (), None, f.name))
-                elif isinstance(get_named_type(f.type), GraphQLEnumType):
+                elif isinstance(named := get_named_type(f.type), GraphQLEnumType):
                     # values the API schema lacks (@inaccessible ones) never reach the client
-                    allowed = frozenset(get_named_type(f.type).values)
+                    allowed = frozenset(named.values)
                     out.append((f.key, ENUM, f.nonnull, _wrappers(f.type), allowed, f.name))
                 elif f.sub is None or is_leaf_type(get_named_type(f.type)):
                     out.append((f.key, LEAF, f.nonnull, _wrappers(f.type), None, f.name))
