@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean attack
+.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean attack
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,12 @@ dev: $(STAMP) $(GRAPHIQL_STAMP)
 prereqs:
 	@PYTHON=$(PYTHON) devstack/prereqs.sh
 
-test: prereqs $(STAMP) $(NODE_STAMP) $(GRAPHIQL_STAMP)
+# ruff and mypy --strict (settings in pyproject.toml); the first step of `make test`, seconds long.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: prereqs $(STAMP) lint $(NODE_STAMP) $(GRAPHIQL_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Subgraph SDLs from the code, then the supergraph composed from them (CI checks both).

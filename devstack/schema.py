@@ -17,7 +17,8 @@ def subgraph_sdl(name: str) -> str:
     result = schema.execute_sync("{ _service { sdl } }")
     if result.errors:
         raise RuntimeError(f"{name}: {result.errors}")
-    return result.data["_service"]["sdl"].rstrip("\n") + "\n"
+    sdl: str = result.data["_service"]["sdl"]
+    return sdl.rstrip("\n") + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import tempfile
+from typing import Any
 
 from . import connections
 from .config import ConfigError, load_config
@@ -99,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import workers
 
     log = logging.getLogger("router")
-    about = {
+    about: dict[str, Any] = {
         "url": f"http://{cfg.host}:{cfg.port}/graphql",
         "supergraph": supergraph_hash(sdl),
         "supergraph_path": cfg.supergraph_path,

@@ -5,13 +5,15 @@ httpx.AsyncClient per subgraph instead."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from .errors import SubgraphError
 from .transport import HTTPPool, TransportError, TransportTimeout
 
 
-def _decode(name: str, status: int, content: bytes) -> dict:
+def _decode(name: str, status: int, content: bytes) -> dict[str, Any]:
     try:
         payload = orjson.loads(content)
     except orjson.JSONDecodeError:
@@ -45,7 +47,7 @@ class SubgraphClient:
         self.timeout = timeout
         self.pool = HTTPPool(url, timeout)
 
-    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             status, content = await self.pool.post(body, _encode_headers(headers) if headers else b"")
         except TransportTimeout:
@@ -73,7 +75,7 @@ class HttpxSubgraphClient:
                      "accept": "application/graphql-response+json, application/json"},
         )
 
-    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict:
+    async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         httpx = self._httpx
         try:
             resp = await self.http.post(self.url, content=body, headers=headers)
@@ -95,7 +97,7 @@ class SubgraphClients:
         cls = HttpxSubgraphClient if kind == "httpx" else SubgraphClient
         self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
 
-    async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict:
+    async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         """`headers`: extra request headers for this call (propagated by plugins)."""
         c = self.clients.get(service)
         if c is None:

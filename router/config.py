@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Mapping
 from typing import Any
 
 from . import config_env, config_files
@@ -43,7 +43,9 @@ class Config:
     plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (router/plugins/)
 
 
-_SCHEMA: dict[str, dict[str, type | tuple]] = {
+# the type a key's value must have: one type, or any of several (a tuple, as isinstance takes)
+_Kind = type | tuple[type, ...]
+_SCHEMA: dict[str, dict[str, _Kind]] = {
     "supergraph": {"path": str, "hot_reload": bool, "poll_interval": (int, float)},
     "server": {"host": str, "port": int, "workers": int, "graphql_path": str},
     "traffic": {"subgraph_timeout": (int, float), "client": str},
@@ -59,9 +61,9 @@ _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cor
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 
-def _expand(value: Any, where: str, env) -> Any:
+def _expand(value: Any, where: str, env: Mapping[str, str]) -> Any:
     if isinstance(value, str):
-        def sub(m: re.Match) -> str:
+        def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in env:
                 if m.group(2) is not None:
@@ -77,7 +79,7 @@ def _expand(value: Any, where: str, env) -> Any:
     return value
 
 
-def _check(section: str, key: str, value: Any, kind: type | tuple) -> Any:
+def _check(section: str, key: str, value: Any, kind: _Kind) -> Any:
     if isinstance(value, bool) and kind in (int, (int, float)):
         raise ConfigError(f"{section}.{key}: expected a number, got {value!r}")
     if not isinstance(value, kind):
@@ -86,9 +88,9 @@ def _check(section: str, key: str, value: Any, kind: type | tuple) -> Any:
     return value
 
 
-def load_config(path: str | None = None, env: dict[str, str] | None = None) -> Config:
+def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
-    raw: dict = {}
+    raw: dict[str, Any] = {}
     if path:
         raw = config_files.read(path)  # `extends:` resolved
     raw = _expand(raw, "", env)
@@ -162,7 +164,7 @@ def _bool(s: str) -> bool:
     raise ValueError(s)
 
 
-_ENV = {
+_ENV: dict[str, tuple[str, str, Callable[[str], object]]] = {
     "ROUTER_SUPERGRAPH": ("supergraph", "path", str),
     "ROUTER_HOST": ("server", "host", str),
     "ROUTER_PORT": ("server", "port", int),

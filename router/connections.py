@@ -48,12 +48,12 @@ def parse(raw: Any) -> ConnectionLimits:
     sec = Section(SECTION, raw)
     default = ConnectionLimits()
     limits = ConnectionLimits(
-        header_read_timeout=sec.number("header_read_timeout", default.header_read_timeout, positive=True),  # type: ignore[arg-type]
-        body_read_timeout=sec.number("body_read_timeout", default.body_read_timeout, positive=True),  # type: ignore[arg-type]
-        keep_alive_timeout=sec.number("keep_alive_timeout", default.keep_alive_timeout, positive=True),  # type: ignore[arg-type]
-        max_header_bytes=sec.integer("max_header_bytes", default.max_header_bytes, minimum=1024),  # type: ignore[arg-type]
-        max_headers=sec.integer("max_headers", default.max_headers, minimum=1),  # type: ignore[arg-type]
-        max_connections=sec.integer("max_connections", default.max_connections, minimum=1),  # type: ignore[arg-type]
+        header_read_timeout=sec.number("header_read_timeout", default.header_read_timeout, positive=True),
+        body_read_timeout=sec.number("body_read_timeout", default.body_read_timeout, positive=True),
+        keep_alive_timeout=sec.number("keep_alive_timeout", default.keep_alive_timeout, positive=True),
+        max_header_bytes=sec.integer("max_header_bytes", default.max_header_bytes, minimum=1024),
+        max_headers=sec.integer("max_headers", default.max_headers, minimum=1),
+        max_connections=sec.integer("max_connections", default.max_connections, minimum=1),
         max_connections_per_ip=sec.integer("max_connections_per_ip", None, minimum=1),
     )
     sec.done()

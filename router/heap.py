@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 
-
 THRESHOLDS = (50_000, 50, 100)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -38,17 +40,17 @@ def _media(accept: str | None) -> str | None:
     return None
 
 
-def _is_graphql_error(body: dict) -> bool:
+def _is_graphql_error(body: dict[str, Any]) -> bool:
     codes = {e.get("extensions", {}).get("code") for e in body.get("errors", ())}
     return bool(codes) and codes <= {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
                                      "OPERATION_RESOLUTION_FAILURE", "QUERY_PLANNING_FAILED"}
 
 
-def _error_body(message: str, code: str = "BAD_REQUEST") -> dict:
+def _error_body(message: str, code: str = "BAD_REQUEST") -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-def _bad(message: str, status: int, media: str, code: str = "BAD_REQUEST", headers: dict | None = None) -> Response:
+def _bad(message: str, status: int, media: str, code: str = "BAD_REQUEST", headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(_error_body(message, code)), status_code=status, media_type=media, headers=headers)
 
 
@@ -85,7 +87,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     # Batched requests (a JSON array of operations) only when limits.max_batch_size > 1.
     max_batch = max((getattr(p, "max_batch_size", 1) for p in plugins), default=1)
 
-    def operation_request(query, op_name, variables, extensions, request: Request) -> GraphQLRequest | dict:
+    def operation_request(query: Any, op_name: Any, variables: Any, extensions: Any, request: Request) -> GraphQLRequest | dict[str, Any]:
         """One operation's parameters checked into a GraphQLRequest, or the error body."""
         if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
             if not persisted:
@@ -100,7 +102,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         return GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers),
                               request.client.host if request.client else None)
 
-    async def run(req: GraphQLRequest, expose: bool) -> tuple[int, dict]:
+    async def run(req: GraphQLRequest, expose: bool) -> tuple[int, dict[str, Any]]:
         try:
             if timeout is None:
                 return await router.execute(req, expose)
@@ -111,7 +113,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             log.exception("request failed")
             return 500, _error_body("Internal router error.", "INTERNAL_SERVER_ERROR")
 
-    async def batch(request: Request, payload: list, media: str) -> Response:
+    async def batch(request: Request, payload: list[Any], media: str) -> Response:
         """Each entry runs through the whole pipeline (plugins included), in order; the answer
         is the array of their results."""
         if max_batch <= 1:
@@ -122,7 +124,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         if len(payload) > max_batch:
             return _bad(f"A batch may contain at most {max_batch} operations.", 400, media, "BATCH_LIMIT_EXCEEDED")
         expose = request.headers.get("x-router-expose-plan") == "true"
-        bodies: list[dict] = []
+        bodies: list[dict[str, Any]] = []
         headers: dict[str, str] = {}
         for entry in payload:
             if not isinstance(entry, dict):
@@ -203,7 +205,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         return Response(orjson.dumps(body), status_code=200 if ok else 503, media_type=JSON)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if supergraph_path:
             router.start_watching(supergraph_path)
         heap.tune()

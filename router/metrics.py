@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
+from prometheus_client.metrics_core import Metric
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_CODES = 64
@@ -24,10 +25,10 @@ class _PlanCache:
     def __init__(self, planner: Callable[[], Any]) -> None:
         self.planner = planner
 
-    def describe(self) -> Iterable:
+    def describe(self) -> Iterable[Metric]:
         return []
 
-    def collect(self) -> Iterable:
+    def collect(self) -> Iterable[Metric]:
         p = self.planner()
         hits = CounterMetricFamily("router_plan_cache_hits", "Query plans served from the plan cache.")
         misses = CounterMetricFamily("router_plan_cache_misses", "Query plans computed (not in the plan cache).")
@@ -60,7 +61,7 @@ class RouterMetrics:
                                      "Cost of what the responses held, by the same rules (demand control).",
                                      buckets=cost_buckets, registry=r)
         if planner is not None:
-            r.register(_PlanCache(planner))  # type: ignore[arg-type]
+            r.register(_PlanCache(planner))
         self._codes: set[str] = set()
         self._status: dict[int, Any] = {}
         self._fetch: dict[str, Any] = {}  # label children cached: .labels() takes a lock each call
@@ -75,7 +76,7 @@ class RouterMetrics:
         self._codes.add(code)
         return code
 
-    def request(self, status: int, seconds: float, errors: list | None) -> None:
+    def request(self, status: int, seconds: float, errors: list[Any] | None) -> None:
         c = self._status.get(status)
         if c is None:
             c = self._status[status] = self.requests.labels(str(status))
@@ -86,8 +87,8 @@ class RouterMetrics:
                 ext = e.get("extensions") if isinstance(e, dict) else None
                 code = ext.get("code") if isinstance(ext, dict) else None
                 self.errors.labels(self._code(code)).inc()
-                if code == "RATE_LIMITED":
-                    limit = ext.get("limit")  # type: ignore[union-attr]
+                if code == "RATE_LIMITED" and isinstance(ext, dict):
+                    limit = ext.get("limit")
                     self.rate_limited.labels(limit if limit in ("client", "ip", "global", "operation") else "other").inc()
 
     def fetch(self, subgraph: str, seconds: float, error_code: str | None) -> None:

@@ -14,20 +14,25 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     BooleanValueNode,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLCompositeType,
     GraphQLError,
     GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
     is_abstract_type,
-    is_leaf_type,
+    is_composite_type,
     is_list_type,
     is_non_null_type,
     parse,
@@ -52,7 +57,7 @@ __all__ = [
 class OperationError(Exception):
     """A request error: nothing is executed; `status` is the GraphQL-over-HTTP status."""
 
-    def __init__(self, errors: list[dict], status: int = 400) -> None:
+    def __init__(self, errors: list[dict[str, Any]], status: int = 400) -> None:
         super().__init__(errors[0]["message"] if errors else "bad request")
         self.errors = errors
         self.status = status
@@ -63,7 +68,7 @@ class FieldSel:
     key: str
     name: str
     arguments: tuple[ArgumentNode, ...]
-    directives: tuple  # executable directives other than @skip/@include, forwarded to subgraphs
+    directives: tuple[DirectiveNode, ...]  # executable directives other than @skip/@include, forwarded to subgraphs
     type: Any  # GraphQLOutputType of the field in the API schema
     sub: "Sel | None"
     nonnull: bool
@@ -101,11 +106,11 @@ class Operation:
     root_type: str
     variables: dict[str, Any]  # raw (as sent) variable values, defaults filled in
     coerced: dict[str, Any]
-    condition_key: tuple
+    condition_key: tuple[bool, ...]
 
 
-def _err(message: str, code: str, **extra) -> dict:
-    e: dict = {"message": message, "extensions": {"code": code}}
+def _err(message: str, code: str, **extra: Any) -> dict[str, Any]:
+    e: dict[str, Any] = {"message": message, "extensions": {"code": code}}
     e.update(extra)
     return e
 
@@ -177,7 +182,7 @@ def _weight(text: str, got: Document | OperationError) -> int:
     return 2 * len(text) + tokens * _BYTES_PER_TOKEN
 
 
-def _locations(e: GraphQLError) -> dict:
+def _locations(e: GraphQLError) -> dict[str, Any]:
     if e.locations:
         return {"locations": [{"line": loc.line, "column": loc.column} for loc in e.locations]}
     return {}
@@ -200,7 +205,7 @@ def _condition_variables(op: OperationDefinitionNode, fragments: dict[str, Fragm
                 if s.name.value not in seen and s.name.value in fragments:
                     seen.add(s.name.value)
                     walk(fragments[s.name.value].selection_set)
-            else:
+            elif isinstance(s, (FieldNode, InlineFragmentNode)):
                 walk(s.selection_set)
 
     walk(op.selection_set)
@@ -208,7 +213,7 @@ def _condition_variables(op: OperationDefinitionNode, fragments: dict[str, Fragm
 
 
 def prepare_operation(
-    schema: GraphQLSchema, doc: Document, operation_name: str | None, variables: dict | None,
+    schema: GraphQLSchema, doc: Document, operation_name: str | None, variables: dict[str, Any] | None,
     conditions_only: bool = False,
 ) -> Operation:
     """The operation to run, its variables coerced. `conditions_only` (for `router plan`) checks
@@ -236,12 +241,13 @@ def prepare_operation(
     if conditions_only:
         cond_names = doc.condition_vars.get(op.name.value if op.name else None, ())
         defs = tuple(vd for vd in defs if vd.variable.name.value in cond_names)
+    coerced: dict[str, Any]
     if defs:
-        coerced = get_variable_values(schema, defs, raw)
-        if isinstance(coerced, list):
+        values = get_variable_values(schema, defs, raw)
+        if isinstance(values, list):
             raise OperationError([_err(variable_errors.clean(e.message, raw), "BAD_USER_INPUT", **_locations(e))
-                                  for e in coerced])
-        coerced = getattr(coerced, "coerced", coerced)  # graphql-core 3.3 wraps the dict
+                                  for e in values])
+        coerced = values.coerced
         sent = {}
         for vd in defs:
             n = vd.variable.name.value
@@ -269,7 +275,7 @@ class Normalizer:
         self.fragments = fragments
         self.variables = variables
 
-    def included(self, node) -> bool:
+    def included(self, node: SelectionNode) -> bool:
         for d in node.directives or ():
             name = d.name.value
             if name not in ("skip", "include"):
@@ -288,11 +294,16 @@ class Normalizer:
                 return False
         return True
 
-    def selection(self, type_: GraphQLNamedType, sets: list[SelectionSetNode]) -> Sel:
-        abstract = is_abstract_type(type_)
+    def selection(self, type_: GraphQLCompositeType, sets: list[SelectionSetNode]) -> Sel:
+        concrete: list[GraphQLObjectType]
+        if isinstance(type_, GraphQLObjectType):
+            abstract = False
+            concrete = [type_]
+        else:
+            abstract = True
+            concrete = sorted(self.schema.get_possible_types(type_), key=lambda t: t.name)
         sel = Sel(type_.name, abstract)
-        concrete = self.schema.get_possible_types(type_) if abstract else [type_]
-        for obj in sorted(concrete, key=lambda t: t.name) if abstract else concrete:
+        for obj in concrete:
             grouped: dict[str, list[FieldNode]] = {}
             for ss in sets:
                 self._collect(obj, ss, grouped, set())
@@ -309,7 +320,7 @@ class Normalizer:
                 fdef = obj.fields[fname]
                 named = get_named_type(fdef.type)
                 sub = None
-                if not is_leaf_type(named):
+                if is_composite_type(named):
                     sub = self.selection(named, [n.selection_set for n in nodes if n.selection_set])
                 directives = tuple(d for d in first.directives or () if d.name.value not in ("skip", "include"))
                 fields.append(FieldSel(key, fname, tuple(first.arguments or ()), directives, fdef.type, sub,
@@ -322,8 +333,8 @@ class Normalizer:
             sel.untyped = frozenset(keys)
         return sel
 
-    def _collect(self, obj, ss: SelectionSetNode, out: dict[str, list[FieldNode]], visited: set[str],
-                 exact: bool = False) -> None:
+    def _collect(self, obj: GraphQLNamedType, ss: SelectionSetNode, out: dict[str, list[FieldNode]],
+                 visited: set[str], exact: bool = False) -> None:
         """The fields that apply to `obj`; with `exact`, only those without a type condition or
         with `obj`'s own (what applies to an object known only as the abstract type `obj`)."""
         for s in ss.selections:
@@ -344,7 +355,7 @@ class Normalizer:
                 if frag is not None and self._applies(frag.type_condition.name.value, obj, exact):
                     self._collect(obj, frag.selection_set, out, visited, exact)
 
-    def _applies(self, cond: str, obj, exact: bool = False) -> bool:
+    def _applies(self, cond: str, obj: GraphQLNamedType, exact: bool = False) -> bool:
         if cond == obj.name:
             return True
         if exact:
@@ -356,10 +367,11 @@ class Normalizer:
 def normalize(schema: GraphQLSchema, operation: Operation) -> Sel:
     n = Normalizer(schema, operation.document.fragments, operation.coerced)
     root = schema.get_type(operation.root_type)
+    assert isinstance(root, GraphQLObjectType)  # prepare_operation took it from the schema's roots
     return n.selection(root, [operation.definition.selection_set])
 
 
-def list_depth(t) -> int:
+def list_depth(t: GraphQLOutputType) -> int:
     depth = 0
     while True:
         if is_non_null_type(t):

@@ -15,13 +15,21 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
-from graphql import DocumentNode, execute_sync
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLFormattedError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    execute_sync,
+)
 
 from . import heap
 from .client import SubgraphClients
 from .config import Config
-from .executor.run import Execution
+from .executor.run import Execution, Send
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
 from .planner import Plan, PlanningError, QueryPlanner
 from .supergraph import Supergraph, SupergraphError
@@ -33,8 +41,8 @@ log = logging.getLogger("router")
 class GraphQLRequest:
     query: str
     operation_name: str | None = None
-    variables: dict | None = None
-    extensions: dict | None = None
+    variables: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
     method: str = "POST"
     headers: dict[str, str] = field(default_factory=dict)
     # The TCP peer (a proxy's address when behind one; see rate_limit for X-Forwarded-For).
@@ -51,14 +59,14 @@ class Context:
     state: "RouterState"
     operation: Operation | None = None
     plan: Plan | None = None
-    result: dict | None = None
+    result: dict[str, Any] | None = None
     status: int = 200
     labels: frozenset[str] = frozenset()
-    extensions: dict = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
     subgraph_headers: dict[str, str] = field(default_factory=dict)  # sent to every subgraph
     service_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per subgraph, on top
     # "extensions" added to subgraph requests, per subgraph name (None: every subgraph)
-    subgraph_extensions: dict[str | None, dict] = field(default_factory=dict)
+    subgraph_extensions: dict[str | None, dict[str, Any]] = field(default_factory=dict)
     # Verified JWT claims of the caller, set by the jwt plugin (None: anonymous).
     claims: dict[str, Any] | None = None
     # The client's address as the router trusts it (X-Forwarded-For only from trusted proxies).
@@ -71,15 +79,15 @@ class Context:
     max_tokens: int | None = None
 
 
-HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict]]
+HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict[str, Any]]]
 
 
 class Plugin(Protocol):
     """Hook points. Each may return a result dict to answer the request right away."""
 
-    async def on_request(self, ctx: Context) -> dict | None: ...  # before parsing (csrf, limits, jwt, rate limit)
-    async def on_operation(self, ctx: Context) -> dict | None: ...  # parsed + validated (authorization, limits)
-    async def on_plan(self, ctx: Context) -> dict | None: ...  # plan chosen, before execution
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None: ...  # before parsing (csrf, limits, jwt, rate limit)
+    async def on_operation(self, ctx: Context) -> dict[str, Any] | None: ...  # parsed + validated (authorization, limits)
+    async def on_plan(self, ctx: Context) -> dict[str, Any] | None: ...  # plan chosen, before execution
     async def on_subgraph_request(self, ctx: Context, service: str, body: bytes) -> bytes: ...
     async def on_response(self, ctx: Context) -> None: ...  # after execution (masking, telemetry)
     # Wraps one request's subgraph send(service, body, headers) (retries, breaker, fetch spans);
@@ -96,8 +104,8 @@ class RouterState:
         self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries,
                                        config.document_cache_bytes)
         self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
-        urls = {}
-        timeouts = {}
+        urls: dict[str, str] = {}
+        timeouts: dict[str, float] = {}
         for name in supergraph.graph_names:
             sc = config.subgraphs.get(name)
             urls[name] = sc.url if sc and sc.url else supergraph.url(name)
@@ -106,22 +114,22 @@ class RouterState:
         self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
 
 
-def _err(message: str, code: str) -> dict:
+def _err(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
 
 
 class Router:
-    def __init__(self, config: Config, supergraph: Supergraph, plugins: list | None = None) -> None:
+    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Any] | None = None) -> None:
         self.config = config
         self.state = RouterState(supergraph, config)
         self.plugins = list(plugins or [])
         self._hooks = {name: [getattr(p, name) for p in self.plugins if hasattr(p, name)]
                        for name in ("on_request", "on_operation", "on_plan", "on_subgraph_request", "on_response")}
         self._wrappers = [p.wrap_send for p in reversed(self.plugins) if hasattr(p, "wrap_send")]
-        self._watch_task: asyncio.Task | None = None
+        self._watch_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ request path
-    async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict]:
+    async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict[str, Any]]:
         state = self.state  # one consistent snapshot for the whole request
         ctx = Context(request, state, labels=active_labels(self.config.override_labels,
                                                            state.supergraph.percent_labels))
@@ -164,11 +172,12 @@ class Router:
             prefill, errs = _introspect(state.supergraph, op)
             if errs:
                 return 200, {"errors": errs, "data": None}
-        send = state.clients.send
-        for wrap in self._wrappers:  # retries, breaker, fetch spans: around each subgraph call
-            send = wrap(ctx, send)
+        send: Send = state.clients.send
         if hooks["on_subgraph_request"] or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
-            send = self._hooked_send(ctx, send)
+            wrapped: HeadersSend = state.clients.send
+            for wrap in self._wrappers:  # retries, breaker, fetch spans: around each subgraph call
+                wrapped = wrap(ctx, wrapped)
+            send = self._hooked_send(ctx, wrapped)
         ex = Execution(plan, op.variables, send)
         if prefill:
             ex.data.update(prefill)
@@ -182,10 +191,10 @@ class Router:
             await h(ctx)
         return ctx.status, ctx.result
 
-    def _hooked_send(self, ctx: Context, send):
+    def _hooked_send(self, ctx: Context, send: HeadersSend) -> Send:
         hooks = self._hooks["on_subgraph_request"]
 
-        async def hooked(service: str, body: bytes) -> dict:
+        async def hooked(service: str, body: bytes) -> dict[str, Any]:
             for h in hooks:
                 body = await h(ctx, service, body)
             headers = ctx.subgraph_headers
@@ -219,7 +228,7 @@ class Router:
             self._watch_task = asyncio.ensure_future(self._watch(path))
 
     async def _watch(self, path: str) -> None:
-        def stamp() -> tuple | None:
+        def stamp() -> tuple[int, int, int] | None:
             try:
                 st = os.stat(path)
                 return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -253,7 +262,7 @@ class Router:
 
 
 def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], ...],
-                  rand=random.random) -> frozenset[str]:
+                  rand: Callable[[], float] = random.random) -> frozenset[str]:
     """Labels in force for one request: the configured ones plus each percent(N) label drawn
     with probability N% (the plan cache keys on the result, so at most 2^k plans)."""
     if not percent:
@@ -262,10 +271,10 @@ def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], 
     return configured | drawn if drawn else configured
 
 
-def _introspect(sg: Supergraph, op: Operation) -> tuple[dict, list]:
+def _introspect(sg: Supergraph, op: Operation) -> tuple[dict[str, Any], list[GraphQLFormattedError]]:
     """Answer the root introspection fields (__schema, __type) from the API schema."""
     frags = op.document.fragments
-    picked: list = []
+    picked: list[FieldNode] = []
 
     def walk(ss: SelectionSetNode) -> None:
         for s in ss.selections:

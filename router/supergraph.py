@@ -12,24 +12,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable
+from typing import Any, Iterable, cast
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
+    GraphQLError,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
     ListTypeNode,
     NamedTypeNode,
+    NameNode,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
+    OperationDefinitionNode,
     ScalarTypeDefinitionNode,
     SchemaDefinitionNode,
     SelectionSetNode,
+    TypeDefinitionNode,
     TypeNode,
     UnionTypeDefinitionNode,
-    GraphQLError,
     build_ast_schema,
     parse,
     value_from_ast_untyped,
@@ -37,7 +41,7 @@ from graphql import (
 
 from shared.api_schema import api_document
 
-__all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key", "load_supergraph"]
+__all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key"]
 
 
 class SupergraphError(Exception):
@@ -132,7 +136,7 @@ class Graph:
 
 def named_type(t: TypeNode) -> str:
     while not isinstance(t, NamedTypeNode):
-        t = t.type  # type: ignore[attr-defined]
+        t = cast("ListTypeNode | NonNullTypeNode", t).type
     return t.name.value
 
 
@@ -141,11 +145,11 @@ def parse_field_set(text: str) -> SelectionSetNode:
         doc = parse("{" + text + "}", no_location=True)
     except GraphQLError as e:
         raise SupergraphError(f"invalid field set {text!r}: {e.message}") from None
-    return doc.definitions[0].selection_set  # type: ignore[attr-defined]
+    return cast(OperationDefinitionNode, doc.definitions[0]).selection_set
 
 
 _SPEC_RE = re.compile(r"^https://specs\.apollo\.dev/([a-zA-Z_]+)/v(\d+)\.(\d+)$")
-def _args(directive) -> dict:
+def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
 
@@ -242,7 +246,7 @@ class Supergraph:
             }.get(type(d))
             if kind is None:
                 continue
-            self._read_type(d, kind)
+            self._read_type(cast(TypeDefinitionNode, d), kind)
         if self.query_type not in self.types:
             raise SupergraphError(f"root type {self.query_type} is not defined")
         for t in self.types.values():
@@ -253,13 +257,13 @@ class Supergraph:
     def _prefix(self, spec: str) -> str:
         return self.features.get(spec, (spec, (0, 0)))[0] + "__"
 
-    def _graph(self, enum_value) -> str:
-        g = self.graphs.get(enum_value)
+    def _graph(self, enum_value: object) -> str:
+        g = self.graphs.get(enum_value) if isinstance(enum_value, str) else None
         if g is None:
             raise SupergraphError(f"unknown join__Graph value {enum_value!r}")
         return g.name
 
-    def _read_type(self, d, kind: str) -> None:
+    def _read_type(self, d: TypeDefinitionNode, kind: str) -> None:
         name = d.name.value
         t = TypeInfo(name=name, kind=kind)
         for dd in d.directives or ():
@@ -288,20 +292,20 @@ class Supergraph:
                 ctx = _args(dd).get("name")
                 if isinstance(ctx, str):
                     t.contexts.append(ctx)
-        if kind in ("object", "interface"):
+        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
             t.interfaces = [i.name.value for i in d.interfaces or ()]
-        if kind == "union":
+        if isinstance(d, UnionTypeDefinitionNode):
             t.members = [m.name.value for m in d.types or ()]
-        if kind in ("object", "interface", "input"):
+        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode, InputObjectTypeDefinitionNode)):
             for fd in d.fields or ():
                 fi = FieldInfo(fd.name.value, fd.type, has_args=bool(getattr(fd, "arguments", None)))
                 for dd in fd.directives or ():
                     dn = dd.name.value
                     if dn == self._d_join_field:
                         a = _args(dd)
-                        g = self._graph(a["graph"]) if a.get("graph") is not None else None
+                        field_graph = self._graph(a["graph"]) if a.get("graph") is not None else None
                         fi.joins.append(JoinField(
-                            graph=g,
+                            graph=field_graph,
                             external=bool(a.get("external")),
                             requires=parse_field_set(a["requires"]) if a.get("requires") else None,
                             provides=parse_field_set(a["provides"]) if a.get("provides") else None,
@@ -408,7 +412,7 @@ class Supergraph:
         return got
 
     @cached_property
-    def _resolving_cache(self) -> dict:
+    def _resolving_cache(self) -> dict[tuple[str, str], tuple[str, ...]]:
         return {}
 
     def _resolving(self, t: TypeInfo, f: FieldInfo, labels: frozenset[str]) -> tuple[str, ...]:
@@ -429,7 +433,8 @@ class Supergraph:
                     continue
                 if j.override is None and active:
                     continue
-            out.append(j.graph)  # type: ignore[arg-type]
+            assert j.graph is not None  # graphs_with_join
+            out.append(j.graph)
         if any(j.graph is None for j in f.joins) and t.kind == "object":
             # field contributed by an @interfaceObject: resolved through the interface
             for iname in t.interfaces:
@@ -449,16 +454,6 @@ class Supergraph:
             if j.graph == graph and not j.external:
                 return j
         return None
-
-    def field_in_graph(self, type_name: str, field_name: str, graph: str) -> bool:
-        """The graph's schema has the field (possibly @external): it may be selected there."""
-        t = self.types[type_name]
-        f = t.fields.get(field_name)
-        if f is None:
-            return False
-        if not f.joins:
-            return self.type_in_graph(type_name, graph)
-        return any(j.graph == graph for j in f.joins)
 
     def keys(self, type_name: str, graph: str, resolvable_only: bool = True) -> list[Key]:
         jt = self.types[type_name].graphs.get(graph)
@@ -489,11 +484,11 @@ class Supergraph:
         return [g.name for g in self.graphs.values()]
 
 
-def _context_argument(c: dict) -> ContextArgument:
+def _context_argument(c: dict[str, Any]) -> ContextArgument:
     try:
         text = c["selection"].strip()
         ss = parse(text if text.startswith("{") else "{" + text + "}", no_location=True)
-        selection = ss.definitions[0].selection_set  # type: ignore[attr-defined]
+        selection = cast(OperationDefinitionNode, ss.definitions[0]).selection_set
         return ContextArgument(c["name"], c["type"], c["context"], selection)
     except (KeyError, AttributeError, GraphQLError) as e:
         raise SupergraphError(f"invalid join__field contextArguments entry {c!r}: {e}") from None
@@ -506,15 +501,10 @@ def field_name_of(f: FieldInfo) -> str:
 _BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 
 
-def _name(value: str):
-    from graphql import NameNode
-
+def _name(value: str) -> NameNode:
     return NameNode(value=value)
 
 
-def load_supergraph(path: str) -> Supergraph:
-    with open(path, encoding="utf-8") as f:
-        return Supergraph(f.read())
 
 
 def unwrap(t: TypeNode) -> Iterable[str]:
@@ -524,4 +514,4 @@ def unwrap(t: TypeNode) -> Iterable[str]:
             yield "nonnull"
         elif isinstance(t, ListTypeNode):
             yield "list"
-        t = t.type
+        t = cast("ListTypeNode | NonNullTypeNode", t).type

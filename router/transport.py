@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from typing import cast
 from urllib.parse import urlsplit
 
 
@@ -34,8 +35,10 @@ class _Conn(asyncio.Protocol):
     __slots__ = ("transport", "buf", "waiter", "closed", "received", "max_bytes", "_need", "_status",
                  "_hdr_end", "_chunked", "_keep", "_body", "_pos")
 
+    # set by connection_made, before anything else runs: a _Conn is only handed out connected
+    transport: asyncio.Transport
+
     def __init__(self, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
-        self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self.closed = False
@@ -43,7 +46,7 @@ class _Conn(asyncio.Protocol):
         self.max_bytes = max_bytes
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # create_connection: a stream transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -66,7 +69,7 @@ class _Conn(asyncio.Protocol):
             res = self._parse()
         except TransportError as e:
             w.set_exception(e)
-            self.transport.close()  # type: ignore[union-attr]
+            self.transport.close()
             return
         if res is not None:
             w.set_result(res)
@@ -78,7 +81,7 @@ class _Conn(asyncio.Protocol):
         self._chunked = False
         self._need = -1
         self.waiter = loop.create_future()
-        self.transport.write(payload)  # type: ignore[union-attr]
+        self.transport.write(payload)
         return self.waiter
 
     def _parse(self) -> tuple[int, bytes, bool] | None:
@@ -215,7 +218,7 @@ class HTTPPool:
         idle = self.idle
         while idle:
             c = idle.pop()
-            if not c.closed and not c.transport.is_closing():  # type: ignore[union-attr]
+            if not c.closed and not c.transport.is_closing():
                 conn = c
                 break
         reused = conn is not None
@@ -227,12 +230,12 @@ class HTTPPool:
         try:
             status, data, keep = await fut
         except TransportError as e:
-            conn.transport.close()  # type: ignore[union-attr]
+            conn.transport.close()
             if reused and retry and not conn.received and not isinstance(e, TransportTimeout):
                 return await self._post(body, headers, False)  # stale keep-alive connection
             raise
         except asyncio.CancelledError:  # e.g. the request's timeout: the answer would come too late
-            conn.transport.close()  # type: ignore[union-attr]
+            conn.transport.close()
             raise
         finally:
             handle.cancel()
@@ -240,7 +243,7 @@ class HTTPPool:
         if keep and not conn.closed and len(idle) < self.max_idle:
             idle.append(conn)
         else:
-            conn.transport.close()  # type: ignore[union-attr]
+            conn.transport.close()
         return status, data
 
     def close(self) -> None:

@@ -97,7 +97,7 @@ class JwksUrl:
         self.fetched_at = -1e18  # last successful fetch
         self.tried_at = -1e18  # last attempt (cooldown applies to failures too)
         self._lock: asyncio.Lock | None = None
-        self._background: asyncio.Task | None = None
+        self._background: asyncio.Task[None] | None = None
 
     async def current(self) -> list[Key]:
         now = time.monotonic()

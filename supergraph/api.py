@@ -7,6 +7,7 @@ and so on).
 from __future__ import annotations
 
 from graphql import DocumentNode, GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema
+from graphql.language import EnumValueNode, ListValueNode
 
 from shared.api_schema import api_document as shared_api_document
 
@@ -204,9 +205,8 @@ def _inaccessible_errors(sg: Supergraph) -> list[CompositionError]:
 
 
 def _enum_literals(value: object) -> list[str]:
-    kind = getattr(value, "kind", "")
-    if kind == "enum_value":
-        return [value.value]  # type: ignore[attr-defined]
-    if kind == "list_value":
-        return [x for v in value.values for x in _enum_literals(v)]  # type: ignore[attr-defined]
+    if isinstance(value, EnumValueNode):
+        return [value.value]
+    if isinstance(value, ListValueNode):
+        return [x for v in value.values for x in _enum_literals(v)]
     return []

@@ -24,12 +24,13 @@ import glob
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLFieldMap,
     GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -60,8 +61,8 @@ from graphql.language import (
     DocumentNode,
     EnumValueNode,
     FieldNode,
-    InlineFragmentNode,
     FragmentDefinitionNode,
+    InlineFragmentNode,
     ObjectFieldNode,
     OperationDefinitionNode,
     Visitor,
@@ -115,7 +116,7 @@ class CheckResult:
     def passed(self) -> bool:
         return not self.failing and not self.broken_operations
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "summary": {level: sum(1 for c in self.changes if c.level == level) for level in LEVELS},
@@ -174,25 +175,25 @@ def _kind(t: GraphQLNamedType) -> str:
 def _safe_output_change(old: Any, new: Any) -> bool:
     """Can a client that handled `old` handle `new`? (the new type may only be narrower)."""
     if is_list_type(old):
-        return (is_list_type(new) and _safe_output_change(old.of_type, new.of_type)) or (  # type: ignore[attr-defined]
-            is_non_null_type(new) and _safe_output_change(old, new.of_type)  # type: ignore[attr-defined]
+        return (is_list_type(new) and _safe_output_change(old.of_type, new.of_type)) or (
+            is_non_null_type(new) and _safe_output_change(old, new.of_type)
         )
     if is_non_null_type(old):
-        return is_non_null_type(new) and _safe_output_change(old.of_type, new.of_type)  # type: ignore[attr-defined]
+        return is_non_null_type(new) and _safe_output_change(old.of_type, new.of_type)
     if is_non_null_type(new):
-        return _safe_output_change(old, new.of_type)  # type: ignore[attr-defined]
-    return not is_list_type(new) and get_named_type(old).name == get_named_type(new).name  # type: ignore[arg-type]
+        return _safe_output_change(old, new.of_type)
+    return not is_list_type(new) and get_named_type(old).name == get_named_type(new).name
 
 
 def _safe_input_change(old: Any, new: Any) -> bool:
     """Is every value a client could send for `old` still accepted by `new`? (new may only be wider)."""
     if is_list_type(old):
-        return is_list_type(new) and _safe_input_change(old.of_type, new.of_type)  # type: ignore[attr-defined]
+        return is_list_type(new) and _safe_input_change(old.of_type, new.of_type)
     if is_non_null_type(old):
-        return (is_non_null_type(new) and _safe_input_change(old.of_type, new.of_type)) or (  # type: ignore[attr-defined]
-            not is_non_null_type(new) and _safe_input_change(old.of_type, new)  # type: ignore[attr-defined]
+        return (is_non_null_type(new) and _safe_input_change(old.of_type, new.of_type)) or (
+            not is_non_null_type(new) and _safe_input_change(old.of_type, new)
         )
-    return not is_list_type(new) and not is_non_null_type(new) and get_named_type(old).name == get_named_type(new).name  # type: ignore[arg-type]
+    return not is_list_type(new) and not is_non_null_type(new) and get_named_type(old).name == get_named_type(new).name
 
 
 def _default(arg: GraphQLArgument | GraphQLInputField) -> str | None:
@@ -249,40 +250,41 @@ def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
             continue
         if (o.description or None) != (n.description or None):
             add(SAFE, "DESCRIPTION_CHANGED", name, f'Description of "{name}" changed.')
-        if isinstance(o, (GraphQLObjectType, GraphQLInterfaceType)):
-            _diff_fields(o, n, add)  # type: ignore[arg-type]
+        # o and n are of one class from here on (the kind check above): both narrowed alike
+        if isinstance(o, (GraphQLObjectType, GraphQLInterfaceType)) and isinstance(n, (GraphQLObjectType, GraphQLInterfaceType)):
+            _diff_fields(o, n, add)
             old_itfs = {i.name for i in o.interfaces}
-            new_itfs = {i.name for i in n.interfaces}  # type: ignore[attr-defined]
+            new_itfs = {i.name for i in n.interfaces}
             for i in sorted(old_itfs - new_itfs):
                 add(BREAKING, "IMPLEMENTED_INTERFACE_REMOVED", name, f'"{name}" no longer implements interface "{i}".')
             for i in sorted(new_itfs - old_itfs):
                 add(DANGEROUS, "IMPLEMENTED_INTERFACE_ADDED", name, f'"{name}" now implements interface "{i}".')
-        elif isinstance(o, GraphQLUnionType):
+        elif isinstance(o, GraphQLUnionType) and isinstance(n, GraphQLUnionType):
             old_m = {t.name for t in o.types}
-            new_m = {t.name for t in n.types}  # type: ignore[attr-defined]
+            new_m = {t.name for t in n.types}
             for m in sorted(old_m - new_m):
                 add(BREAKING, "UNION_MEMBER_REMOVED", f"{name}.{m}", f'"{m}" was removed from union "{name}".')
             for m in sorted(new_m - old_m):
                 add(DANGEROUS, "UNION_MEMBER_ADDED", f"{name}.{m}", f'"{m}" was added to union "{name}".')
-        elif isinstance(o, GraphQLEnumType):
+        elif isinstance(o, GraphQLEnumType) and isinstance(n, GraphQLEnumType):
             for v, ov in o.values.items():
-                nv = n.values.get(v)  # type: ignore[attr-defined]
+                nv = n.values.get(v)
                 if nv is None:
                     add(BREAKING, "ENUM_VALUE_REMOVED", f"{name}.{v}", f'Enum value "{name}.{v}" was removed.')
                     continue
                 _diff_deprecation(ov, nv, f"{name}.{v}", "Enum value", add)
-            for v in n.values:  # type: ignore[attr-defined]
+            for v in n.values:
                 if v not in o.values:
                     add(DANGEROUS, "ENUM_VALUE_ADDED", f"{name}.{v}", f'Enum value "{name}.{v}" was added.')
-        elif isinstance(o, GraphQLInputObjectType):
+        elif isinstance(o, GraphQLInputObjectType) and isinstance(n, GraphQLInputObjectType):
             for fname, of in o.fields.items():
                 coord = f"{name}.{fname}"
-                nf = n.fields.get(fname)  # type: ignore[attr-defined]
+                nf = n.fields.get(fname)
                 if nf is None:
                     add(BREAKING, "INPUT_FIELD_REMOVED", coord, f'Input field "{coord}" was removed.')
                     continue
                 _diff_input_value(of, nf, coord, "Input field", "INPUT_FIELD", add)
-            for fname, nf in n.fields.items():  # type: ignore[attr-defined]
+            for fname, nf in n.fields.items():
                 if fname not in o.fields:
                     coord = f"{name}.{fname}"
                     if _required(nf):
@@ -320,7 +322,11 @@ def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[Change]:
     return changes
 
 
-def _diff_deprecation(o: object, n: object, coord: str, what: str, add) -> None:  # type: ignore[no-untyped-def]
+# add(level, code, coordinate, message): records one change
+_Add = Callable[[str, str, str, str], None]
+
+
+def _diff_deprecation(o: object, n: object, coord: str, what: str, add: _Add) -> None:
     old_reason = getattr(o, "deprecation_reason", None)
     new_reason = getattr(n, "deprecation_reason", None)
     if old_reason is None and new_reason is not None:
@@ -332,7 +338,7 @@ def _diff_deprecation(o: object, n: object, coord: str, what: str, add) -> None:
 
 
 def _diff_input_value(o: GraphQLArgument | GraphQLInputField, n: GraphQLArgument | GraphQLInputField,
-                      coord: str, what: str, prefix: str, add) -> None:  # type: ignore[no-untyped-def]
+                      coord: str, what: str, prefix: str, add: _Add) -> None:
     if str(o.type) != str(n.type):
         if _safe_input_change(o.type, n.type):
             add(SAFE, f"{prefix}_TYPE_CHANGED", coord, f'{what} "{coord}" changed type from "{o.type}" to "{n.type}".')
@@ -347,7 +353,7 @@ def _diff_input_value(o: GraphQLArgument | GraphQLInputField, n: GraphQLArgument
     _diff_deprecation(o, n, coord, what, add)
 
 
-def _diff_fields(o: GraphQLObjectType | GraphQLInterfaceType, n: GraphQLObjectType | GraphQLInterfaceType, add) -> None:  # type: ignore[no-untyped-def]
+def _diff_fields(o: GraphQLObjectType | GraphQLInterfaceType, n: GraphQLObjectType | GraphQLInterfaceType, add: _Add) -> None:
     for fname, of in o.fields.items():
         coord = f"{o.name}.{fname}"
         nf: GraphQLField | None = n.fields.get(fname)
@@ -481,9 +487,10 @@ def used_coordinates(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
 def _field_name(info: TypeInfo) -> str:
     f = info.get_field_def()
     parent = info.get_parent_type()
-    if f is None or parent is None:
+    if f is None or not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
         return ""
-    for name, candidate in parent.fields.items():  # type: ignore[union-attr]
+    fields: GraphQLFieldMap = parent.fields  # graphql-core's cached_property reads as Any
+    for name, candidate in fields.items():
         if candidate is f:
             return name
     return ""

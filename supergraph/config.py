@@ -51,7 +51,6 @@ class SubgraphConfig:
 @dataclass(frozen=True)
 class SupergraphConfig:
     path: Path | None
-    federation_version: str | None
     subgraphs: tuple[SubgraphConfig, ...]
 
     def subgraph(self, name: str) -> SubgraphConfig:
@@ -92,9 +91,10 @@ def parse_config(data: Any, base: Path | None = None, path: Path | None = None) 
     unknown = set(data) - {"federation_version", "subgraphs"}
     if unknown:
         raise ConfigError(f"supergraph config: unknown key(s) {', '.join(sorted(unknown))}")
-    version = data.get("federation_version")
-    if version is not None:
-        version = str(version).strip()
+    # Checked, then not kept: composition is Federation 2 whatever the minor version asked for.
+    raw_version = data.get("federation_version")
+    if raw_version is not None:
+        version = str(raw_version).strip()
         m = _VERSION.match(version)
         if not m:
             raise ConfigError(f"federation_version: {version!r} is not a version (use e.g. 2 or =2.11.0)")
@@ -146,7 +146,7 @@ def parse_config(data: Any, base: Path | None = None, path: Path | None = None) 
             subgraphs.append(SubgraphConfig(name, routing, file=file))
         else:
             subgraphs.append(SubgraphConfig(name, routing, sdl=_string(schema["sdl"], f"{where}.schema.sdl")))
-    return SupergraphConfig(path, version, tuple(subgraphs))
+    return SupergraphConfig(path, tuple(subgraphs))
 
 
 def load_config(path: str | Path) -> SupergraphConfig:

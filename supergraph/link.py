@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql.language import ConstValueNode, DirectiveNode, ListValueNode, ObjectValueNode, StringValueNode
+from graphql.language import DirectiveNode, ListValueNode, ObjectValueNode, StringValueNode, ValueNode
 
 _URL = re.compile(r"^(?P<identity>.+/(?P<name>[A-Za-z_][A-Za-z0-9_-]*))/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
 
@@ -56,7 +56,7 @@ class Link:
         return f"{self.prefix}__{element}"
 
 
-def _string(value: ConstValueNode | None) -> str | None:
+def _string(value: ValueNode | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, StringValueNode):
@@ -67,7 +67,7 @@ def _string(value: ConstValueNode | None) -> str | None:
 def parse_link(node: DirectiveNode) -> Link:
     """Read one `@link` application; raise LinkError for what Apollo rejects."""
     args = {a.name.value: a.value for a in node.arguments or ()}
-    url = _string(args.get("url"))  # type: ignore[arg-type]
+    url = _string(args.get("url"))
     if url is None:
         raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "@link is missing its url argument")
     m = _URL.match(url)
@@ -78,7 +78,7 @@ def parse_link(node: DirectiveNode) -> Link:
         identity=m.group("identity"),
         name=m.group("name"),
         version=(int(m.group("major")), int(m.group("minor"))),
-        alias=_string(args.get("as")),  # type: ignore[arg-type]
+        alias=_string(args.get("as")),
     )
     purpose = args.get("for")
     if purpose is not None:
@@ -91,8 +91,8 @@ def parse_link(node: DirectiveNode) -> Link:
                 link.imports[item.value] = item.value
             elif isinstance(item, ObjectValueNode):
                 fields = {f.name.value: f.value for f in item.fields}
-                name = _string(fields.get("name"))  # type: ignore[arg-type]
-                alias = _string(fields.get("as"))  # type: ignore[arg-type]
+                name = _string(fields.get("name"))
+                alias = _string(fields.get("as"))
                 if name is None:
                     raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", f"Invalid @link import {item}: missing name")
                 if alias is not None and name.startswith("@") != alias.startswith("@"):

@@ -24,11 +24,11 @@ from graphql.language import (
     ConstListValueNode,
     ConstObjectFieldNode,
     ConstObjectValueNode,
-    NameNode,
     ConstValueNode,
     EnumValueNode,
     IntValueNode,
     ListValueNode,
+    NameNode,
     StringValueNode,
 )
 
@@ -36,10 +36,10 @@ from . import fieldset as fs
 from .context import (
     ContextSelectionError,
     ContextualArgument,
+    context_types,
     contextual_arguments,
     is_contextual,
     selection_node,
-    context_types,
     supergraph_context_name,
 )
 from .errors import Code, CompositionError, Hint, subgraph_names
@@ -78,6 +78,8 @@ from .subgraph import Subgraph
 
 T = TypeVar("T")
 Sources = dict[int, T | None]  # subgraph index -> element; a None entry: the subgraph has the parent, not the element
+# Sources of any one kind of element, read only: what the kind-independent merge steps take
+AnySources = Mapping[int, object | None]
 
 _LABEL = re.compile(r"^[a-zA-Z][a-zA-Z0-9_\-:./]*$")
 _PERCENT = re.compile(r"^percent\((\d{1,2}(\.\d{1,8})?|100)\)$")
@@ -190,7 +192,11 @@ class Merger:
         self.errors: list[CompositionError] = []
         self.hints: list[Hint] = []
         self.out = Supergraph(subgraphs=self.subs)
-        self.pending: list[tuple[list[str], Sources, object]] = []
+        self.pending: list[tuple[list[str], AnySources, object]] = []
+        self._access_sources: dict[tuple[str, str | None, str], list[tuple[int, object]]] | None = None
+        # elements merged away, by id() (kept here, so no other object can get the same id
+        # meanwhile): their pending directive merges are skipped
+        self.removed: dict[int, object] = {}
         self.enum_usage: dict[str, tuple[str, dict[str, str]]] = {}
         self.composed: dict[int, set[str]] = {}  # subgraph index -> directive names it composes
         self.composed_defs: dict[str, DirectiveDef] = {}
@@ -308,7 +314,7 @@ class Merger:
                     Code.LINK_IMPORT_NAME_MISMATCH,
                     f'The "@{spec}" directive (from https://specs.apollo.dev/federation/v2.{minor}) is imported with'
                     " mismatched name between subgraphs: it is imported as ",
-                    dest, sources, lambda sub: f'"@{per_subgraph[sub.name]}"',
+                    dest, sources, lambda sub: f'"@{per_subgraph[sub.name]}"',  # noqa: B023 (called at once)
                 )
                 continue
             out.merged_specs[spec] = first
@@ -396,7 +402,7 @@ class Merger:
         by_orig: dict[str, list[tuple[int, Link, str, str]]] = {}
         for item in items:
             by_orig.setdefault(item[2], []).append(item)
-        for orig, its in by_orig.items():
+        for its in by_orig.values():
             if len({i[3] for i in its}) > 1:
                 self.error(Code.DIRECTIVE_COMPOSITION_ERROR,
                            "Composed directive is not named consistently in all subgraphs but "
@@ -490,7 +496,7 @@ class Merger:
                 if itf not in dest.interfaces:
                     dest.interfaces.append(itf)
 
-    def merge_description(self, sources: Sources, dest: object, coordinate: str = "") -> None:
+    def merge_description(self, sources: AnySources, dest: object, coordinate: str = "") -> None:
         descriptions: list[str] = []
         counts: list[int] = []
         for src in sources.values():
@@ -576,7 +582,7 @@ class Merger:
 
     # -- applied directives -------------------------------------------------------------------
 
-    def gather_names(self, sources: Sources) -> list[str]:
+    def gather_names(self, sources: AnySources) -> list[str]:
         names: list[str] = []
         for idx, src in sources.items():
             if src is None:
@@ -588,14 +594,14 @@ class Merger:
                         names.append(n)
         return names
 
-    def _merge_inaccessible_now(self, names: list[str], sources: Sources, dest: object) -> list[str]:
+    def _merge_inaccessible_now(self, names: list[str], sources: AnySources, dest: object) -> list[str]:
         inaccessible = self.out.merged_specs.get("inaccessible")
         if inaccessible is not None and inaccessible in names:
             self.merge_applied_directive(inaccessible, sources, dest)
             names = [n for n in names if n != inaccessible]
         return names
 
-    def record_directives(self, sources: Sources, dest: object) -> None:
+    def record_directives(self, sources: AnySources, dest: object) -> None:
         names = self._merge_inaccessible_now(self.gather_names(sources), sources, dest)
         self.pending.append((names, sources, dest))
 
@@ -630,9 +636,8 @@ class Merger:
 
     def access_control_sources(self) -> dict[tuple[str, str | None, str], list[tuple[int, object]]]:
         """Auth requirements of implementations also guard the interfaces they implement."""
-        cached = getattr(self, "_access_sources", None)
-        if cached is not None:
-            return cached
+        if self._access_sources is not None:
+            return self._access_sources
         out: dict[tuple[str, str | None, str], list[tuple[int, object]]] = {}
         itf_to_impls: dict[str, list[str]] = {}
         impl_to_itfs: dict[str, list[str]] = {}
@@ -668,13 +673,13 @@ class Merger:
 
     def merge_all_applied_directives(self) -> None:
         for names, sources, dest in self.pending:
-            if getattr(dest, "_removed", False):
+            if id(dest) in self.removed:
                 continue
             for name in names:
                 self.merge_applied_directive(name, sources, dest)
         self.pending = []
 
-    def merge_applied_directive(self, name: str, sources: Sources, dest: object) -> None:
+    def merge_applied_directive(self, name: str, sources: AnySources, dest: object) -> None:
         per_source: list[list[Applied]] = []
         source_index: list[int] = []
         for idx, src in _iter_sources(sources):
@@ -774,7 +779,7 @@ class Merger:
         value_type = not entity_sources and not is_root
         added = self.add_fields_shallow(sources, dest)
         if not added:
-            dest._removed = True  # type: ignore[attr-defined]
+            self.removed[id(dest)] = dest
             del self.out.types[dest.name]
             for kind, name in list(self.out.roots.items()):
                 if name == dest.name:
@@ -1022,7 +1027,7 @@ class Merger:
             ext = {i: s for i, s in sources.items()}
             self.mismatch(Code.EXTERNAL_TYPE_MISMATCH,
                           f'Type of field "{coord}" is incompatible across subgraphs (where marked @external): it has ',
-                          f'type "{dest.type}"', ext, lambda f: f'type "{f.type}"')  # type: ignore[attr-defined]
+                          f'type "{dest.type}"', ext, lambda f: f'type "{f.type}"')
         for name in missing_args:
             self.error(Code.EXTERNAL_ARGUMENT_MISSING,
                        f'Field "{coord}" is missing argument "{coord}({name}:)" in some subgraphs where it is marked'
@@ -1110,7 +1115,7 @@ class Merger:
     def is_subtype(self, t: str, maybe_sub: str) -> bool:
         return t == maybe_sub or self.is_strict_subtype(t, maybe_sub)
 
-    def merge_type_reference(self, sources: Sources, dest: object, coord: str, is_input: bool, element: str) -> bool:
+    def merge_type_reference(self, sources: Mapping[int, Field | InputValue | None], dest: object, coord: str, is_input: bool, element: str) -> bool:
         dest_type: str | None = None
         has_subtypes = incompatible = False
         for src in sources.values():
@@ -1144,7 +1149,7 @@ class Merger:
         if incompatible:
             code = Code.FIELD_ARGUMENT_TYPE_MISMATCH if element == "argument" else Code.FIELD_TYPE_MISMATCH
             self.mismatch(code, f'Type of {element} "{coord}" is incompatible across subgraphs: it has ',
-                          f'type "{dest_type}"', sources, lambda s: f'type "{s.type}"')  # type: ignore[attr-defined]
+                          f'type "{dest_type}"', sources, lambda s: f'type "{s.type}"')
             return False
         if has_subtypes:
             self.hint("INCONSISTENT_BUT_COMPATIBLE_" + ("ARGUMENT" if element == "argument" else "FIELD") + "_TYPE",
@@ -1224,7 +1229,7 @@ class Merger:
                 code, f'{kind} "{coord}" has incompatible default values across subgraphs: it has ',
                 f"default value {print_value(dest_default)}" if dest_default is not None else "no default value",
                 sources,
-                lambda s: f"default value {print_value(s.default)}" if s.default is not None else "no default value",  # type: ignore[attr-defined]
+                lambda s: f"default value {print_value(s.default)}" if s.default is not None else "no default value",
             )
         elif inconsistent:
             self.hint("INCONSISTENT_DEFAULT_VALUE_PRESENCE", f'{kind} "{coord}" has a default value in only some subgraphs.')
@@ -1336,7 +1341,7 @@ class Merger:
                     self.hint("INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
                               f'Value "{vname}" of enum type "{dest.name}" will not be part of the supergraph as it is not'
                               f' defined in all the subgraphs defining "{dest.name}".')
-                    value._removed = True  # type: ignore[attr-defined]
+                    self.removed[id(value)] = value
                     del dest.values[vname]
             elif position == "Output" and missing_somewhere:
                 self.hint("INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
@@ -1384,7 +1389,7 @@ class Merger:
                     self.hint("INCONSISTENT_INPUT_OBJECT_FIELD",
                               f'Input object field "{name}" will not be added to "{dest.name}" in the supergraph as it does'
                               " not appear in all subgraphs.")
-                value._removed = True  # type: ignore[attr-defined]
+                self.removed[id(value)] = value
                 del dest.input_fields[name]
         if not dest.input_fields:
             self.error(Code.EMPTY_MERGED_INPUT_TYPE,
@@ -1403,13 +1408,13 @@ class Merger:
                 self.directives = sub.schema_directives
 
         wrapped = {i: _SchemaSource(s) for i, s in sources.items() if s is not None}
-        self.merge_description(wrapped, self.out, "schema")  # type: ignore[arg-type]
+        self.merge_description(wrapped, self.out, "schema")
 
         class _SchemaDest:
             def __init__(self, out: Supergraph) -> None:
                 self.directives = out.schema_directives
 
-        self.record_directives(wrapped, _SchemaDest(self.out))  # type: ignore[arg-type]
+        self.record_directives(wrapped, _SchemaDest(self.out))
         for kind in ("query", "mutation", "subscription"):
             for sub in self.subs:
                 root = sub.roots.get(kind)
@@ -1449,7 +1454,7 @@ class Merger:
         dest.repeatable = bool(repeatable)
         dest.locations = locations
         self.merge_description(sources, dest, f"@{name}")
-        present: Sources[Field] = {i: s for i, s in sources.items()}  # type: ignore[misc]
+        present: Sources[DirectiveDef] = {i: s for i, s in sources.items()}
         names: list[str] = []
         for src in sources.values():
             assert src is not None
@@ -1687,7 +1692,7 @@ def _context_arguments_value(subgraph: str, arguments: list[ContextualArgument])
     return ConstListValueNode(values=tuple(entry(a) for a in arguments))
 
 
-def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:
+def _iter_sources(sources: AnySources) -> Iterable[tuple[int, object]]:
     if isinstance(sources, _ExtraSources):
         yield from sources.items_with_extra()
         return
@@ -1696,7 +1701,7 @@ def _iter_sources(sources: Sources) -> Iterable[tuple[int, object]]:
             yield idx, src
 
 
-class _ExtraSources(dict):
+class _ExtraSources(dict[int, object | None]):
     """Sources plus extra elements (auth requirements inherited from implementations)."""
 
     extra: list[tuple[int, object]]
@@ -1708,7 +1713,7 @@ class _ExtraSources(dict):
         yield from self.extra
 
 
-def _with_extra(sources: Sources, extra: list[tuple[int, object]]) -> Sources:
+def _with_extra(sources: AnySources, extra: list[tuple[int, object]]) -> AnySources:
     out = _ExtraSources(sources)
     out.extra = extra
     return out

@@ -99,9 +99,9 @@ def print_value(value: ConstValueNode) -> str:
     if isinstance(value, StringValueNode):
         return json.dumps(value.value, ensure_ascii=False)
     if isinstance(value, ListValueNode):
-        return "[" + ", ".join(print_value(v) for v in value.values) + "]"  # type: ignore[arg-type]
+        return "[" + ", ".join(print_value(v) for v in value.values) + "]"
     if isinstance(value, ObjectValueNode):
-        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in value.fields) + "}"  # type: ignore[arg-type]
+        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in value.fields) + "}"
     return print_ast(value)
 
 
@@ -120,9 +120,9 @@ def value_key(value: ConstValueNode | None) -> object:
     if isinstance(value, NullValueNode):
         return ("null",)
     if isinstance(value, ListValueNode):
-        return tuple(value_key(v) for v in value.values)  # type: ignore[arg-type]
+        return tuple(value_key(v) for v in value.values)
     if isinstance(value, ObjectValueNode):
-        return tuple(sorted((f.name.value, value_key(f.value)) for f in value.fields))  # type: ignore[arg-type]
+        return tuple(sorted((f.name.value, value_key(f.value)) for f in value.fields))
     return print_ast(value)
 
 

@@ -12,7 +12,19 @@ from __future__ import annotations
 import json
 
 from .merge import Supergraph
-from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, SCALAR, UNION, Applied, DirectiveDef, InputValue, TypeDef, print_value
+from .model import (
+    ENUM,
+    INPUT_OBJECT,
+    INTERFACE,
+    OBJECT,
+    SCALAR,
+    UNION,
+    Applied,
+    DirectiveDef,
+    InputValue,
+    TypeDef,
+    print_value,
+)
 from .specs import LINK_SPEC, MERGED_SPECS, SupergraphSpec, join_spec
 
 INDENT = "  "
@@ -157,7 +169,7 @@ def print_supergraph(sg: Supergraph) -> str:
     grouped: dict[str, list[tuple[str, str]]] = {}  # spec url -> (directive, name in supergraph)
     for directive, name_in_supergraph in sg.merged_specs.items():
         grouped.setdefault(MERGED_SPECS[directive].url, []).append((directive, name_in_supergraph))
-    for url, members in grouped.items():
+    for members in grouped.values():
         spec = MERGED_SPECS[members[0][0]]
         imports = [(d, n) for d, n in members if not (d == spec.name and n == d)]
         links.append(_link(spec.url, spec.purpose, imports))

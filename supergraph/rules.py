@@ -8,6 +8,8 @@ every implementation, and so on. Each error carries Apollo's code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from graphql.language import IntValueNode, StringValueNode
 
 from . import fieldset as fs
@@ -71,7 +73,7 @@ def _check_fieldset(
     return selections
 
 
-def _key_field_check(sub: Subgraph):  # type: ignore[no-untyped-def]
+def _key_field_check(sub: Subgraph) -> Callable[[str, Field], None]:
     """Key fields may not be of interface or union type (checked as each field is resolved, like Apollo)."""
 
     def check(parent: str, field: Field) -> None:
@@ -254,7 +256,7 @@ def _unsupported(sub: Subgraph) -> list[CompositionError]:
             elements.append(f.directives)
             elements.extend(a.directives for a in f.args.values())
         for directives in elements:
-            used.extend(d.spec for d in directives if d.spec in UNSUPPORTED and d.spec not in used)  # type: ignore[misc]
+            used.extend(d.spec for d in directives if d.spec in UNSUPPORTED and d.spec not in used)
     return [
         subgraph_error(Code.UNSUPPORTED_FEATURE, sub.name,
                        f"@{sub.names.get(spec, spec)} is not supported by this composer (yet); remove it or compose with rover")

@@ -150,7 +150,7 @@ class Satisfiability:
                         for impl in self.api.runtime.get(type_name, ()):
                             self.itf_object_targets.setdefault(impl, []).append((s.name, type_name, key))
         self.contexts = Contexts(sg)
-        self._conditions: dict[tuple, bool] = {}
+        self._conditions: dict[tuple[tuple[object, ...], str, frozenset[str], frozenset[str]], bool] = {}
         self._bound: dict[tuple[str, str, str], tuple[fs.Selection, ...] | None] = {}
 
     # -- subgraph query graph --------------------------------------------------------------
@@ -501,7 +501,7 @@ class Satisfiability:
         if step.cast is not None:
             return step.cast
         parent = self.api.types[step.parent]
-        return named_type(parent.fields[step.field].type) if step.field in parent.fields else "String"  # type: ignore[index]
+        return named_type(parent.fields[step.field].type) if step.field in parent.fields else "String"
 
     # -- the walk over the API -------------------------------------------------------------------
 
@@ -526,7 +526,7 @@ class Satisfiability:
                 if kind in s.roots and s.types[s.roots[kind]].fields
             ]
             stack.append((root, (), options, frozenset()))
-        visited: dict[str, list[tuple[frozenset, Labels]]] = {}
+        visited: dict[str, list[tuple[frozenset[tuple[object, ...]], Labels]]] = {}
         while stack:
             type_name, path, options, labels = stack.pop()
             keys = frozenset(o.key() for o in options)
@@ -536,7 +536,7 @@ class Satisfiability:
             previous.append((keys, labels))
             for step in self.steps(type_name):
                 label = self.api_labels.get((step.parent, step.field or ""))
-                if label is None or any(l == label for l, _ in labels):
+                if label is None or any(other == label for other, _ in labels):
                     branches = [labels]
                 else:
                     branches = [labels | {(label, True)}, labels | {(label, False)}]
@@ -606,7 +606,7 @@ class Satisfiability:
         if common:
             return None
         parent = self.api.types[step.parent]
-        field_type = parent.fields[step.field].type if step.field in parent.fields else target  # type: ignore[index]
+        field_type = parent.fields[step.field].type if step.field in parent.fields else target
         lines = []
         grouped: dict[str, list[str]] = {}
         for sub_name, names in per.items():
@@ -721,7 +721,7 @@ def _provided_cast(provided: tuple[fs.Selection, ...] | None, type_name: str) ->
 
 
 def _dedupe(paths: list[Path]) -> list[Path]:
-    seen: set = set()
+    seen: set[tuple[tuple[object, ...], frozenset[str], bool, bool]] = set()
     out = []
     for p in paths:
         k = (p.key(), p.runtime, p.via_key, p.top)

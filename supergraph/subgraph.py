@@ -172,7 +172,7 @@ class Subgraph(Schema):
                     selections = fs.bind(self, t.name, text)
                 except fs.FieldSetError:
                     selections = ()
-                keys.append(Key(text, d.bool_arg("resolvable", True), d.in_extension, selections))  # type: ignore[arg-type]
+                keys.append(Key(text, d.bool_arg("resolvable", True), d.in_extension, selections))
             if keys:
                 self.keys[t.name] = keys
         for t in self.types.values():
@@ -234,14 +234,14 @@ def _description(node: object) -> str | None:
     return desc.value if desc is not None else None
 
 
-def _type_ref(node: object) -> str:
+def _type_ref(node: TypeNode) -> str:
     """`[User!]!` from a type node (print_ast's generic visitor is slow for this hot path)."""
-    kind = getattr(node, "kind", "")
-    if kind == "non_null_type":
-        return _type_ref(node.type) + "!"  # type: ignore[attr-defined]
-    if kind == "list_type":
-        return "[" + _type_ref(node.type) + "]"  # type: ignore[attr-defined]
-    return node.name.value  # type: ignore[attr-defined]
+    if isinstance(node, NonNullTypeNode):
+        return _type_ref(node.type) + "!"
+    if isinstance(node, ListTypeNode):
+        return "[" + _type_ref(node.type) + "]"
+    assert isinstance(node, NamedTypeNode)
+    return node.name.value
 
 
 class _Builder:
@@ -260,7 +260,7 @@ class _Builder:
                     name=name,
                     args={a.name.value: a.value for a in d.arguments or ()},
                     spec=self.reverse.get(name),
-                    in_extension=declaration,  # type: ignore[arg-type]
+                    in_extension=declaration,
                 )
             )
         return out
@@ -281,7 +281,7 @@ class _Builder:
             args={a.name.value: self.input_value(a) for a in node.arguments or ()},
             description=_description(node),
             directives=self.applied(node.directives, declaration),
-            in_extension=declaration,  # type: ignore[arg-type]
+            in_extension=declaration,
         )
 
     def type_node(self, node: TypeDefinitionNode | TypeExtensionNode, declaration: int) -> None:
@@ -545,10 +545,10 @@ def _graphql_errors(
     definitions: list[DefinitionNode] = []
     for d in doc.definitions:
         ext = _DEFINITION_OF_EXTENSION.get(type(d))
-        if ext is not None and d.name.value not in defined:  # type: ignore[attr-defined]
+        if ext is not None and isinstance(d, TypeExtensionNode) and d.name.value not in defined:
             # Federation allows extending a type defined in another subgraph.
             d = ext(**{k: getattr(d, k) for k in d.keys if k in getattr(ext, "keys")})
-            defined.add(d.name.value)  # type: ignore[attr-defined]
+            defined.add(d.name.value)
         definitions.append(d)
     extra = _federation_document(tuple(sorted(sub.names.items())), sub.minor if not sub.fed1 else 0)
     replaced = {d.name.value for d in own_definitions}

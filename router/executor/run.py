@@ -4,6 +4,7 @@ merged into one working tree, which is then shaped into the client's response.""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any, Awaitable, Callable, NamedTuple
 
 import orjson
@@ -18,7 +19,7 @@ from .shape import INVALID, compile_shape, null_errors, shape_object
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
 Send = Callable[[str, bytes], Awaitable[dict[str, Any]]]
 
-__all__ = ["Execution", "SubgraphError", "execute"]
+__all__ = ["Execution", "SubgraphError"]
 
 
 class Execution:
@@ -55,7 +56,7 @@ class Execution:
 
         def start(i: int) -> None:
             t = loop.create_task(self.fetch(fetches[i]))
-            t.add_done_callback(lambda t, i=i: finished(i, t))  # type: ignore[misc]
+            t.add_done_callback(partial(finished, i))  # noqa: F821 (deleted after use)
             tasks.append(t)
 
         def finished(i: int, t: asyncio.Task[None]) -> None:
@@ -73,7 +74,7 @@ class Execution:
             for c in children[i]:
                 waiting[c] -= 1
                 if waiting[c] == 0:
-                    start(c)
+                    start(c)  # noqa: F821 (deleted after use)
             if remaining == 0:
                 done.set_result(None)
 
@@ -362,13 +363,6 @@ def _flatten(values: list[Any]) -> list[Any]:
             out.append(v)
     return out
 
-
-async def execute(plan: Plan, variables: dict[str, Any], send: Send, prefill: dict[str, Any] | None = None) -> dict[str, Any]:
-    ex = Execution(plan, variables, send)
-    if prefill:
-        ex.data.update(prefill)
-    await ex.run()
-    return ex.response()
 
 
 def _first_field(selection_set: SelectionSetNode, typename: str | None, exact: bool = True) -> str | None:

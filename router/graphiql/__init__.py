@@ -41,7 +41,8 @@ BUNDLES = {
 
 def _versions() -> dict[str, str]:
     with open(HERE / "package.json", encoding="utf-8") as f:
-        return json.load(f)["dependencies"]
+        dependencies: dict[str, str] = json.load(f)["dependencies"]
+    return dependencies
 
 
 @dataclass
@@ -59,8 +60,8 @@ def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
     sec = Section(SECTION, raw)
     cfg = GraphiQLConfig()
     cfg.enabled = sec.boolean("enabled", not production)
-    cfg.title = sec.string("title", cfg.title)  # type: ignore[assignment]
-    cfg.default_headers = sec.string("default_headers", cfg.default_headers)  # type: ignore[assignment]
+    cfg.title = sec.string("title", cfg.title)
+    cfg.default_headers = sec.string("default_headers", cfg.default_headers)
     cfg.sign_in = sign_in_form.parse(sec.value("sign_in"))
     sec.done()
     return cfg

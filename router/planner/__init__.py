@@ -8,7 +8,6 @@ needs), `fetch` (the fetch dependency graph built from those paths, merged), `al
 
 from __future__ import annotations
 
-
 from shared.lru import LRU
 
 from ..operation import Operation, normalize

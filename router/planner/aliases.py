@@ -59,7 +59,7 @@ def _level(sels: list[tuple[str | None, QuerySel]], path: tuple[tuple[str | None
     for e in entries:
         by_key.setdefault(e[1].key, []).append(e)
     taken = {e[1].key for e in entries}
-    for key, group in list(by_key.items()):
+    for group in list(by_key.values()):
         kept: list[tuple[str | None, QueryField, QuerySel]] = []
         for cond, f, owner in group:
             if all(_merges(c, g, cond, f) for c, g, _ in kept):

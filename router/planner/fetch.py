@@ -16,9 +16,8 @@ whichever fetch brought a field.
 from __future__ import annotations
 
 import zlib
-from typing import Iterator, Sequence
-
 from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 from graphql import ArgumentNode, NameNode, VariableNode, print_ast
 
@@ -228,7 +227,7 @@ class FetchGraph:
     def _context_selection(self, frame: "_Frame", ca: ContextArgument) -> tuple[str, ...]:
         """Adds the context's selection (one field, possibly nested) to the fetch holding the
         enclosing object; the working-data keys leading to the value."""
-        qs, type_name, fields, user = frame.qs, frame.node.type, user_fields(frame.user, frame.node.type), frame.user
+        qs, type_name, fields = frame.qs, frame.node.type, user_fields(frame.user, frame.node.type)
         ss = ca.selection
         keys: list[str] = []
         while True:

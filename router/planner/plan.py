@@ -272,7 +272,7 @@ def _fetch_lines(f: Fetch, ind: int) -> list[str]:
             for t in call.targets:
                 out.append(f'{pad}  Flatten(path: "{path_text(t.path)}") {{')
                 out.append(pad + "    {")
-                for data_type, (rep, reader) in sorted(t.inputs.items(), key=lambda x: x[0] or ""):
+                for _data_type, (rep, reader) in sorted(t.inputs.items(), key=lambda x: x[0] or ""):
                     out.append(f"{pad}      ... on {rep} {{ __typename {_reader_text(reader)} }}")
                 out.append(pad + "    } =>")
                 out.append(pad + "    {")

@@ -4,7 +4,7 @@ meets them; an unconfigured plugin costs nothing on the request path."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..config import Config
 
@@ -18,7 +18,7 @@ def build_plugins(config: Config) -> list[Any]:
     # --- security (router-security): cors (ASGI middleware), csrf, jwt, authorization, persisted, headers, masking
     from . import authorization, cors, csrf, headers, jwt, masking, persisted
 
-    def add(section: str, factory) -> None:
+    def add(section: str, factory: Callable[[Any, Config], Any]) -> None:
         if section in sections:
             plugin = factory(sections[section], config)
             if plugin is not None:

@@ -30,9 +30,10 @@ import importlib
 import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from graphql import (
+    ConstDirectiveNode,
     EnumTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
     ObjectTypeDefinitionNode,
@@ -82,7 +83,7 @@ class Requirement:
 NONE = Requirement()
 
 
-def _merge(a: tuple, b: tuple) -> tuple:
+def _merge(a: tuple[Alternatives, ...], b: tuple[Alternatives, ...]) -> tuple[Alternatives, ...]:
     return a + tuple(x for x in b if x not in a)
 
 
@@ -155,7 +156,7 @@ def _linked_name(sg: Supergraph, spec: str) -> str | None:
     return linked[0] if linked else None
 
 
-def _read(directives, by_name: dict[str, str], where: str) -> Requirement:
+def _read(directives: Collection[ConstDirectiveNode] | None, by_name: dict[str, str], where: str) -> Requirement:
     r = NONE
     for d in directives or ():
         spec = by_name.get(d.name.value)
@@ -187,16 +188,16 @@ class Analysis:
     def __init__(self, sel: Sel, requirements: dict[tuple[str, str], Requirement]) -> None:
         self.sel = sel
         self.requirements = requirements
-        self.verdicts: dict[frozenset, tuple[frozenset, list[dict]]] = {}
+        self.verdicts: dict[frozenset[Requirement], _Verdict] = {}
 
-    def verdict(self, failing: frozenset[Requirement]) -> tuple[frozenset, list[dict]]:
+    def verdict(self, failing: frozenset[Requirement]) -> _Verdict:
         """(denied coordinates the caller actually reaches, their errors) for a set of
         unmet requirements; memoised (few distinct sets per operation)."""
         got = self.verdicts.get(failing)
         if got is None:
             bad = {c for c, r in self.requirements.items() if r in failing}
-            denied: set = set()
-            paths: dict[tuple, None] = {}
+            denied: set[tuple[str, str]] = set()
+            paths: dict[_Path, None] = {}
             _walk(self.sel, (), bad, denied, paths)
             errors = [{"message": "Unauthorized field or type", "path": list(p),
                        "extensions": {"code": UNAUTHORIZED}} for p in paths]
@@ -206,10 +207,16 @@ class Analysis:
         return got
 
 
+# a response path: keys, "@" for each list level
+_Path = tuple[str, ...]
+# (coordinates denied to this caller, their UNAUTHORIZED errors)
+_Verdict = tuple[frozenset[tuple[str, str]], list[dict[str, Any]]]
+
 _OPEN = Analysis(Sel("", False), {})  # shared by every operation that requires nothing
 
 
-def _walk(sel: Sel, path: tuple, bad: set, denied: set, paths: dict) -> None:
+def _walk(sel: Sel, path: _Path, bad: set[tuple[str, str]], denied: set[tuple[str, str]],
+          paths: dict[_Path, None]) -> None:
     for tname, fields in sel.by_type.items():
         for f in fields:
             if f.introspection:
@@ -222,7 +229,7 @@ def _walk(sel: Sel, path: tuple, bad: set, denied: set, paths: dict) -> None:
                 _walk(f.sub, here + ("@",) * list_depth(f.type), bad, denied, paths)
 
 
-def _collect(sel: Sel, rules: Rules, out: dict) -> None:
+def _collect(sel: Sel, rules: Rules, out: dict[tuple[str, str], Requirement]) -> None:
     for tname, fields in sel.by_type.items():
         for f in fields:
             if f.introspection:
@@ -237,7 +244,7 @@ def _collect(sel: Sel, rules: Rules, out: dict) -> None:
 # ---------------------------------------------------------------------- the caller
 
 
-def scopes_of(claims: dict | None, path: str) -> frozenset[str]:
+def scopes_of(claims: dict[str, Any] | None, path: str) -> frozenset[str]:
     value = claim(claims, path)
     if isinstance(value, str):
         return frozenset(value.split())
@@ -252,14 +259,14 @@ def _held(alternatives: tuple[Alternatives, ...], held: frozenset[str] | set[str
 
 class AuthorizationPlugin:
     def __init__(self, mode: str = "filter", scope_claim: str = "scope",
-                 policy_hook: Callable | None = None, cache_entries: int = 2048) -> None:
+                 policy_hook: Callable[..., Any] | None = None, cache_entries: int = 2048) -> None:
         self.reject = mode == "reject"
         self.scope_claim = scope_claim
         self.policy_hook = policy_hook
         self.cache_entries = cache_entries
         self._sg: Supergraph | None = None
         self._rules: Rules | None = None
-        self._ops: LRU[tuple, Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
+        self._ops: LRU[tuple[str, str | None, tuple[bool, ...]], Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
@@ -289,13 +296,13 @@ class AuthorizationPlugin:
         got = self._ops.get(key)
         if got is None:
             sel = normalize(sg.api_schema, op)
-            reqs: dict = {}
+            reqs: dict[tuple[str, str], Requirement] = {}
             _collect(sel, rules, reqs)
             got = Analysis(sel, reqs) if reqs else _OPEN
             self._ops.put(key, got, 4 * len(op.document.text) + 2048)  # keyed by the text, holds its selection
         return got
 
-    async def on_operation(self, ctx: Context) -> dict | None:
+    async def on_operation(self, ctx: Context) -> dict[str, Any] | None:
         if not self.rules(ctx.state.supergraph).active:
             return None  # the supergraph requires nothing
         a = self.analysis(ctx)
@@ -306,7 +313,7 @@ class AuthorizationPlugin:
         authenticated = claims is not None
         scopes: frozenset[str] | None = None
         granted: set[str] | None = None
-        failing = set()
+        failing: set[Requirement] = set()
         for r in distinct:
             ok = authenticated or not r.authenticated
             if ok and r.scopes:
@@ -333,9 +340,10 @@ class AuthorizationPlugin:
         return None
 
     async def on_response(self, ctx: Context) -> None:
-        if not ctx.unauthorized or ctx.result is None:
+        op = ctx.operation
+        if not ctx.unauthorized or ctx.result is None or op is None:
             return
-        key = (ctx.operation.document.text, ctx.operation.name, ctx.operation.condition_key)  # type: ignore
+        key = (op.document.text, op.name, op.condition_key)
         a = self._ops.get(key)
         errors = None
         if a is not None:
@@ -344,7 +352,7 @@ class AuthorizationPlugin:
                     errors = errs
                     break
         if errors is None:  # evicted meanwhile: recompute from the denied set
-            paths: dict = {}
+            paths: dict[_Path, None] = {}
             _walk(self.analysis(ctx).sel, (), set(ctx.unauthorized), set(), paths)
             errors = [{"message": "Unauthorized field or type", "path": list(p),
                        "extensions": {"code": UNAUTHORIZED}} for p in paths]
@@ -353,7 +361,7 @@ class AuthorizationPlugin:
         if "data" in result:  # keep errors before data, as the executor does
             result["data"] = result.pop("data")
 
-    async def decide_policies(self, claims: dict | None, policies: frozenset[str]) -> set[str]:
+    async def decide_policies(self, claims: dict[str, Any] | None, policies: frozenset[str]) -> set[str]:
         if self.policy_hook is None or not policies:
             return set()
         try:
@@ -370,7 +378,7 @@ class AuthorizationPlugin:
         return {p for p in got if p in policies}
 
 
-def warn_if_unenforced(sg: Supergraph, plugins: list) -> bool:
+def warn_if_unenforced(sg: Supergraph, plugins: list[Any]) -> bool:
     """The supergraph declares authorization requirements but nothing enforces them in the
     router (only the subgraphs' own checks stand): say so loudly at start."""
     if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:
@@ -380,7 +388,7 @@ def warn_if_unenforced(sg: Supergraph, plugins: list) -> bool:
     return True
 
 
-def load_hook(spec: str, where: str) -> Callable:
+def load_hook(spec: str, where: str) -> Callable[..., Any]:
     module, _, name = spec.partition(":")
     if not module or not name:
         raise ConfigError(f"{where}: expected 'module:function', got {spec!r}")
@@ -394,4 +402,5 @@ def load_hook(spec: str, where: str) -> Callable:
             raise ConfigError(f"{where}: {module!r} has no attribute {name!r}")
     if not callable(obj):
         raise ConfigError(f"{where}: {spec!r} is not callable")
-    return obj
+    hook: Callable[..., Any] = obj
+    return hook

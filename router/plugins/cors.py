@@ -24,7 +24,7 @@ class CorsPlugin:
 
     def __init__(self, origins: list[str], origin_regex: str | None, allow_credentials: bool,
                  allow_headers: list[str], expose_headers: list[str], methods: list[str], max_age: int) -> None:
-        self.kwargs = dict(allow_origins=origins, allow_origin_regex=origin_regex,
+        self.kwargs: dict[str, Any] = dict(allow_origins=origins, allow_origin_regex=origin_regex,
                            allow_credentials=allow_credentials, allow_headers=allow_headers,
                            expose_headers=expose_headers, allow_methods=methods, max_age=max_age)
 

@@ -55,7 +55,7 @@ class CsrfPlugin:
                 return True
         return any(h in headers for h in self.required_headers)
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         if self.preflighted(ctx.request.method, ctx.request.headers):
             return None
         ctx.status = 400

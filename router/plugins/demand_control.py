@@ -27,7 +27,8 @@ that are far off show as a gap between the two.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Mapping
 
 from graphql import (
@@ -40,9 +41,9 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
+    InlineFragmentNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
-    InlineFragmentNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     IntValueNode,
@@ -54,12 +55,12 @@ from graphql import (
     TypeDefinitionNode,
     ValueNode,
     VariableNode,
-    value_from_ast,
     get_named_type,
     get_nullable_type,
     is_composite_type,
     is_list_type,
     parse,
+    value_from_ast,
 )
 
 from shared.lru import LRU
@@ -365,7 +366,7 @@ def parse_config(raw: Any) -> DemandControlConfig:
     sec.done()
     if mode == "enforce" and max_cost is None:
         raise ConfigError(f"{SECTION}.max_cost: required in enforce mode")
-    return DemandControlConfig(mode, max_cost, list_size)  # type: ignore[arg-type]
+    return DemandControlConfig(mode, max_cost, list_size)
 
 
 class DemandControl:

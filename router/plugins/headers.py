@@ -38,7 +38,7 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _header_name(s: Section, key: str) -> str:
-    name = s.get(key, str)
+    name: str = s.get(key, str)
     if not name or not _TOKEN.match(name):
         raise ConfigError(f"{s.path(key)}: not a valid header name: {name!r}")
     low = name.lower()
@@ -47,7 +47,7 @@ def _header_name(s: Section, key: str) -> str:
     return low
 
 
-def _regex(s: Section, key: str) -> re.Pattern:
+def _regex(s: Section, key: str) -> re.Pattern[str]:
     try:
         return re.compile(s.get(key, str), re.IGNORECASE)
     except re.error as e:
@@ -72,7 +72,7 @@ def safe_value(value: Any) -> str | None:
 
 
 # A rule is (kind, args); applying one mutates the output headers / extensions.
-Rule = tuple
+Rule = tuple[Any, ...]
 
 
 def parse_rules(where: str, body: Any) -> list[Rule]:
@@ -132,7 +132,7 @@ def parse_rules(where: str, body: Any) -> list[Rule]:
     return rules
 
 
-def apply(rules: list[Rule], incoming: dict[str, str], claims: dict | None, out: dict[str, str],
+def apply(rules: list[Rule], incoming: dict[str, str], claims: dict[str, Any] | None, out: dict[str, str],
           ext: dict[str, Any]) -> None:
     hop = HOP_BY_HOP
     listed = incoming.get("connection")
@@ -191,11 +191,11 @@ class HeadersPlugin:
             return None
         return cls(all_rules, {k: v for k, v in per.items() if v})
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         incoming = ctx.request.headers
         claims = ctx.claims
         if not self.per_subgraph:
-            ext: dict = {}
+            ext: dict[str, Any] = {}
             apply(self.all_rules, incoming, claims, ctx.subgraph_headers, ext)
             if ext:
                 ctx.subgraph_extensions[None] = ext

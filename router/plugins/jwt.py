@@ -28,9 +28,10 @@ import logging
 import os
 import time
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Awaitable, Callable, NoReturn
 
 import jwt as pyjwt
+from jwt.types import Options
 
 from shared.jwks import ALL_ALGORITHMS, FAMILIES, JwksUrl, Key, keys_from_jwks
 from shared.lru import LRU
@@ -44,7 +45,7 @@ log = logging.getLogger("router.jwt")
 MAX_TOKEN_BYTES = 16 * 1024
 
 
-def claim(claims: dict | None, path: str) -> Any:
+def claim(claims: dict[str, Any] | None, path: str) -> Any:
     """A claim by name or dotted path (`realm_access.roles`), as authorization and header rules
     name them."""
     value: Any = claims
@@ -72,7 +73,7 @@ class JwksFile:
         self._stamp = self._stat()
         self._checked = time.monotonic()
 
-    def _stat(self) -> tuple | None:
+    def _stat(self) -> tuple[int, int, int] | None:
         try:
             st = os.stat(self.path)
             return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -114,8 +115,12 @@ class StaticKeys:
         return False
 
 
+# where keys come from
+KeySource = JwksUrl | JwksFile | StaticKeys
+
+
 class JwtPlugin:
-    def __init__(self, sources: list, *, algorithms: frozenset[str], header: str = "authorization",
+    def __init__(self, sources: list[KeySource], *, algorithms: frozenset[str], header: str = "authorization",
                  prefix: str = "Bearer", cookie: str | None = None, issuers: list[str] | None = None,
                  audiences: list[str] | None = None, leeway: float = 0.0, required: list[str] | None = None,
                  allow_anonymous: bool = True, ignore_other_prefixes: bool = False,
@@ -134,12 +139,12 @@ class JwtPlugin:
         self.cache_entries = cache_entries
         # Called with the context of a refused token (set by build_plugins when rate limits are
         # configured); a result other than None is answered instead of the 401.
-        self.on_failure: Any = None
+        self.on_failure: Callable[[Context], Awaitable[dict[str, Any] | None]] | None = None
         # sha256(token) -> (claims, exp, key generation): a token verified once is not
         # verified again (RS256 costs ~100 us in Python) while the keys are unchanged; only
         # exp can turn a good token bad with time (nbf and iat only get older)
-        self._verified: LRU[bytes, tuple[dict, float | None, tuple]] = LRU(max(cache_entries, 1))
-        self.options = {"require": self.required, "verify_aud": self.audiences is not None,
+        self._verified: LRU[bytes, tuple[dict[str, Any], float | None, tuple[int, ...]]] = LRU(max(cache_entries, 1))
+        self.options: Options = {"require": self.required, "verify_aud": self.audiences is not None,
                         "verify_iss": self.issuers is not None, "verify_signature": True,
                         "verify_exp": True, "verify_nbf": True, "verify_iat": True}
 
@@ -159,7 +164,7 @@ class JwtPlugin:
             if a not in ALL_ALGORITHMS:
                 raise ConfigError(f"jwt.algorithms: unknown algorithm {a!r} (known: {', '.join(sorted(ALL_ALGORITHMS))})")
         allowed = frozenset(algs)
-        sources: list = []
+        sources: list[KeySource] = []
         for js in s.sections("jwks", ("url", "file", "algorithms", "poll_interval", "refetch_cooldown", "timeout")):
             src_algs = frozenset(js.strings("algorithms", sorted(allowed)))
             bad = src_algs - allowed
@@ -238,7 +243,7 @@ class JwtPlugin:
                     return morsel.value
         return None
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         try:
             token = self.token_of(ctx.request.headers)
             if token is None:
@@ -255,10 +260,10 @@ class JwtPlugin:
             return {"errors": [{"message": f"Unauthenticated: {e}", "extensions": {"code": "UNAUTHENTICATED"}}]}
         return None
 
-    def generation(self) -> tuple:
+    def generation(self) -> tuple[int, ...]:
         return tuple(src.generation for src in self.sources)
 
-    async def verify(self, token: str) -> dict:
+    async def verify(self, token: str) -> dict[str, Any]:
         if len(token) > MAX_TOKEN_BYTES:
             raise AuthError("the token is too large")
         if not self.cache_entries:
@@ -277,7 +282,7 @@ class JwtPlugin:
         self._verified.put(digest, (claims, float(exp) if isinstance(exp, (int, float)) else None, self.generation()))
         return dict(claims)
 
-    async def _verify(self, token: str) -> dict:
+    async def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = pyjwt.get_unverified_header(token)
         except pyjwt.PyJWTError:
@@ -300,7 +305,7 @@ class JwtPlugin:
             raise AuthError("the token's signing key is unknown")
         for k in keys:
             try:
-                claims = pyjwt.decode(token, k.key, algorithms=[alg], options=self.options,  # type: ignore[arg-type]
+                claims = pyjwt.decode(token, k.key, algorithms=[alg], options=self.options,
                                       audience=self.audiences, issuer=self.issuers, leeway=self.leeway)
             except pyjwt.InvalidSignatureError:
                 continue
@@ -342,5 +347,5 @@ class JwtPlugin:
                 await src.aclose()
 
 
-def _raise(message: str):
+def _raise(message: str) -> NoReturn:
     raise AuthError(message)

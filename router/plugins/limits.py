@@ -21,13 +21,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from shared.lru import LRU
 
 from ..breaker import CircuitBreaker
-from ..config import Config, ConfigError
+from ..config import Config
 from ..errors import SubgraphError
+from ..operation import Operation
 from ..pipeline import Context, HeadersSend
 from .options import Section
 from .rate_limit import parse_duration
@@ -66,20 +67,20 @@ def parse(raw: Any) -> LimitsConfig:
     cfg.max_root_fields = sec.integer("max_root_fields", minimum=1)
     cfg.max_tokens = sec.integer("max_tokens", minimum=1)
     cfg.max_document_bytes = sec.integer("max_document_bytes", minimum=1)
-    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)  # type: ignore[assignment]
+    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)
     if sec.has("request_timeout"):
         cfg.request_timeout = parse_duration(f"{SECTION}.request_timeout", sec._get("request_timeout"))
     if (r := sec.section("retry")) is not None:
-        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),  # type: ignore[arg-type]
-                          r.number("backoff", 0.05, minimum=0),  # type: ignore[arg-type]
-                          r.number("max_backoff", 1.0, minimum=0))  # type: ignore[arg-type]
+        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),
+                          r.number("backoff", 0.05, minimum=0),
+                          r.number("max_backoff", 1.0, minimum=0))
         r.done()
     if (b := sec.section("circuit_breaker")) is not None:
         cfg.breaker_failures = b.integer("failures", 5, minimum=1)
         if b.has("cool_down"):
             cfg.breaker_cool_down = parse_duration(f"{SECTION}.circuit_breaker.cool_down", b._get("cool_down"))
         b.done()
-    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)  # type: ignore[assignment]
+    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)
     sec.done()
     return cfg
 
@@ -92,7 +93,7 @@ class Shape:
     fields: int  # fields directly in this selection set (fragments inlined)
 
 
-def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Shape] | None = None) -> Shape:
+def measure(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], memo: dict[str, Shape] | None = None) -> Shape:
     memo = {} if memo is None else memo
     depth = aliases = fields = 0
     for sel in selection_set.selections:
@@ -111,8 +112,10 @@ def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Sh
             sub = measure(sel.selection_set, fragments, memo)
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
-            sub = memo.get(name)  # type: ignore[assignment]
-            if sub is None:
+            known = memo.get(name)
+            if known is not None:
+                sub = known
+            else:
                 frag = fragments.get(name)
                 if frag is None:
                     continue
@@ -126,14 +129,14 @@ def measure(selection_set: SelectionSetNode, fragments: dict, memo: dict[str, Sh
     return Shape(depth, aliases, fields)
 
 
-def _introspection_only(op: Any) -> bool:
+def _introspection_only(op: Operation) -> bool:
     """Schema introspection (GraphiQL's own query is 15 levels deep) is answered by the router
     from the API schema without any subgraph work, so the depth limit leaves it alone."""
     sels = op.definition.selection_set.selections
     return all(isinstance(s, FieldNode) and s.name.value.startswith("__") for s in sels)
 
 
-def _refuse(ctx: Context, message: str, code: str) -> dict:
+def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
     ctx.status = 400
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
@@ -155,7 +158,7 @@ class Limits:
         if cfg.retry is not None or cfg.breaker_failures is not None:
             self.wrap_send = self._wrap_send
 
-    async def _check_document(self, ctx: Context) -> dict | None:
+    async def _check_document(self, ctx: Context) -> dict[str, Any] | None:
         limit = self.cfg.max_document_bytes
         query = ctx.request.query
         # len() counts code points: at most 4 bytes each, so most documents need no encoding
@@ -164,12 +167,13 @@ class Limits:
         ctx.max_tokens = self.cfg.max_tokens
         return None
 
-    async def _check_shape(self, ctx: Context) -> dict | None:
+    async def _check_shape(self, ctx: Context) -> dict[str, Any] | None:
         op = ctx.operation
-        key = (op.document.text, op.name)  # type: ignore[union-attr]
+        assert op is not None  # on_operation: the operation is parsed
+        key = (op.document.text, op.name)
         shape = self._shapes.get(key)
         if shape is None:
-            shape = measure(op.definition.selection_set, op.document.fragments)  # type: ignore[union-attr]
+            shape = measure(op.definition.selection_set, op.document.fragments)
             self._shapes.put(key, shape)
         cfg = self.cfg
         if cfg.max_depth is not None and shape.depth > cfg.max_depth and not _introspection_only(op):
@@ -195,7 +199,7 @@ class Limits:
         op = ctx.operation
         retry = self.cfg.retry if op is not None and op.kind == "query" else None
 
-        async def guarded(service: str, body: bytes, headers: dict[str, str] | None) -> dict:
+        async def guarded(service: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
             attempt = 0
             while True:
                 br = self.breaker(service)

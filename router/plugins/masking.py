@@ -38,7 +38,7 @@ RETRYABLE_CODES = frozenset({"SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT", "SUB
 NEVER = frozenset({"stacktrace", "exception", "stack", "trace"})
 
 
-def _clean(error: dict) -> dict:
+def _clean(error: dict[str, Any]) -> dict[str, Any]:
     ext = error.get("extensions")
     if isinstance(ext, dict) and NEVER & ext.keys():
         error = dict(error, extensions={k: v for k, v in ext.items() if k not in NEVER})
@@ -93,7 +93,7 @@ class MaskingPlugin:
     async def on_response(self, ctx: Context) -> None:
         result = ctx.result
         errors = result.get("errors") if result else None
-        if not errors:
+        if not errors or result is None:
             return
         request_id = None
         out = []
@@ -101,7 +101,10 @@ class MaskingPlugin:
             if not isinstance(e, dict):
                 continue
             ext = e.get("extensions")
-            service = ext.get("serviceName") if isinstance(ext, dict) else None
+            if not isinstance(ext, dict):
+                out.append(_clean(e))
+                continue
+            service = ext.get("serviceName")
             if service is None or self.shown(service):
                 out.append(_clean(e))
                 continue
@@ -114,7 +117,7 @@ class MaskingPlugin:
             log.error("masked subgraph error (request %s, subgraph %s, code %s): %s", request_id, service, code,
                       e.get("message"))
             retryable = code in RETRYABLE_CODES
-            masked: dict = {"message": "Service temporarily unavailable; try again later" if retryable
+            masked: dict[str, Any] = {"message": "Service temporarily unavailable; try again later" if retryable
                             else self.message}
             if "path" in e:
                 masked["path"] = e["path"]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from ..config import ConfigError
 
@@ -29,6 +29,13 @@ class Section:
         """The raw value, for a key of more than one shape (e.g. `true` or a mapping)."""
         return self._get(key)
 
+    # Given a default, the getters return a value (the default when the key is absent).
+    @overload
+    def number(self, key: str, default: float, minimum: float | None = 0, positive: bool = False) -> float: ...
+    @overload
+    def number(self, key: str, default: None = None, minimum: float | None = 0,
+               positive: bool = False) -> float | None: ...
+
     def number(self, key: str, default: float | None = None, minimum: float | None = 0,
                positive: bool = False) -> float | None:
         v = self._get(key)
@@ -41,6 +48,11 @@ class Section:
         if minimum is not None and v < minimum:
             raise ConfigError(f"{self.where}.{key}: must be at least {minimum}, got {v!r}")
         return float(v)
+
+    @overload
+    def integer(self, key: str, default: int, minimum: int = 0) -> int: ...
+    @overload
+    def integer(self, key: str, default: None = None, minimum: int = 0) -> int | None: ...
 
     def integer(self, key: str, default: int | None = None, minimum: int = 0) -> int | None:
         v = self._get(key)
@@ -59,6 +71,11 @@ class Section:
         if not isinstance(v, bool):
             raise ConfigError(f"{self.where}.{key}: expected true or false, got {v!r}")
         return v
+
+    @overload
+    def string(self, key: str, default: str, choices: tuple[str, ...] | None = None) -> str: ...
+    @overload
+    def string(self, key: str, default: None = None, choices: tuple[str, ...] | None = None) -> str | None: ...
 
     def string(self, key: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
         v = self._get(key)

@@ -50,7 +50,7 @@ def canonical(text: str) -> str | None:
         return None
 
 
-def _error(message: str, code: str) -> dict:
+def _error(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
@@ -123,7 +123,7 @@ class PersistedPlugin:
             raise ConfigError("persisted_queries.apq.cache_entries: must be at least 1")
         return cls(apq_enabled, entries, manifest, safelist, require_id, s.get("log_unknown", bool, False))
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         req = ctx.request
         ext = req.extensions
         pq = ext.get("persistedQuery") if isinstance(ext, dict) else None
@@ -181,7 +181,7 @@ class PersistedPlugin:
             self._checked.put(text, got, len(text) + 100)
         return got
 
-    def refuse(self, ctx: Context, code: str, message: str, text: str) -> dict | None:
+    def refuse(self, ctx: Context, code: str, message: str, text: str) -> dict[str, Any] | None:
         if self.log_unknown:
             log.warning("persisted_queries: would refuse (%s) an operation not in the manifest, sha256 %s",
                         code, sha256(text or ""))

@@ -58,7 +58,7 @@ class MemoryWindows:
     def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_keys = max_keys
         self.clock = clock
-        self.maps: dict[Limit, OrderedDict[str, list]] = {}
+        self.maps: dict[Limit, OrderedDict[str, list[Any]]] = {}  # key -> [hits (int), window end]
 
     def __len__(self) -> int:
         return sum(len(m) for m in self.maps.values())
@@ -94,7 +94,8 @@ class MemoryWindows:
 
     def remaining(self, key: str, limit: Limit) -> tuple[int, float]:
         """(requests left, seconds until the window ends) for one counter, after a hit."""
-        e = self.maps.get(limit, {}).get(key)
+        m = self.maps.get(limit)
+        e = m.get(key) if m is not None else None
         if e is None:
             return limit.requests, limit.window
         return max(0, limit.requests - e[0]), max(0.0, e[1] - self.clock())
@@ -299,12 +300,12 @@ def parse(raw: Any) -> RateLimitConfig:
         except ValueError:
             raise ConfigError(f"{SECTION}.trusted_proxies[{i}]: not an IP address or CIDR: {text!r}") from None
     cfg.trusted_proxies = proxies
-    cfg.store = sec.string("store", "memory", ("memory", "redis"))  # type: ignore[assignment]
-    cfg.algorithm = sec.string("algorithm", "fixed_window", ("fixed_window", "leaky_bucket"))  # type: ignore[assignment]
-    cfg.max_clients = sec.integer("max_clients", 100_000, minimum=1)  # type: ignore[assignment]
+    cfg.store = sec.string("store", "memory", ("memory", "redis"))
+    cfg.algorithm = sec.string("algorithm", "fixed_window", ("fixed_window", "leaky_bucket"))
+    cfg.max_clients = sec.integer("max_clients", 100_000, minimum=1)
     if (r := sec.section("redis")) is not None:
-        cfg.redis_url = r.string("url", cfg.redis_url)  # type: ignore[assignment]
-        cfg.redis_prefix = r.string("key_prefix", cfg.redis_prefix)  # type: ignore[assignment]
+        cfg.redis_url = r.string("url", cfg.redis_url)
+        cfg.redis_prefix = r.string("key_prefix", cfg.redis_prefix)
         r.done()
     sec.done()
     if cfg.store == "redis" and cfg.algorithm != "fixed_window":
@@ -337,10 +338,11 @@ class RateLimit:
             ctx.client_ip = resolve_client_ip(req.remote_addr, req.headers.get("x-forwarded-for"), self.proxies)
         claims = ctx.claims
         if claims and isinstance(claims.get("sub"), str) and claims["sub"]:
-            return "sub:" + claims["sub"]
+            sub: str = claims["sub"]
+            return "sub:" + sub
         return "ip:" + ctx.client_ip
 
-    async def on_request(self, ctx: Context) -> dict | None:
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         client = self.client_key(ctx)
         checks: list[Check] = []
         if self.cfg.global_ is not None:
@@ -348,7 +350,8 @@ class RateLimit:
         if self.cfg.per_client is not None:
             checks.append(("client:" + client, self.cfg.per_client))
         if self.cfg.per_ip is not None:
-            checks.append(("ip:" + ctx.client_ip, self.cfg.per_ip))  # type: ignore[operator]
+            assert ctx.client_ip is not None  # client_key resolved it
+            checks.append(("ip:" + ctx.client_ip, self.cfg.per_ip))
         if not checks:
             return None
         refused = await self.store.hit(checks)
@@ -374,7 +377,7 @@ class RateLimit:
         left, reset, name = min(states)
         headers["ratelimit"] = f'"{name}";r={left};t={math.ceil(reset)}'
 
-    async def count_failed_auth(self, ctx: Context) -> dict | None:
+    async def count_failed_auth(self, ctx: Context) -> dict[str, Any] | None:
         """A request whose token was refused counts as its IP's (an attacker's bad tokens
         cannot be free): 429 once the IP's budget is spent, else None (the 401 follows)."""
         ctx.claims = None
@@ -392,7 +395,7 @@ class RateLimit:
         self._headers(ctx, checks, refused)
         return None if refused is None else self._refuse(ctx, *refused)
 
-    async def on_operation(self, ctx: Context) -> dict | None:
+    async def on_operation(self, ctx: Context) -> dict[str, Any] | None:
         if not self.per_operation:
             return None
         name = ctx.operation.name if ctx.operation is not None else None
@@ -402,7 +405,7 @@ class RateLimit:
         refused = await self.store.hit([(f"operation:{name}:{self.client_key(ctx)}", limit)])
         return None if refused is None else self._refuse(ctx, *refused)
 
-    def _refuse(self, ctx: Context, limit: Limit, retry_after: float) -> dict:
+    def _refuse(self, ctx: Context, limit: Limit, retry_after: float) -> dict[str, Any]:
         seconds = max(1, math.ceil(retry_after))
         ctx.status = 429
         ctx.request.response_headers["retry-after"] = str(seconds)

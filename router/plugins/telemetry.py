@@ -33,15 +33,16 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_contex
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message, Scope
 
 from ..config import Config, ConfigError, is_production
 from ..errors import SubgraphError
 from ..metrics import CONTENT_TYPE, RouterMetrics
 from ..metrics_listener import MetricsListener, parse_address
+from ..pipeline import Context, GraphQLRequest, HeadersSend
+from .options import Section
 
 PRODUCTION_METRICS_PORT = 9090
-from ..pipeline import Context, HeadersSend
-from .options import Section
 
 SECTION = "telemetry"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -74,10 +75,10 @@ class TelemetryConfig:
 def parse(raw: Any) -> TelemetryConfig:
     sec = Section(SECTION, raw)
     cfg = TelemetryConfig()
-    cfg.service_name = sec.string("service_name", "router")  # type: ignore[assignment]
+    cfg.service_name = sec.string("service_name", "router")
     if (m := sec.section("metrics")) is not None:
         cfg.metrics = m.boolean("enabled", True)
-        cfg.metrics_path = m.string("path", "/metrics")  # type: ignore[assignment]
+        cfg.metrics_path = m.string("path", "/metrics")
         cfg.metrics_listen = m.string("listen")
         if cfg.metrics_listen not in (None, "main"):
             parse_address(cfg.metrics_listen, f"{SECTION}.metrics.listen")
@@ -88,7 +89,7 @@ def parse(raw: Any) -> TelemetryConfig:
             raise ConfigError(f"{SECTION}.metrics.path: must start with /, got {cfg.metrics_path!r}")
     if (t := sec.section("tracing")) is not None:
         cfg.tracing = t.boolean("enabled", True)
-        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))  # type: ignore[assignment]
+        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))
         cfg.endpoint = t.string("endpoint")
         hdrs = t.mapping("headers")
         cfg.exporter_headers = {str(k): str(v) for k, v in hdrs.items()}
@@ -97,7 +98,7 @@ def parse(raw: Any) -> TelemetryConfig:
             from ..config import ConfigError
 
             raise ConfigError(f"{SECTION}.tracing.sample_ratio: must be between 0 and 1, got {ratio}")
-        cfg.sample_ratio = ratio  # type: ignore[assignment]
+        cfg.sample_ratio = ratio
         t.done()
         if cfg.exporter == "otlp" and not cfg.endpoint:
             from ..config import ConfigError
@@ -169,7 +170,7 @@ class Telemetry:
         telemetry = self
         skip = {*_QUIET_PATHS, self.cfg.metrics_path}
 
-        async def middleware(scope: dict, receive: Any, send: Any) -> None:
+        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
             if scope["type"] != "http" or scope["path"] in skip:
                 await app(scope, receive, send)
                 return
@@ -185,7 +186,7 @@ class Telemetry:
             status = 500
             rid_header = (b"x-request-id", rid.encode())
 
-            async def send_with_id(message: dict) -> None:
+            async def send_with_id(message: Message) -> None:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
@@ -213,7 +214,7 @@ class Telemetry:
 
         return middleware
 
-    def _finish(self, scope: dict, record: Record, status: int, seconds: float, span: Any) -> None:
+    def _finish(self, scope: Scope, record: Record, status: int, seconds: float, span: Any) -> None:
         req = scope.get("router.request")
         body = scope.get("router.body")
         ctx = record.ctx
@@ -272,7 +273,7 @@ class Telemetry:
         metrics = self.metrics
         tracing = self.tracing
 
-        async def observed(service: str, body: bytes, headers: dict[str, str] | None) -> dict:
+        async def observed(service: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
             h = dict(headers) if headers else {}
             if rid is not None:
                 h["x-request-id"] = rid
@@ -296,6 +297,7 @@ class Telemetry:
                     if code is not None:
                         span.set_status(Status(StatusCode.ERROR, code))
                     span.end()
+                if otel_token is not None:
                     otel_context.detach(otel_token)
 
         return observed
@@ -307,15 +309,16 @@ class Telemetry:
             self.listener.close()
 
 
-def _client(ctx: Context | None, req: Any, scope: dict) -> str | None:
+def _client(ctx: Context | None, req: GraphQLRequest | None, scope: Scope) -> str | None:
     if ctx is not None:
         if ctx.claims and isinstance(ctx.claims.get("sub"), str):
-            return "sub:" + ctx.claims["sub"]
+            sub: str = ctx.claims["sub"]
+            return "sub:" + sub
         if ctx.client_ip:
             return ctx.client_ip
     if req is not None and req.remote_addr:
         return req.remote_addr
-    client = scope.get("client")
+    client: tuple[str, int] | None = scope.get("client")
     return client[0] if client else None
 
 

@@ -11,11 +11,12 @@ from beanie import Document
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from .config import ConfigError, ServiceSettings
 from . import replica_set
+from .config import ConfigError, ServiceSettings
 from .db import connect
 from .disconnect import CancelOnDisconnect
-from .events.runtime import MODELS as EVENT_MODELS, EventsRuntime
+from .events.runtime import MODELS as EVENT_MODELS
+from .events.runtime import EventsRuntime
 from .health import health, ready
 from .identity import JwksKeys, KeySource, StaticKey, TokenVerifier
 from .logging import RequestLogMiddleware, configure_logging

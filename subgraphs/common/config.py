@@ -7,6 +7,7 @@ names the variable, instead of failing on the first request.
 
 from __future__ import annotations
 
+import builtins
 import os
 from dataclasses import dataclass
 from typing import Mapping
@@ -22,7 +23,7 @@ class Env:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str:
         value = self.environ.get(name, "").strip()
         if value:
             return value
@@ -30,11 +31,11 @@ class Env:
             raise ConfigError(f"{name} is required")
         return default
 
-    def optional(self, name: str) -> str | None:
+    def optional(self, name: builtins.str) -> builtins.str | None:
         value = self.environ.get(name, "").strip()
         return value or None
 
-    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None, maximum: builtins.int | None = None) -> builtins.int:
         raw = self.environ.get(name, "").strip()
         if not raw:
             return default
@@ -48,7 +49,7 @@ class Env:
             raise ConfigError(f"{name} must be <= {maximum}, got {value}")
         return value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         raw = self.environ.get(name, "").strip().lower()
         if not raw:
             return default
@@ -58,7 +59,7 @@ class Env:
             return False
         raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]) -> builtins.str:
         value = self.str(name, default)
         if value not in choices:
             raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")

@@ -39,4 +39,5 @@ class RequestContext:
         """A loader shared by all resolvers of this request (so their loads batch together)."""
         if name not in self.loaders:
             self.loaders[name] = factory()
-        return self.loaders[name]
+        loader: T = self.loaders[name]
+        return loader

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from beanie import Document, init_beanie
 from bson import ObjectId
@@ -20,10 +20,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from .query_count import ReadCounter
 
 T = TypeVar("T")
+# documents as the driver returns them (Beanie turns them into models)
+Client = AsyncMongoClient[dict[str, Any]]
 
 
-async def connect(uri: str, database: str, models: list[type[Document]], *, appname: str) -> AsyncMongoClient:
-    client: AsyncMongoClient = AsyncMongoClient(
+async def connect(uri: str, database: str, models: list[type[Document]], *, appname: str) -> Client:
+    client: Client = AsyncMongoClient(
         uri,
         tz_aware=True,
         appname=appname,
@@ -34,7 +36,7 @@ async def connect(uri: str, database: str, models: list[type[Document]], *, appn
     return client
 
 
-async def ping(client: AsyncMongoClient, timeout: float = 2.0) -> bool:
+async def ping(client: Client, timeout: float = 2.0) -> bool:
     try:
         await asyncio.wait_for(client.admin.command("ping"), timeout)
     except Exception:  # any failure means "not ready"; the reason is in the server logs
@@ -60,6 +62,6 @@ def now() -> datetime:
 async def transaction(model: type[Document], work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
     """Runs `work` in one MongoDB transaction on `model`'s database, retried by the driver on
     transient conflicts, so it must be safe to run again (no side effects outside the session)."""
-    client: AsyncMongoClient = model.get_pymongo_collection().database.client
+    client: Client = model.get_pymongo_collection().database.client
     async with client.start_session() as session:
         return await session.with_transaction(work)

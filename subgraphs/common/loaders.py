@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Hashable, TypeVar
 
-from beanie import Document
+from beanie import Document, SortDirection
 from strawberry.dataloader import DataLoader
 
 MAX_BATCH = 100
@@ -41,7 +41,7 @@ def load_groups(
     model: type[D],
     *,
     field: str,
-    sort: list[tuple[str, int]] | None = None,
+    sort: list[tuple[str, SortDirection]] | None = None,
     extra_filter: dict[str, Any] | None = None,
 ) -> DataLoader[str, list[D]]:
     """All documents whose `field` equals each key (a one-to-many relation), in one query."""

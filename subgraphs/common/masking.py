@@ -9,6 +9,8 @@ before this extension sees the errors).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure
 from strawberry.extensions import SchemaExtension
@@ -52,7 +54,7 @@ def shape_error(error: GraphQLError) -> GraphQLError:
 
 
 class ErrorShaping(SchemaExtension):
-    def on_operation(self):  # type: ignore[override]
+    def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.errors:

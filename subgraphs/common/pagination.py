@@ -32,7 +32,9 @@ class Position:
     id: ObjectId
 
 
-def encode_cursor(created_at: datetime, document_id: ObjectId) -> str:
+def encode_cursor(created_at: datetime, document_id: ObjectId | None) -> str:
+    if document_id is None:  # Beanie types a document's id as optional: only stored ones have one
+        raise ValueError("a document that was never stored has no cursor")
     raw = orjson.dumps([int(created_at.timestamp() * 1_000_000), str(document_id)])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

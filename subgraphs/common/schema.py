@@ -11,13 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.federation.schema import FederationAny
-from strawberry.types import Info
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from .context import RequestContext
 from .errors import BadUserInput, DomainError
-from .identity import InvalidToken, TokenVerifier, bearer_token
 from .guard import OperationGuard
+from .identity import InvalidToken, TokenVerifier, bearer_token
 from .masking import ErrorShaping
 
 logger = logging.getLogger("graphql")
@@ -33,10 +32,10 @@ class SubgraphSchema(strawberry.federation.Schema):
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """A representation whose fields don't match the entity's key is the caller's mistake
         (BAD_USER_INPUT naming the type), not an internal error."""
-        typenames = [r.get("__typename") if isinstance(r, dict) else None for r in representations]  # type: ignore[attr-defined]
+        typenames = [r.get("__typename") if isinstance(r, dict) else None for r in representations]
         results = super().entities_resolver(info, representations)
-        return [  # type: ignore[return-value]
-            BadUserInput(f"Invalid representation for {typename}: its fields do not match a key", index=index)
+        return [
+            FederationAny(BadUserInput(f"Invalid representation for {typename}: its fields do not match a key", index=index))
             if isinstance(result, TypeError)
             else result
             for index, (typename, result) in enumerate(zip(typenames, results))

@@ -7,15 +7,16 @@ from enum import Enum
 from typing import Optional
 
 import strawberry
+from beanie import SortDirection
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ..common.context import RequestContext
+from ..common.cost import ListSize, connection
 from ..common.db import object_id
 from ..common.errors import Forbidden
 from ..common.loaders import MAX_BATCH, load_by_key
 from ..common.money import Money
-from ..common.cost import ListSize, connection
 from ..common.pagination import MAX_PAGE_SIZE, PageInfo, encode_cursor, page_size
 from ..common.schema import SubgraphSchema
 from . import service
@@ -48,8 +49,8 @@ Page = tuple[list[OrderDocument], bool]
 async def _load_pages(keys: list[PageKey]) -> list[Page | BaseException]:
     """One query per distinct (first, after, status) among the parents asking, usually one."""
     by_arguments: dict[tuple[int, Optional[str], Optional[Status]], list[str]] = {}
-    for user_id, *arguments in keys:
-        by_arguments.setdefault(tuple(arguments), []).append(user_id)  # type: ignore[arg-type]
+    for user_id, first, after, status in keys:
+        by_arguments.setdefault((first, after, status), []).append(user_id)
     found: dict[PageKey, Page | BaseException] = {}
     for (first, after, status), user_ids in by_arguments.items():
         try:
@@ -221,7 +222,7 @@ class OrderItemInput:
 class Query:
     @strawberry.field(description="The catalogue's products that can be ordered.", directives=[ListSize(assumed_size=100)])
     async def products(self) -> list[Product]:
-        documents = await ProductDocument.find({"available": True}).sort([("_id", 1)]).to_list()
+        documents = await ProductDocument.find({"available": True}).sort([("_id", SortDirection.ASCENDING)]).to_list()
         return [Product.from_document(document) for document in documents]
 
     @strawberry.field(description="A product by id, or null.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from beanie import SortDirection
 from pymongo import ReturnDocument
-
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from ..common.db import now, object_id, transaction
@@ -155,7 +155,7 @@ async def transition(
     before = await transaction(OrderDocument, write)
     if before is not None:
         outbox.committed()
-        order = OrderDocument.model_validate(before)
+        order: OrderDocument = OrderDocument.model_validate(before)
         order.status, order.updated_at = target, moment
         order.history.append(change)
         return order
@@ -212,7 +212,7 @@ async def list_orders(filter_: dict[str, Any], *, first: int, after: str | None,
     if status is not None:
         query["status"] = status.value
     documents = (
-        await OrderDocument.find(query).sort([("created_at", -1), ("_id", -1)]).limit(first + 1).to_list()
+        await OrderDocument.find(query).sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()
     )
     return documents[:first], len(documents) > first
 
@@ -228,7 +228,7 @@ async def list_orders_of_users(
         query["status"] = status.value
     pages: dict[str, list[OrderDocument]] = {user_id: [] for user_id in user_ids}
     unfilled = len(pages)
-    async for document in OrderDocument.find(query).sort([("created_at", -1), ("_id", -1)]):
+    async for document in OrderDocument.find(query).sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]):
         page = pages[document.user_id]
         if len(page) <= first:
             page.append(document)

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any, Optional
 
 import strawberry
+from beanie import SortDirection
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -17,7 +18,9 @@ from ..common.logging import request_id_var
 from ..common.money import Money
 from ..common.schema import SubgraphSchema
 from . import service
-from .models import PaymentDocument, PaymentMethod as StoredMethod, PaymentStatus as StoredStatus
+from .models import PaymentDocument
+from .models import PaymentMethod as StoredMethod
+from .models import PaymentStatus as StoredStatus
 
 
 @strawberry.enum
@@ -47,7 +50,7 @@ class PaymentMethod(Enum):
 def _payments_of_orders(info: Info) -> DataLoader[str, list[PaymentDocument]]:
     context: RequestContext = info.context
     return context.loader(
-        "payments_by_order", lambda: load_groups(PaymentDocument, field="order_id", sort=[("created_at", 1), ("_id", 1)])
+        "payments_by_order", lambda: load_groups(PaymentDocument, field="order_id", sort=[("created_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
     )
 
 

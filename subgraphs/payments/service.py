@@ -116,10 +116,12 @@ async def _charge(deps: Payments, payment: PaymentDocument) -> PaymentDocument:
         assert current is not None
         return current
     outbox.committed()
-    return PaymentDocument.model_validate(settled)
+    # Beanie's Document has an untyped base class: its methods read as Any
+    document: PaymentDocument = PaymentDocument.model_validate(settled)
+    return document
 
 
-def _collection() -> AsyncCollection:
+def _collection() -> AsyncCollection[dict[str, Any]]:
     return PaymentDocument.get_pymongo_collection()
 
 
@@ -173,7 +175,8 @@ async def refund(deps: Payments, viewer: Identity, payment_id: str) -> PaymentDo
             f"Only a succeeded payment can be refunded (this one is {payment.status.value})", code="NOT_REFUNDABLE"
         )
     outbox.committed()
-    return PaymentDocument.model_validate(refunded)
+    document: PaymentDocument = PaymentDocument.model_validate(refunded)
+    return document
 
 
 async def _refund_in(session: AsyncClientSession, deps: Payments, payment_id: Any, *, reason: str) -> dict[str, Any] | None:

@@ -10,9 +10,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ..common.context import RequestContext
-from ..common.loaders import load_by_key
 from ..common.db import object_id
 from ..common.errors import Unauthenticated
+from ..common.loaders import load_by_key
 from ..common.schema import SubgraphSchema
 from .models import UserDocument
 from .service import Registration, get_user

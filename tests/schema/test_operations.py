@@ -15,7 +15,6 @@ from graphql import OperationDefinitionNode, validate
 
 from supergraph.__main__ import main
 from supergraph.check import load_api_schema, load_operations
-
 from tests.schema.test_supergraph import ACK, ROOT, SUPERGRAPH, previous_version
 
 OPERATIONS = "schema/operations/**/*.graphql"

@@ -13,10 +13,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from supergraph.project import subgraph_inputs
 from supergraph.check import check, format_text, load_acknowledgements, load_api_schema
 from supergraph.compose import compose
 from supergraph.config import load_config
+from supergraph.project import subgraph_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERGRAPH = ROOT / "schema" / "supergraph.graphql"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 from starlette.requests import Request
@@ -49,7 +50,7 @@ class WebhookPublisher:
         await self.client.aclose()
 
 
-def receiver(inbox: Inbox, secret: bytes):  # type: ignore[no-untyped-def]
+def receiver(inbox: Inbox, secret: bytes) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()
         offered = request.headers.get(SIGNATURE_HEADER, "")

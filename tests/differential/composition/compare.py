@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from supergraph.project import subgraph_inputs
 from supergraph.compose import SubgraphInput, compose
 from supergraph.config import load_config
+from supergraph.project import subgraph_inputs
 
 from .oracle import Case, apollo_compose, fixture_url
 

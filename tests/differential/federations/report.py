@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import federation_diff as differential  # noqa: E402
 from federation_diff import harness  # noqa: E402
 
-
 # Each subgraph answer waits this long in the report's run, so that parallel fetches overlap
 # in the request log (see federation_harness.sequential_depth).
 STEP_DELAY_MS = 8

@@ -15,6 +15,7 @@ import router_harness as h  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fetch_failures import without_fetch_failure_paths  # noqa: E402
+
 from router.supergraph import Supergraph  # noqa: E402
 
 API = Supergraph(h.SUPERGRAPH.read_text()).api_schema

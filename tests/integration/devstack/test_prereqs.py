@@ -34,7 +34,7 @@ def test_missing_packages_are_named_with_the_command_that_installs_them(tmp_path
     result = run(bare_machine(tmp_path), sys.executable)
     assert result.returncode == 1
     assert "make test cannot run on this machine yet" in result.stderr
-    line = next(l for l in result.stderr.splitlines() if "missing:" in l)
+    line = next(x for x in result.stderr.splitlines() if "missing:" in x)
     assert "chromium" in line and "docker-compose" in line
     assert "install with: sudo apt-get install " in line and "chromium docker-compose" in line
 

@@ -4,7 +4,6 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-
 from harness import JwksServer, claims
 
 

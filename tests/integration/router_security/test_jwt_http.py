@@ -8,7 +8,6 @@ import time
 
 import httpx
 import pytest
-
 from harness import JwksServer, SigningKey, claims, gql
 
 

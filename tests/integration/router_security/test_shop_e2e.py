@@ -10,7 +10,6 @@ import uuid
 
 import httpx
 import pytest
-
 from harness import SigningKey, claims, gql, register
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS

@@ -7,12 +7,11 @@ import time
 import httpx
 import jwt
 import pytest
-
 from harness import ROOT, Router, gql, register
-from tests.support.shop import supergraph_sdl
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 from subgraphs.users.tokens import TokenIssuer, load_private_key
+from tests.support.shop import supergraph_sdl
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True))
 CREATE = "mutation($i: [OrderItemInput!]!) { createOrder(items: $i) { id } }"

@@ -8,9 +8,9 @@ import uuid
 
 import httpx
 import pytest
+from harness import ROOT, Router, gql
 
 from devstack.ports import free_port, wait_for_port
-from harness import ROOT, Router, gql
 from router.plugins.signing import signature
 from tests.support.shop import start_process, supergraph_sdl, wait_ready
 

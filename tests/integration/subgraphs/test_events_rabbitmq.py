@@ -19,8 +19,7 @@ from devstack.ports import free_port, wait_for_port
 from devstack.stack import ServiceSpec, subgraph_specs
 from subgraphs.common.events.amqp import Topology
 from subgraphs.common.events.envelope import PAYMENT_SUCCEEDED, Event
-from tests.support.shop import wait_ready
-from tests.support.shop import Account, GraphQL, Shop, eventually
+from tests.support.shop import Account, GraphQL, Shop, eventually, wait_ready
 from tests.support.tcp_proxy import TcpProxy
 
 MAX_DELIVERIES = 3

@@ -1,5 +1,6 @@
 """JWT verification: every known attack is refused, good tokens of each key kind pass."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from router.config import ConfigError
 from router.pipeline import Context, GraphQLRequest
-from router.plugins.jwt import AuthError, JwksFile, JwtPlugin, keys_from_jwks, ALL_ALGORITHMS
+from router.plugins.jwt import ALL_ALGORITHMS, AuthError, JwksFile, JwtPlugin, keys_from_jwks
 
 SECRET = "s" * 40
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -231,5 +232,5 @@ async def test_verified_token_cache_respects_expiry_and_key_changes(tmp_path):
     exp = int(time.time()) + 1
     short = jwt.encode(claims(exp=exp), RSA_KEY, "RS256", headers={"kid": "rsa1"})
     assert await p.verify(short)
-    time.sleep(max(0.0, exp - time.time()) + 0.05)
+    await asyncio.sleep(max(0.0, exp - time.time()) + 0.05)
     await refused(p, short, "expired")

@@ -9,8 +9,8 @@ from graphql import build_schema, parse
 
 from router.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from router.config import ConfigError
-from router.plugins import limits
 from router.operation import DocumentCache, OperationError
+from router.plugins import limits
 from router.plugins.limits import measure
 
 

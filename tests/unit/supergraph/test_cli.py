@@ -16,9 +16,9 @@ import uvicorn
 from strawberry.asgi import GraphQL
 
 from supergraph.__main__ import main
-from supergraph.project import subgraph_inputs
 from supergraph.compose import compose
 from supergraph.config import load_config
+from supergraph.project import subgraph_inputs
 
 from .conftest import FIXTURES, ROOT
 
