@@ -1,5 +1,5 @@
-"""Load a standard supergraph SDL (join v0.1-v0.5, core/link) into a planning model and
-derive the API schema clients see.
+"""Load a standard supergraph SDL (join v0.1-v0.5, core/link) into a planning model, with the
+API schema clients see (derived in shared/api_schema.py, as the composer derives it).
 
 The model answers the planner's questions in O(1): which subgraphs resolve a field,
 which keys a subgraph offers for a type, which fields are external, provided or
@@ -12,42 +12,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Collection, Iterable, TypeVar, cast
+from typing import Any, Iterable, cast
 
 from graphql import (
-    ConstDirectiveNode,
-    DefinitionNode,
-    DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
-    EnumValueDefinitionNode,
-    FieldDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
-    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     ListTypeNode,
     NamedTypeNode,
     NameNode,
-    Node,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
     OperationDefinitionNode,
-    OperationType,
-    OperationTypeDefinitionNode,
     ScalarTypeDefinitionNode,
     SchemaDefinitionNode,
     SelectionSetNode,
     TypeDefinitionNode,
-    TypeExtensionNode,
     TypeNode,
     UnionTypeDefinitionNode,
     build_ast_schema,
     parse,
     value_from_ast_untyped,
 )
+
+from shared.api_schema import api_document
 
 __all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key"]
 
@@ -157,23 +149,6 @@ def parse_field_set(text: str) -> SelectionSetNode:
 
 
 _SPEC_RE = re.compile(r"^https://specs\.apollo\.dev/([a-zA-Z_]+)/v(\d+)\.(\d+)$")
-#: features whose definitions never reach the API schema
-_FEATURE_SPECS = {
-    "core", "link", "join", "inaccessible", "tag", "authenticated", "requiresScopes",
-    "policy", "context", "cost", "listSize", "source", "connect", "cacheTag",
-}
-
-
-_EXECUTABLE_LOCATIONS = frozenset((
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-))
-
-
-# what can be @inaccessible below a type
-_FieldLike = FieldDefinitionNode | InputValueDefinitionNode | EnumValueDefinitionNode
-
-
 def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
@@ -239,21 +214,6 @@ class Supergraph:
             return imported[0]
         local = self.features.get(spec, (spec, (0, 0)))[0]
         return local if name == spec else f"{local}__{name}"
-
-    def _feature_prefixes(self) -> tuple[set[str], set[str]]:
-        """Names (exact) and prefixes (name__) that belong to linked features."""
-        exact: set[str] = set()
-        prefixes: set[str] = set()
-        for spec, (local, _) in self.features.items():
-            if ":import:" in spec:
-                base = spec.split(":", 1)[0]
-                if base in _FEATURE_SPECS:
-                    exact.add(local)
-                continue
-            if spec in _FEATURE_SPECS or spec in ("link", "core"):
-                exact.add(local)
-                prefixes.add(local + "__")
-        return exact, prefixes
 
     # ------------------------------------------------------------------ definitions
     def _read_definitions(self) -> None:
@@ -362,91 +322,8 @@ class Supergraph:
 
     # ------------------------------------------------------------------ API schema
     def _build_api_schema(self) -> GraphQLSchema:
-        exact, prefixes = self._feature_prefixes()
-        inacc = self._d_inaccessible
-
-        def is_feature(name: str) -> bool:
-            return name in exact or any(name.startswith(p) for p in prefixes)
-
-        # Clients see executable directives only: a type-system directive (one composed with
-        # @composeDirective, say) is supergraph metadata, as in Apollo's API schema.
-        type_system_only = {
-            d.name.value
-            for d in self.document.definitions
-            if isinstance(d, DirectiveDefinitionNode)
-            and not any(loc.value in _EXECUTABLE_LOCATIONS for loc in d.locations)
-        }
-
-        def keep_directives(ds: Collection[ConstDirectiveNode] | None) -> tuple[ConstDirectiveNode, ...]:
-            return tuple(d for d in ds or () if not is_feature(d.name.value) and d.name.value not in type_system_only)
-
-        def hidden(node: TypeDefinitionNode | TypeExtensionNode | _FieldLike) -> bool:
-            return any(d.name.value == inacc for d in node.directives or ())
-
-        removed_types = {
-            d.name.value
-            for d in self.document.definitions
-            if isinstance(d, (TypeDefinitionNode, TypeExtensionNode)) and (is_feature(d.name.value) or hidden(d))
-        }
-
-        def type_ok(t: TypeNode) -> bool:
-            return named_type(t) not in removed_types
-
-        defs: list[DefinitionNode] = []
-        for d in self.document.definitions:
-            if isinstance(d, SchemaDefinitionNode):
-                continue  # rebuilt from root type names below
-            if isinstance(d, DirectiveDefinitionNode):
-                if is_feature(d.name.value) or d.name.value in type_system_only:
-                    continue
-                locations = tuple(loc for loc in d.locations if loc.value in _EXECUTABLE_LOCATIONS)
-                defs.append(DirectiveDefinitionNode(name=d.name, description=d.description, arguments=d.arguments,
-                                                    repeatable=d.repeatable, locations=locations))
-                continue
-            # the rest are types: a supergraph has no executable definitions
-            assert isinstance(d, (TypeDefinitionNode, TypeExtensionNode))
-            if d.name.value in removed_types:
-                continue
-            changes: dict[str, object] = {"directives": keep_directives(d.directives)}
-            if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
-                changes["interfaces"] = tuple(i for i in d.interfaces or () if i.name.value not in removed_types)
-                changes["fields"] = tuple(
-                    f.__class__(
-                        name=f.name, description=f.description, type=f.type,
-                        directives=keep_directives(f.directives),
-                        arguments=tuple(
-                            a.__class__(name=a.name, description=a.description, type=a.type,
-                                        default_value=a.default_value, directives=keep_directives(a.directives))
-                            for a in f.arguments or () if not hidden(a) and type_ok(a.type)
-                        ),
-                    )
-                    for f in d.fields or () if not hidden(f) and type_ok(f.type)
-                )
-            elif isinstance(d, InputObjectTypeDefinitionNode):
-                changes["fields"] = tuple(
-                    InputValueDefinitionNode(name=f.name, description=f.description, type=f.type,
-                                             default_value=f.default_value, directives=keep_directives(f.directives))
-                    for f in d.fields or () if not hidden(f) and type_ok(f.type)
-                )
-            elif isinstance(d, EnumTypeDefinitionNode):
-                changes["values"] = tuple(
-                    EnumValueDefinitionNode(name=v.name, description=v.description,
-                                            directives=keep_directives(v.directives))
-                    for v in d.values or () if not hidden(v)
-                )
-            elif isinstance(d, UnionTypeDefinitionNode):
-                changes["types"] = tuple(m for m in d.types or () if m.name.value not in removed_types)
-            defs.append(_replace(d, changes))
-        roots = []
-
-        for op, name in (("query", self.query_type), ("mutation", self.mutation_type),
-                         ("subscription", self.subscription_type)):
-            if name and name not in removed_types:
-                roots.append(OperationTypeDefinitionNode(operation=OperationType(op),
-                                                         type=NamedTypeNode(name=_name(name))))
-        defs.insert(0, SchemaDefinitionNode(operation_types=tuple(roots), directives=()))
         try:
-            return build_ast_schema(DocumentNode(definitions=tuple(defs)), assume_valid_sdl=True)
+            return build_ast_schema(api_document(self.document), assume_valid_sdl=True)
         except (GraphQLError, TypeError) as e:
             raise SupergraphError(f"cannot build the API schema: {e}") from None
 
@@ -628,13 +505,6 @@ def _name(value: str) -> NameNode:
     return NameNode(value=value)
 
 
-_N = TypeVar("_N", bound=Node)
-
-
-def _replace(node: _N, changes: dict[str, object]) -> _N:
-    kwargs = {k: getattr(node, k) for k in node.keys if k != "loc"}
-    kwargs.update(changes)
-    return node.__class__(**kwargs)
 
 
 def unwrap(t: TypeNode) -> Iterable[str]:

@@ -1,135 +1,24 @@
-"""The API schema: what clients of the router see.
-
-It is the supergraph minus the federation machinery (`@link`, `join__*`,
-spec directives) and minus every `@inaccessible` element. Schema checks compare
-API schemas; composition rejects supergraphs whose API schema would be broken
-(an @inaccessible type still referenced by a visible field, and so on).
+"""The API schema: what clients of the router see (derived in shared/api_schema.py, where the
+router derives it too). Schema checks compare API schemas; composition rejects supergraphs
+whose API schema would be broken (an @inaccessible type still referenced by a visible field,
+and so on).
 """
 
 from __future__ import annotations
 
-from graphql import GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema
-from graphql.language import (
-    ConstDirectiveNode,
-    DefinitionNode,
-    DirectiveDefinitionNode,
-    DocumentNode,
-    EnumTypeDefinitionNode,
-    EnumValueNode,
-    InputObjectTypeDefinitionNode,
-    InterfaceTypeDefinitionNode,
-    ListValueNode,
-    ObjectTypeDefinitionNode,
-    SchemaDefinitionNode,
-    TypeDefinitionNode,
-    UnionTypeDefinitionNode,
-)
+from graphql import DocumentNode, GraphQLSchema, build_ast_schema, lexicographic_sort_schema, parse, print_schema
+from graphql.language import EnumValueNode, ListValueNode
+
+from shared.api_schema import api_document as shared_api_document
 
 from .errors import Code, CompositionError
 from .merge import Supergraph
 from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, UNION, is_list, is_non_null, list_item, named_type, nullable
-from .specs import EXECUTABLE_LOCATIONS, SPECS_HOST
-
-KEPT_APPLICATIONS = frozenset({"deprecated", "specifiedBy", "oneOf"})
-
-
-def _linked_names(doc: DocumentNode) -> tuple[set[str], set[str], str]:
-    """Directive and type name prefixes/names that belong to linked specs, and @inaccessible's name."""
-    prefixes: set[str] = set()
-    names: set[str] = {"link"}
-    inaccessible = "inaccessible"
-    for d in doc.definitions:
-        if not isinstance(d, SchemaDefinitionNode):
-            continue
-        for app in d.directives or ():
-            if app.name.value != "link":
-                continue
-            args = {a.name.value: a.value for a in app.arguments or ()}
-            url = getattr(args.get("url"), "value", "")
-            if not url.startswith(SPECS_HOST):
-                continue
-            spec = url[len(SPECS_HOST):].split("/")[0]
-            alias = getattr(args.get("as"), "value", None) or spec
-            prefixes.add(alias + "__")
-            names.add(alias)
-            imports = args.get("import")
-            for item in getattr(imports, "values", ()) or ():
-                if hasattr(item, "value"):
-                    imported = item.value.lstrip("@")
-                    names.add(imported)
-                    if spec == "inaccessible" and imported == "inaccessible":
-                        inaccessible = imported
-                else:
-                    fields = {f.name.value: f.value.value for f in item.fields}
-                    as_name = fields.get("as", fields.get("name", "")).lstrip("@")
-                    names.add(as_name)
-                    if spec == "inaccessible":
-                        inaccessible = as_name
-            if spec == "inaccessible" and alias != "inaccessible":
-                inaccessible = alias
-    return prefixes, names, inaccessible
 
 
 def api_document(supergraph_sdl: str) -> DocumentNode:
     """The API schema of any Federation 2 supergraph SDL (ours or Apollo's), as a document."""
-    doc = parse(supergraph_sdl, no_location=True)
-    prefixes, spec_names, inaccessible = _linked_names(doc)
-
-    def linked(name: str) -> bool:
-        return name in spec_names or any(name.startswith(p) for p in prefixes)
-
-    def hidden(node: object) -> bool:
-        return any(d.name.value == inaccessible for d in getattr(node, "directives", None) or ())
-
-    def kept(directives: tuple[ConstDirectiveNode, ...] | None) -> tuple[ConstDirectiveNode, ...]:
-        return tuple(d for d in directives or () if d.name.value in KEPT_APPLICATIONS)
-
-    hidden_types = {
-        d.name.value for d in doc.definitions if isinstance(d, TypeDefinitionNode) and (hidden(d) or linked(d.name.value))
-    }
-    out: list[DefinitionNode] = []
-    for d in doc.definitions:
-        if isinstance(d, DirectiveDefinitionNode):
-            if linked(d.name.value):
-                continue
-            locations = tuple(loc for loc in d.locations if loc.value in EXECUTABLE_LOCATIONS)
-            if not locations:
-                continue
-            out.append(d.__class__(**{**{k: getattr(d, k) for k in d.keys}, "locations": locations}))
-            continue
-        if isinstance(d, SchemaDefinitionNode):
-            out.append(SchemaDefinitionNode(description=d.description, directives=(), operation_types=d.operation_types))
-            continue
-        if not isinstance(d, TypeDefinitionNode) or d.name.value in hidden_types:
-            continue
-        attrs = {k: getattr(d, k) for k in d.keys}
-        attrs["directives"] = kept(d.directives)
-        if isinstance(d, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
-            attrs["interfaces"] = tuple(i for i in d.interfaces or () if i.name.value not in hidden_types)
-            fields = []
-            for f in d.fields or ():
-                if hidden(f):
-                    continue
-                args = tuple(
-                    a.__class__(**{**{k: getattr(a, k) for k in a.keys}, "directives": kept(a.directives)})
-                    for a in f.arguments or () if not hidden(a)
-                )
-                fields.append(f.__class__(**{**{k: getattr(f, k) for k in f.keys}, "arguments": args, "directives": kept(f.directives)}))
-            attrs["fields"] = tuple(fields)
-        elif isinstance(d, InputObjectTypeDefinitionNode):
-            attrs["fields"] = tuple(
-                f.__class__(**{**{k: getattr(f, k) for k in f.keys}, "directives": kept(f.directives)})
-                for f in d.fields or () if not hidden(f)
-            )
-        elif isinstance(d, EnumTypeDefinitionNode):
-            attrs["values"] = tuple(
-                v.__class__(**{**{k: getattr(v, k) for k in v.keys}, "directives": kept(v.directives)})
-                for v in d.values or () if not hidden(v)
-            )
-        elif isinstance(d, UnionTypeDefinitionNode):
-            attrs["types"] = tuple(t for t in d.types or () if t.name.value not in hidden_types)
-        out.append(d.__class__(**attrs))
-    return DocumentNode(definitions=tuple(out))
+    return shared_api_document(parse(supergraph_sdl, no_location=True))
 
 
 def api_schema(supergraph_sdl: str) -> GraphQLSchema:
