@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import CompositionError, CompositionFailed, Hint, SyntaxFailed
-from .merge import Supergraph, merge_subgraphs
+from .merge import SupergraphModel, merge_subgraphs
 from .printer import print_supergraph
 from .rules import validate_subgraph
 from .subgraph import Subgraph, parse_subgraph
@@ -31,7 +31,7 @@ class SubgraphInput:
 @dataclass
 class CompositionResult:
     supergraph_sdl: str | None = None
-    supergraph: Supergraph | None = None
+    supergraph: SupergraphModel | None = None
     errors: list[CompositionError] = field(default_factory=list)
     hints: list[Hint] = field(default_factory=list)
 

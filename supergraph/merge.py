@@ -124,7 +124,7 @@ class ComposedLink:
 
 
 @dataclass
-class Supergraph(Schema):
+class SupergraphModel(Schema):
     """The merged schema plus what routers need: graphs, join metadata, linked specs."""
 
     subgraphs: list[Subgraph] = field(default_factory=list)
@@ -191,7 +191,7 @@ class Merger:
         self.names = [s.name for s in self.subs]
         self.errors: list[CompositionError] = []
         self.hints: list[Hint] = []
-        self.out = Supergraph(subgraphs=self.subs)
+        self.out = SupergraphModel(subgraphs=self.subs)
         self.pending: list[tuple[list[str], AnySources, object]] = []
         self._access_sources: dict[tuple[str, str | None, str], list[tuple[int, object]]] | None = None
         # elements merged away, by id() (kept here, so no other object can get the same id
@@ -258,7 +258,7 @@ class Merger:
 
     # -- entry point -------------------------------------------------------------------
 
-    def merge(self) -> Supergraph:
+    def merge(self) -> SupergraphModel:
         self.prepare()
         if self.errors:
             return self.out
@@ -1411,7 +1411,7 @@ class Merger:
         self.merge_description(wrapped, self.out, "schema")
 
         class _SchemaDest:
-            def __init__(self, out: Supergraph) -> None:
+            def __init__(self, out: SupergraphModel) -> None:
                 self.directives = out.schema_directives
 
         self.record_directives(wrapped, _SchemaDest(self.out))
@@ -1810,7 +1810,7 @@ def dnf_conjunction(values: list[list[list[str]]]) -> list[list[str]]:
     return result
 
 
-def merge_subgraphs(subgraphs: list[Subgraph]) -> tuple[Supergraph, list[CompositionError], list[Hint]]:
+def merge_subgraphs(subgraphs: list[Subgraph]) -> tuple[SupergraphModel, list[CompositionError], list[Hint]]:
     merger = Merger(subgraphs)
     out = merger.merge()
     return out, merger.errors, merger.hints
