@@ -41,6 +41,7 @@ from .model import (
     list_item,
     named_type,
     nullable,
+    print_value,
     value_key,
 )
 
@@ -511,8 +512,6 @@ class FieldMerger:
         if not inconsistent or incompatible:
             dest.default = dest_default
         if incompatible:
-            from .model import print_value
-
             code = Code.FIELD_ARGUMENT_DEFAULT_MISMATCH if kind == "Argument" else Code.INPUT_FIELD_DEFAULT_MISMATCH
             self.m.mismatch(
                 code, f'{kind} "{coord}" has incompatible default values across subgraphs: it has ',

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from . import fieldset as fs
 from .context_paths import Contexts, Requirement
-from .errors import Code, CompositionError
+from .errors import Code, CompositionError, subgraph_names
 from .merge import SupergraphModel
 from .model import INTERFACE, OBJECT, UNION, Field, TypeDef, named_type
 from .subgraph import Key, Subgraph
@@ -615,8 +615,6 @@ class Satisfiability:
             else:
                 desc = "no runtime type is defined"
             grouped.setdefault(desc, []).append(sub_name)
-        from .errors import subgraph_names
-
         for desc, subs in grouped.items():
             lines.append(f" - in {subgraph_names(subs)}, {desc}")
         message = (
