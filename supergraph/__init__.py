@@ -1,5 +1,7 @@
 """Federation v2 composition in Python: subgraph SDLs in, a standard supergraph SDL out."""
 
+from .project import UsageError, compose_config_file, format_errors
+
 
 class CompositionFailed(Exception):
     """Composition rejected the subgraphs; the message lists every error with its code."""
@@ -8,8 +10,6 @@ class CompositionFailed(Exception):
 def compose_config(path: str) -> str:
     """The supergraph SDL for a rover-format `supergraph.yaml`, exactly as `supergraph compose`
     writes it (and as `@apollo/composition` would: no final newline)."""
-    from .project import UsageError, compose_config_file, format_errors
-
     try:
         result = compose_config_file(path)
     except UsageError as error:

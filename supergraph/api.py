@@ -12,7 +12,7 @@ from graphql.language import EnumValueNode, ListValueNode
 from shared.api_schema import api_document as shared_api_document
 
 from .errors import Code, CompositionError
-from .merge import Supergraph
+from .merge import SupergraphModel
 from .model import ENUM, INPUT_OBJECT, INTERFACE, OBJECT, UNION, is_list, is_non_null, list_item, named_type, nullable
 
 
@@ -34,12 +34,12 @@ def normalized_api(supergraph_sdl: str) -> str:
 # --- composition-time checks of the API schema -------------------------------------------
 
 
-def api_errors(sg: Supergraph) -> list[CompositionError]:
+def api_errors(sg: SupergraphModel) -> list[CompositionError]:
     """What makes the supergraph's API schema invalid: misuse of @inaccessible, invalid GraphQL."""
     return _inaccessible_errors(sg) or _implementation_errors(sg)
 
 
-def _is_subtype(sg: Supergraph, sub: str, sup: str) -> bool:
+def _is_subtype(sg: SupergraphModel, sub: str, sup: str) -> bool:
     """GraphQL's output subtyping (a field may narrow the type of the interface field it implements)."""
     if is_non_null(sup):
         return is_non_null(sub) and _is_subtype(sg, nullable(sub), nullable(sup))
@@ -60,7 +60,7 @@ def _is_subtype(sg: Supergraph, sub: str, sup: str) -> bool:
     return target.kind == INTERFACE and sup in candidate.interfaces
 
 
-def _implementation_errors(sg: Supergraph) -> list[CompositionError]:
+def _implementation_errors(sg: SupergraphModel) -> list[CompositionError]:
     """Merging can weaken an implementation below its interface (e.g. make a field nullable)."""
     errors = []
     for t in sg.types.values():
@@ -106,7 +106,7 @@ def _implementation_errors(sg: Supergraph) -> list[CompositionError]:
     return errors
 
 
-def _inaccessible_errors(sg: Supergraph) -> list[CompositionError]:
+def _inaccessible_errors(sg: SupergraphModel) -> list[CompositionError]:
     name = sg.merged_specs.get("inaccessible")
     if name is None:
         return []

@@ -70,6 +70,7 @@ from graphql.language import (
 from graphql.utilities import ast_from_value
 
 from .api import api_schema
+from .compose import SubgraphInput, compose
 
 BREAKING = "BREAKING"
 DANGEROUS = "DANGEROUS"
@@ -146,8 +147,6 @@ def load_api_schema(sdl: str) -> GraphQLSchema:
     if is_supergraph(sdl):
         return api_schema(sdl)
     if is_subgraph(sdl):
-        from .compose import SubgraphInput, compose
-
         result = compose([SubgraphInput("subgraph", "http://subgraph.invalid/graphql", sdl)], satisfiability=False)
         if result.ok and result.supergraph_sdl is not None:
             return api_schema(result.supergraph_sdl)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .api import api_errors
+from .context_rules import extraction_errors
 from .errors import CompositionError, CompositionFailed, Hint, SyntaxFailed
-from .merge import Supergraph, merge_subgraphs
+from .merge import SupergraphModel, merge_subgraphs
 from .printer import print_supergraph
 from .rules import validate_subgraph
+from .satisfiability import validate_satisfiability
 from .subgraph import Subgraph, parse_subgraph
 from .upgrade import upgrade_all
 
@@ -31,7 +34,7 @@ class SubgraphInput:
 @dataclass
 class CompositionResult:
     supergraph_sdl: str | None = None
-    supergraph: Supergraph | None = None
+    supergraph: SupergraphModel | None = None
     errors: list[CompositionError] = field(default_factory=list)
     hints: list[Hint] = field(default_factory=list)
 
@@ -88,10 +91,6 @@ def compose(inputs: list[SubgraphInput], satisfiability: bool = True) -> Composi
     if errors:
         return CompositionResult(errors=errors, hints=hints)
     if satisfiability:
-        from .api import api_errors
-        from .context_rules import extraction_errors
-        from .satisfiability import validate_satisfiability
-
         errors = api_errors(supergraph) or extraction_errors(supergraph, supergraph.subgraphs)
         if errors:
             return CompositionResult(errors=errors, hints=hints)

@@ -20,7 +20,7 @@ from graphql.language import InlineFragmentNode, SelectionSetNode
 from . import fieldset as fs
 from .context import ContextSelectionError, context_types, contextual_arguments, selection_node
 from .context_rules import extracted_context_types
-from .merge import Supergraph
+from .merge import SupergraphModel
 from .model import OBJECT, UNION
 
 
@@ -34,7 +34,7 @@ class Requirement:
 
 
 class Contexts:
-    def __init__(self, sg: Supergraph) -> None:
+    def __init__(self, sg: SupergraphModel) -> None:
         self.sg = sg
         self.requirements: dict[tuple[str, str, str], tuple[Requirement, ...]] = {}
         for sub in sg.subgraphs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from .merge import Supergraph
+from .merge import SupergraphModel
 from .model import (
     ENUM,
     INPUT_OBJECT,
@@ -160,7 +160,7 @@ def _link(url: str, purpose: str | None, imports: list[tuple[str, str]] | None =
     return f"@link({args})"
 
 
-def print_supergraph(sg: Supergraph) -> str:
+def print_supergraph(sg: SupergraphModel) -> str:
     """The supergraph SDL routers load (link + join specs), without trailing newline."""
     specs: list[SupergraphSpec] = [LINK_SPEC, join_spec(sg.join_minor)]
     links = [_link(LINK_SPEC.url, None), _link(specs[1].url, "EXECUTION")]
@@ -212,7 +212,7 @@ def print_supergraph(sg: Supergraph) -> str:
     return "\n\n".join(parts)
 
 
-def _url(sg: Supergraph, name: str) -> str:
+def _url(sg: SupergraphModel, name: str) -> str:
     for s in sg.subgraphs:
         if s.name == name:
             return s.url

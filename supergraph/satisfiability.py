@@ -22,8 +22,8 @@ from typing import Iterable
 
 from . import fieldset as fs
 from .context_paths import Contexts, Requirement
-from .errors import Code, CompositionError
-from .merge import Supergraph
+from .errors import Code, CompositionError, subgraph_names
+from .merge import SupergraphModel
 from .model import INTERFACE, OBJECT, UNION, Field, TypeDef, named_type
 from .subgraph import Key, Subgraph
 
@@ -94,7 +94,7 @@ class _FieldEdge:
 class _Api:
     """The API schema (no @inaccessible elements), as the walk needs it."""
 
-    def __init__(self, sg: Supergraph) -> None:
+    def __init__(self, sg: SupergraphModel) -> None:
         name = sg.merged_specs.get("inaccessible")
 
         def hidden(element: object) -> bool:
@@ -123,7 +123,7 @@ class _Api:
 
 
 class Satisfiability:
-    def __init__(self, sg: Supergraph) -> None:
+    def __init__(self, sg: SupergraphModel) -> None:
         self.sg = sg
         self.subs: dict[str, Subgraph] = {s.name: s for s in sg.subgraphs}
         self.api = _Api(sg)
@@ -615,8 +615,6 @@ class Satisfiability:
             else:
                 desc = "no runtime type is defined"
             grouped.setdefault(desc, []).append(sub_name)
-        from .errors import subgraph_names
-
         for desc, subs in grouped.items():
             lines.append(f" - in {subgraph_names(subs)}, {desc}")
         message = (
@@ -738,5 +736,5 @@ def _join_quoted(names: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def validate_satisfiability(sg: Supergraph) -> list[CompositionError]:
+def validate_satisfiability(sg: SupergraphModel) -> list[CompositionError]:
     return Satisfiability(sg).validate()

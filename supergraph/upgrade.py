@@ -15,7 +15,7 @@ import copy
 
 from . import fieldset as fs
 from .errors import Code, CompositionError, subgraph_error
-from .model import INTERFACE, OBJECT, Applied, Schema, TypeDef, named_type
+from .model import INTERFACE, OBJECT, Applied, Schema, TypeDef, named_type, same_application
 from .specs import FEDERATION_DIRECTIVES
 from .subgraph import Subgraph
 
@@ -289,8 +289,6 @@ def _add_shareable(sub: Subgraph, original: Subgraph, others: list[Subgraph]) ->
 
 
 def _remove_tag_on_external(sub: Subgraph, others: list[Subgraph]) -> None:
-    from .model import same_application
-
     for t in sub.types.values():
         for f in t.fields.values():
             if not f.has("external"):

@@ -87,8 +87,14 @@ def test_workers_share_connections_restart_and_stop(supergraph_file):  # type: i
         workers = children(router.pid)
         # Each worker listens on a socket of its own (SO_REUSEPORT): the kernel spreads new
         # connections over them, instead of one shared socket that the first awake worker drains.
-        listening = listening_inodes(port)
-        own = [sockets_of(pid) & listening for pid in workers]
+        # (One worker may answer before the other, still starting, has bound its socket.)
+
+        def own_sockets() -> list[set[str]]:
+            listening = listening_inodes(port)
+            return [sockets_of(pid) & listening for pid in workers]
+
+        assert wait_for(lambda: all(own_sockets()))
+        own = own_sockets()
         assert all(len(inodes) == 1 for inodes in own) and own[0] != own[1], own
         before = {pid: cpu_seconds(pid) for pid in workers}
 

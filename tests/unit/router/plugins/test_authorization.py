@@ -12,7 +12,7 @@ from router.planner import build_plan
 from router.plugins.authorization import AuthorizationPlugin, Requirement, Rules, load_hook, scopes_of
 from router.supergraph import Supergraph
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router_security" / "supergraph.graphql"
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "router_security" / "supergraph.graphql"
 SDL = FIXTURE.read_text()
 SG = Supergraph(SDL)
 
@@ -227,7 +227,7 @@ def test_unenforced_directives_are_reported(caplog):
 
     assert warn_if_unenforced(SG, []) is True and "does not enforce" in caplog.text
     assert warn_if_unenforced(SG, [AuthorizationPlugin()]) is False
-    plain = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
+    plain = Path(__file__).resolve().parents[3] / "fixtures" / "router" / "supergraph.graphql"
     assert warn_if_unenforced(Supergraph(plain.read_text()), []) is False
 
 
