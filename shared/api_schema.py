@@ -12,6 +12,7 @@ Applications of `@deprecated`, `@specifiedBy` and `@oneOf` stay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from graphql import (
     ConstDirectiveNode,
@@ -19,10 +20,13 @@ from graphql import (
     DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
+    FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
+    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     ListTypeNode,
     NamedTypeNode,
+    Node,
     NonNullTypeNode,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
@@ -37,6 +41,8 @@ EXECUTABLE_LOCATIONS = frozenset({
     "VARIABLE_DEFINITION",
 })
 KEPT_APPLICATIONS = frozenset({"deprecated", "specifiedBy", "oneOf"})
+
+_N = TypeVar("_N", bound=Node)
 
 
 @dataclass(frozen=True)
@@ -103,18 +109,18 @@ def api_document(document: DocumentNode) -> DocumentNode:
     removed = {d.name.value for d in document.definitions
                if isinstance(d, TypeDefinitionNode) and (hidden(d) or links.linked(d.name.value))}
 
-    def visible(node: object) -> bool:
-        return not hidden(node) and _named(node.type) not in removed  # type: ignore[attr-defined]
+    def visible(node: FieldDefinitionNode | InputValueDefinitionNode) -> bool:
+        return not hidden(node) and _named(node.type) not in removed
 
-    def copy(node: object, **changes: object) -> object:
-        return node.__class__(**{**{k: getattr(node, k) for k in node.keys}, **changes})  # type: ignore[attr-defined]
+    def copy(node: _N, **changes: object) -> _N:
+        return node.__class__(**{**{k: getattr(node, k) for k in node.keys}, **changes})
 
     out: list[DefinitionNode] = []
     for d in document.definitions:
         if isinstance(d, DirectiveDefinitionNode):
             locations = tuple(loc for loc in d.locations if loc.value in EXECUTABLE_LOCATIONS)
             if not links.linked(d.name.value) and locations:
-                out.append(copy(d, locations=locations))  # type: ignore[arg-type]
+                out.append(copy(d, locations=locations))
             continue
         if isinstance(d, SchemaDefinitionNode):
             roots = tuple(op for op in d.operation_types if op.type.name.value not in removed)
@@ -135,5 +141,5 @@ def api_document(document: DocumentNode) -> DocumentNode:
             changes["values"] = tuple(copy(v, directives=kept(v.directives)) for v in d.values or () if not hidden(v))
         elif isinstance(d, UnionTypeDefinitionNode):
             changes["types"] = tuple(t for t in d.types or () if t.name.value not in removed)
-        out.append(copy(d, **changes))  # type: ignore[arg-type]
+        out.append(copy(d, **changes))
     return DocumentNode(definitions=tuple(out))
