@@ -13,6 +13,7 @@ from ..planner.aliases import Rename
 from ..planner.plan import Call, Fetch, Plan
 from .merge import collect, collect_paths, collect_with_ancestor, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
+from .shape_code import ShapeFn, compile_shape_code
 
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
 Send = Callable[[str, bytes], Awaitable[dict[str, Any]]]
@@ -249,11 +250,11 @@ class Execution:
 
     def response(self) -> dict[str, Any]:
         plan = self.plan
-        shape = plan.shape
-        if shape is None:
-            shape = plan.shape = compile_shape(plan.selection)
+        shaper = plan.shape
+        if shaper is None:
+            shaper = plan.shape = _shaper(plan)
         raw: list[Any] = []
-        out = shape_object(self.data, shape, None, raw)
+        out = shaper(self.data, None, raw)
         result: dict[str, Any] = {}
         errors = self.errors
         if raw:
@@ -267,6 +268,17 @@ class Execution:
             result["errors"] = errors
         result["data"] = None if out is INVALID else out
         return result
+
+
+def _shaper(plan: Plan) -> ShapeFn:
+    """The plan's response shape as a function: generated code (`shape_code.py`), or the
+    interpreter for a selection too large to compile. Kept on the plan, so the plan cache
+    bounds it."""
+    shape = compile_shape(plan.selection)
+    fn = compile_shape_code(shape)
+    if fn is not None:
+        return fn
+    return lambda data, path, errors: shape_object(data, shape, path, errors)
 
 
 class _Sent(NamedTuple):
