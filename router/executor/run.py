@@ -11,7 +11,8 @@ import orjson
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
 from ..planner.plan import Call, Fetch, Plan
-from .merge import collect, collect_paths, collect_with_ancestor, merge, read_representation
+from .gather import compile_gather
+from .merge import collect_paths, collect_with_ancestor, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
 from .shape_code import ShapeFn, compile_shape_code
 
@@ -126,33 +127,10 @@ class Execution:
                         vs[f"{ctx.variable}_{n}"] = value
                     sent.append(_Sent(f"{call.alias}_{n}", batch.reps, batch.targets, call))
                 continue
-            reps: list[dict[str, Any]] = []
-            index: dict[Any, int] = {}  # representation -> position in reps
-            targets: list[list[dict[str, Any]]] = []
-            for t in call.targets:
-                inputs = t.inputs
-                anytype = inputs.get(None)
-                for obj in collect(self.data, t.path):
-                    spec = inputs.get(obj.get("__typename")) or anytype
-                    if spec is None:
-                        continue
-                    rep = read_representation(obj, spec[1], spec[0])
-                    if rep is None:
-                        continue
-                    # the reader and the values: one tuple, no serialisation (JSON only when
-                    # a key field holds a list or object)
-                    k: Any = (id(spec), *rep.values())
-                    try:
-                        i = index.get(k)
-                    except TypeError:  # a list or object in the key
-                        k = orjson.dumps(rep)
-                        i = index.get(k)
-                    if i is None:
-                        index[k] = len(reps)
-                        reps.append(rep)
-                        targets.append([obj])
-                    else:
-                        targets[i].append(obj)
+            gather = call.gather
+            if gather is None:
+                gather = call.gather = compile_gather(call)
+            reps, targets = gather(self.data)
             vs[call.variable] = reps
             sent.append(_Sent(call.alias, reps, targets, call))
         if not any(s.reps for s in sent):
