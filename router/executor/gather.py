@@ -8,8 +8,9 @@ function walks each path with nested loops (no intermediate lists), reads flat k
 inline and builds the de-duplication key from the values it just read. Its result is exactly
 the generic one: the same representations in the same order, the same objects behind each.
 
-Safety: no name from the supergraph or the operation is written into the source. Keys,
-typenames and readers are constants in the namespace, referred to as `C[i]`.
+Safety: a name from the supergraph or the operation reaches the source only as the `repr()`
+of a `str` (a literal, whatever it holds); readers, typename sets and the rest are constants
+in the namespace, referred to as `C[i]`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class _Writer:
         self.consts: list[Any] = []
 
     def const(self, value: Any) -> str:
+        """A string as its `repr()` (always a plain, safe literal), any other value as `C[i]`."""
+        if type(value) is str:
+            return repr(value)
         self.consts.append(value)
         return f"C[{len(self.consts) - 1}]"
 

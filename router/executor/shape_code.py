@@ -9,8 +9,9 @@ sub shape directly and loops over one-level lists inline. It behaves exactly as
 common (enum checks, nested lists, lists of leaves that must not hold nulls) goes through
 the same helpers `shape.py` uses.
 
-Safety: no name from the supergraph or the operation is written into the source. Every key,
-field name, type name and value set is a constant in the namespace, referred to as `C[i]`.
+Safety: a name from the supergraph or the operation reaches the source only as the `repr()`
+of a `str` (a literal, whatever it holds); any other value (enum value sets, list wrappers)
+is a constant in the namespace, referred to as `C[i]`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ class _Writer:
         self.fields = 0
 
     def const(self, value: Any) -> str:
-        """`C[i]` for a value (interned by type and value when hashable, else by identity)."""
+        """A string as its `repr()` (always a plain, safe literal), any other value as `C[i]`
+        (interned by type and value when hashable, else by identity)."""
+        if type(value) is str:
+            return repr(value)
         try:
             key: tuple[type, Any] = (type(value), value)
             hash(key)
@@ -154,54 +158,62 @@ def _fields_name(w: _Writer, sh: Shape, tname: str) -> str:
 
 
 def _emit_fields(w: _Writer, name: str, fields: tuple[FieldShape, ...]) -> None:
+    """One object's fields: each value into a local (a null that must propagate returns
+    INVALID on the spot), then the object in one dict display, keys in query order."""
     L = w.lines.append
     L(f"def {name}(src, path, errors, tn):")
     L("    get = src.get")
-    L("    out = {}")
-    for key, kind, nonnull, wrappers, sub, fname in fields:
+    values: list[str] = []
+    for n, (key, kind, nonnull, wrappers, sub, fname) in enumerate(fields):
         w.fields += 1
         k = w.const(key)
+        f = f"f{n}"
+        values.append(f"{k}: {f}")
         fail = f"errors.append((path, {k}, tn, {w.const(fname)})); return INVALID"
         if kind == TYPENAME:
-            L(f"    out[{k}] = tn")
+            values[-1] = f"{k}: tn"
             continue
         if kind == DENIED:
-            L("    return INVALID" if nonnull else f"    out[{k}] = None")
             if nonnull:
+                L("    return INVALID")
                 return  # nothing after it runs
+            values[-1] = f"{k}: None"
             continue
         if kind == LEAF and not (wrappers and wrappers[-1]) and not nonnull:
-            L(f"    out[{k}] = get({k})")
+            values[-1] = f"{k}: get({k})"
             continue
-        L(f"    v = get({k})")
-        L("    if v is None:")
-        L(f"        {fail}" if nonnull else f"        out[{k}] = None")
+        L(f"    {f} = get({k})")
+        L(f"    if {f} is None:")
+        L(f"        {fail}" if nonnull else "        pass")
         L("    else:")
         if kind == LEAF or kind == ENUM:
             if kind == ENUM:
-                L(f"        v = _enum(v, {w.const(sub)}, (path, {k}), errors, tn, {w.const(fname)})")
-                L("        if v is None:")
-                L("            return INVALID" if nonnull else "            pass")
+                L(f"        {f} = _enum({f}, {w.const(sub)}, (path, {k}), errors, tn, {w.const(fname)})")
+                if nonnull:
+                    L(f"        if {f} is None:")
+                    L("            return INVALID")
             if wrappers and wrappers[-1]:
-                cond = "v is not None and " if kind == ENUM else ""
-                L(f"        if {cond}_has_null(v, {len(wrappers)}):")
-                L(f"            v = _leaf_list(v, {w.const(wrappers)}, (path, {k}), errors, tn, {w.const(fname)})")
-                L("            if v is INVALID:")
-                L("                return INVALID" if nonnull else "                v = None")
-            L(f"        out[{k}] = v")
+                cond = f"{f} is not None and " if kind == ENUM else ""
+                L(f"        if {cond}_has_null({f}, {len(wrappers)}):")
+                L(f"            {f} = _leaf_list({f}, {w.const(wrappers)}, (path, {k}), errors, tn, "
+                  f"{w.const(fname)})")
+                L(f"            if {f} is INVALID:")
+                L("                return INVALID" if nonnull else f"                {f} = None")
+            elif kind == LEAF:
+                L("        pass")
             continue
         assert kind == OBJECT
         fn = w.function(sub)
         if not wrappers:
-            L(f"        v = {fn}(v, (path, {k}), errors) if type(v) is dict else None")
+            L(f"        {f} = {fn}({f}, (path, {k}), errors) if type({f}) is dict else None")
         elif len(wrappers) == 1:
             item_nn = wrappers[0]
-            L("        if type(v) is list:")
+            L(f"        if type({f}) is list:")
             L(f"            p = (path, {k})")
             L("            items = []")
             L("            add = items.append")
             L("            i = 0")
-            L("            for x in v:")
+            L(f"            for x in {f}:")
             L("                if type(x) is dict:")
             L(f"                    y = {fn}(x, (p, i), errors)")
             L("                    if y is INVALID:")
@@ -225,20 +237,19 @@ def _emit_fields(w: _Writer, name: str, fields: tuple[FieldShape, ...]) -> None:
                 L("                    y = None")
             L("                add(y)")
             L("                i += 1")
-            L("            v = items")
+            L(f"            {f} = items")
             L("        else:")
-            L("            v = None")
+            L(f"            {f} = None")
         else:
-            L(f"        v = _list(v, {w.const(wrappers)}, 0, {fn}, (path, {k}), errors, tn, {w.const(fname)})")
-        L("        if v is INVALID or v is None:")
+            L(f"        {f} = _list({f}, {w.const(wrappers)}, 0, {fn}, (path, {k}), errors, tn, {w.const(fname)})")
+        L(f"        if {f} is INVALID or {f} is None:")
         if nonnull:
-            L("            if v is None:")
+            L(f"            if {f} is None:")
             L(f"                errors.append((path, {k}, tn, {w.const(fname)}))")
             L("            return INVALID")
         else:
-            L("            v = None")
-        L(f"        out[{k}] = v")
-    L("    return out")
+            L(f"            {f} = None")
+    L(f"    return {{{', '.join(values)}}}")
 
 
 def _list(v: Any, wrappers: tuple[bool, ...], level: int, fn: ShapeFn, path: RPath, errors: list[Any], tn: str,
