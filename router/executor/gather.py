@@ -35,6 +35,13 @@ class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.consts: list[Any] = []
+        self.indexes: dict[int, str] = {}  # id(spec) -> the local holding its index
+
+    def index(self, spec: tuple[str, Any]) -> str:
+        name = self.indexes.get(id(spec))
+        if name is None:
+            name = self.indexes[id(spec)] = f"index{len(self.indexes)}"
+        return name
 
     def const(self, value: Any) -> str:
         """A string as its `repr()` (always a plain, safe literal), any other value as `C[i]`."""
@@ -52,8 +59,8 @@ def compile_gather(call: Call) -> GatherFn:
     w = _Writer()
     w.line(0, "def gather(data):")
     w.line(1, "reps = []")
-    w.line(1, "index = {}")
     w.line(1, "targets = []")
+    start = len(w.lines)
     for t in call.targets:
         if sum(1 for s in t.path if s == "@") > MAX_LOOPS:
             w.line(1, f"for obj in collect(data, {w.const(t.path)}):")
@@ -61,6 +68,8 @@ def compile_gather(call: Call) -> GatherFn:
         else:
             _walk(w, t, 0, "data", 1, "dict")  # the working data is an object
     w.line(1, "return reps, targets")
+    # one index per spec; keys that had to be JSON share one across specs, as they always did
+    w.lines[start:start] = [f"    {name} = {{}}" for name in [*w.indexes.values(), "by_json"]]
     ns: dict[str, Any] = {"C": tuple(w.consts), "collect": collect, "read_representation": read_representation,
                           "dumps": orjson.dumps}
     exec(compile("\n".join(w.lines), "<router gather>", "exec"), ns)  # noqa: S102 - source built from constants only
@@ -112,10 +121,13 @@ def _visit(w: _Writer, t: Target, depth: int) -> None:
 
 
 def _read(w: _Writer, spec: tuple[str, Any], depth: int) -> None:
+    """Code filing `obj` under `spec`. Each spec has its own index (the generic walk keyed on
+    `id(spec)`), so a one-field key is the value itself; the representation dict is only built
+    for an entity not seen before."""
     typename: str | None = spec[0]
     reader = spec[1]
-    sid = w.const(id(spec))
-    if all(sub is None for _, _, sub in reader):
+    index = w.index(spec)
+    if all(sub is None for _, _, sub in reader) and reader:
         values = [f"v{i}" for i in range(len(reader))]
         present = []
         for i, (_, key, _) in enumerate(reader):
@@ -125,25 +137,37 @@ def _read(w: _Writer, spec: tuple[str, Any], depth: int) -> None:
         head = [] if typename is None else [w.const(typename)]
         fields = ", ".join([f"'__typename': {t}" for t in head] +
                            [f"{w.const(name)}: v{i}" for i, (name, _, _) in enumerate(reader)])
-        if present:
-            w.line(depth, f"if {' and '.join(present)}:")
-            depth += 1
-        w.line(depth, f"rep = {{{fields}}}")
-        w.line(depth, f"k = ({', '.join([sid, *head, *values])},)")
-    else:
-        w.line(depth, f"rep = read_representation(obj, {w.const(reader)}, {w.const(typename)})")
-        w.line(depth, "if rep is not None:")
+        w.line(depth, f"if {' and '.join(present)}:")
         depth += 1
-        w.line(depth, f"k = ({sid}, *rep.values())")
-    # a list or object in a key field: the key is the representation's JSON
+        w.line(depth, f"k = {values[0]}" if len(values) == 1 else f"k = ({', '.join(values)})")
+        _file(w, depth, index, f"{{{fields}}}", None)
+        return
+    w.line(depth, f"rep = read_representation(obj, {w.const(reader)}, {w.const(typename)})")
+    w.line(depth, "if rep is not None:")
+    w.line(depth + 1, "k = tuple(rep.values())")
+    _file(w, depth + 1, index, "rep", "rep")
+
+
+def _file(w: _Writer, depth: int, index: str, rep: str, built: str | None) -> None:
+    """Code filing `obj` under key `k`: a new representation (`rep`, an expression) or one more
+    object behind a known one. `built`: the variable already holding the representation."""
     w.line(depth, "try:")
-    w.line(depth + 1, "i = index.get(k)")
-    w.line(depth, "except TypeError:")
-    w.line(depth + 1, "k = dumps(rep)")
-    w.line(depth + 1, "i = index.get(k)")
+    w.line(depth + 1, f"i = {index}.get(k)")
+    w.line(depth, "except TypeError:  # a list or object in a key field: the key is its JSON")
+    if built is None:
+        w.line(depth + 1, f"r = {rep}")
+    w.line(depth + 1, f"k = dumps({built or 'r'})")
+    _append(w, depth + 1, "by_json", built or "r")
+    w.line(depth, "else:")
+    _append(w, depth + 1, index, rep)
+
+
+def _append(w: _Writer, depth: int, index: str, rep: str) -> None:
+    if index == "by_json":
+        w.line(depth, "i = by_json.get(k)")
     w.line(depth, "if i is None:")
-    w.line(depth + 1, "index[k] = len(reps)")
-    w.line(depth + 1, "reps.append(rep)")
+    w.line(depth + 1, f"{index}[k] = len(reps)")
+    w.line(depth + 1, f"reps.append({rep})")
     w.line(depth + 1, "targets.append([obj])")
     w.line(depth, "else:")
     w.line(depth + 1, "targets[i].append(obj)")

@@ -156,7 +156,10 @@ class Execution:
                     if renames:
                         _rename(e, renames)
                     for obj in objs:
-                        merge(obj, e)
+                        if obj.keys().isdisjoint(e):  # only new fields (merge's own first test, inlined)
+                            obj.update(e)
+                        else:
+                            merge(obj, e)
         errs = resp.get("errors")
         if errs:
             self._entity_errors(f, sent, errs)

@@ -120,12 +120,8 @@ def _compilable(sh: Shape) -> bool:
 def _emit_shape(w: _Writer, sh: Shape) -> None:
     name = w.names[id(sh)]
     L = w.lines.append
-    if not sh.abstract:
-        tn = w.const(sh.type)
-        body = _fields_name(w, sh, sh.type)
-        L(f"def {name}(src, path, errors):")
-        L(f"    return {body}(src, path, errors, {tn})")
-        _emit_fields(w, body, sh.by_type[sh.type])
+    if not sh.abstract:  # the fields themselves, the type name a default argument
+        _emit_fields(w, name, sh.by_type[sh.type], w.const(sh.type))
         return
     table: dict[str, str] = {}
     for tname in sh.by_type:
@@ -157,11 +153,12 @@ def _fields_name(w: _Writer, sh: Shape, tname: str) -> str:
     return f"{w.names[id(sh)]}_t{list(sh.by_type).index(tname)}"
 
 
-def _emit_fields(w: _Writer, name: str, fields: tuple[FieldShape, ...]) -> None:
+def _emit_fields(w: _Writer, name: str, fields: tuple[FieldShape, ...], typename: str | None = None) -> None:
     """One object's fields: each value into a local (a null that must propagate returns
-    INVALID on the spot), then the object in one dict display, keys in query order."""
+    INVALID on the spot), then the object in one dict display, keys in query order. With
+    `typename` (a concrete type) the function is the shape's own: `tn` is a default argument."""
     L = w.lines.append
-    L(f"def {name}(src, path, errors, tn):")
+    L(f"def {name}(src, path, errors, tn):" if typename is None else f"def {name}(src, path, errors, tn={typename}):")
     L("    get = src.get")
     values: list[str] = []
     for n, (key, kind, nonnull, wrappers, sub, fname) in enumerate(fields):

@@ -2,7 +2,17 @@
 
 import random
 
-from router.executor.shape import DENIED, ENUM, INVALID, LEAF, OBJECT, TYPENAME, Shape, compile_shape, shape_object
+from router.executor.shape import (
+    DENIED,
+    ENUM,
+    INVALID,
+    LEAF,
+    OBJECT,
+    TYPENAME,
+    Shape,
+    compile_shape,
+    shape_object,
+)
 from router.executor.shape_code import compile_shape_code
 from router.operation import DocumentCache, prepare_operation
 from tests.unit.router.test_shape_and_merge import SG
