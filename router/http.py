@@ -21,6 +21,7 @@ from . import graphiql as graphiql_ide
 from . import heap
 from .health import Readiness, liveness
 from .pipeline import GraphQLRequest, Router
+from .subscriptions.routes import Streams
 
 log = logging.getLogger("router")
 
@@ -81,6 +82,9 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     ide = graphiql_ide.build(router.config)
     # a request may carry only a persisted query hash when a plugin resolves it (APQ)
     persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
+
+    # subscriptions (and any operation) over WebSocket, SSE and multipart HTTP
+    streams = Streams(router, max_body)
 
     # Batched requests (a JSON array of operations) only when limits.max_batch_size > 1.
     max_batch = max((getattr(p, "max_batch_size", 1) for p in plugins), default=1)
@@ -143,6 +147,9 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     async def graphql(request: Request) -> Response:
         if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
             return ide.response(request)
+        streamed = await streams.http(request)
+        if streamed is not None:
+            return streamed
         media = _media(request.headers.get("accept"))
         if media is None:
             return _bad("Accept must allow application/graphql-response+json or application/json.", 406, JSON,
@@ -214,7 +221,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             await router.aclose()
 
     routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"]),
-              Route("/ready", ready, methods=["GET"])]
+              Route("/ready", ready, methods=["GET"]), *streams.routes()]
     if ide is not None:
         routes += ide.routes()
     middleware = []

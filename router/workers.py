@@ -48,6 +48,9 @@ class Server(uvicorn.Server):
             self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        from .subscriptions.stream import shutdown_all
+
+        await shutdown_all()  # streams never finish by themselves: ended before uvicorn waits for them
         await super().shutdown(sockets)
         if self.on_stopped is not None:
             self.on_stopped()
@@ -80,7 +83,7 @@ def _worker(host: str, port: int) -> None:
     from .config import load_config
 
     options = connections.uvicorn_options(load_config(os.environ.get("ROUTER_CONFIG")))
-    server = uvicorn.Server(uvicorn.Config(APP, **UVICORN_OPTIONS, **options))
+    server = Server(uvicorn.Config(APP, **UVICORN_OPTIONS, **options))
     server.run(sockets=[reuseport_socket(host, port)])
 
 
