@@ -115,13 +115,14 @@ class Hub:
         if op.kind != "subscription":
             return await router.complete(ctx)
         roots = [f for f in plan.fetches if f.root]
-        if len(roots) != 1:  # the root field was denied (or no subgraph holds it): nothing to stream
+        denied = any(f.denied for f in plan.selection.by_type.get(plan.selection.type, ()))
+        if denied or len(roots) != 1:  # the root field may not be read: nothing to stream
             ctx.result = {"data": None}
             await router.respond(ctx)
             if not ctx.result.get("errors"):
                 ctx.result["errors"] = [error("The subscription's root field cannot be subscribed to.",
                                               "QUERY_PLANNING_FAILED")]
-            return (403 if ctx.unauthorized else 400), ctx.result
+            return (403 if ctx.unauthorized else 400), {"errors": ctx.result["errors"]}  # a refusal: no data
         client = _client_of(ctx)
         held = self._counts.per_client.get(client, 0)
         if held >= self.settings.max_per_client:
