@@ -38,6 +38,12 @@ def one_result(status: int, body: dict[str, Any]) -> Response:
 
 
 def stream(request: Request, sub: Subscription, keep_alive: float) -> Response:
+    def aborted(end: End) -> None:
+        if end.code == TOO_SLOW:  # its writer is stuck behind full buffers: only dropping ends it
+            drop_connection(request)
+
+    sub.on_abort = aborted
+
     async def body() -> AsyncIterator[bytes]:
         try:
             yield _part({})  # headers out at once: the client knows it is subscribed

@@ -19,6 +19,7 @@ import logging
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,7 @@ class Hub:
         self._counts = _Counts()
         self._signing = next((p for p in router.plugins if isinstance(p, SubgraphSigning)), None)
         self.closing = False
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, known at the first subscribe
         _HUBS.add(self)
 
     async def subscribe(self, request: GraphQLRequest) -> Subscription | tuple[int, dict[str, Any]]:
@@ -106,6 +108,7 @@ class Hub:
             reason = "Subscriptions are disabled on this router." if not self.settings.enabled \
                 else "The router is shutting down."
             return 400, {"errors": [error(reason, DISABLED if not self.settings.enabled else SHUTDOWN)]}
+        self.loop = asyncio.get_running_loop()
         router = self.router
         ctx = await router.prepare(request)
         if not isinstance(ctx, Context):
@@ -169,8 +172,11 @@ _HUBS: weakref.WeakSet[Hub] = weakref.WeakSet()
 
 
 async def shutdown_all() -> None:
+    """Ends the streams of the hubs serving on this event loop (one server's)."""
+    loop = asyncio.get_running_loop()
     for hub in list(_HUBS):
-        await hub.shutdown()
+        if hub.loop is loop:
+            await hub.shutdown()
     for _ in range(3):  # the streams' tasks write their last event before the server closes them
         await asyncio.sleep(0)
 
@@ -206,6 +212,8 @@ class Subscription:
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._delivered_end = False
+        # told at once when the router ends it (its reader may be stuck writing to a slow client)
+        self.on_abort: Callable[[End], None] | None = None
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -249,6 +257,8 @@ class Subscription:
         if self._now is None and not self._delivered_end:
             self._now = end
             self._wake.set()
+            if self.on_abort is not None:
+                self.on_abort(end)
         self._stop_producer()
 
     def _finish(self, end: End) -> None:

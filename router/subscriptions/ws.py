@@ -30,6 +30,7 @@ from .stream import EXPIRED, SHUTDOWN, TOO_SLOW, End, Event, Hub, Subscription
 log = logging.getLogger("router.subscriptions")
 
 PROTOCOL = "graphql-transport-ws"
+CLOSE_WAIT = 60.0
 
 
 class _Closed(Exception):
@@ -103,8 +104,9 @@ class Connection:
             await asyncio.gather(*tasks, return_exceptions=True)
             if self._closing is not None and self.ws.application_state != WebSocketState.DISCONNECTED:
                 with contextlib.suppress(Exception):
-                    # the close frame may sit behind a full buffer (a client that does not read)
-                    await asyncio.wait_for(self.ws.close(self._closing.code, self._closing.reason), 2.0)
+                    # behind a full buffer (a client that does not read) the close frame waits for
+                    # room; a client that never reads again is dropped by uvicorn's own pings first
+                    await asyncio.wait_for(self.ws.close(self._closing.code, self._closing.reason), CLOSE_WAIT)
 
     async def _keep_alive(self) -> None:
         while True:
@@ -211,6 +213,7 @@ class Connection:
             else:
                 await self.send({"type": "error", "id": sid, "payload": body.get("errors") or []})
             return
+        got.on_abort = self._aborted
         try:
             while True:
                 item = await got.next()
@@ -223,13 +226,19 @@ class Connection:
         finally:
             await got.close()
 
-    async def _end(self, sid: str, end: End) -> None:
+    def _aborted(self, end: End) -> None:
+        """The router ended a subscription: these reasons close the whole connection, at once
+        (the subscription's task may be stuck writing to a client that does not read)."""
         if end.code == EXPIRED:
             self.close_soon(4403, "Forbidden: the token has expired")
         elif end.code == TOO_SLOW:
             self.close_soon(1008, "Subscription queue full: the client reads too slowly")
         elif end.code == SHUTDOWN:
             self.close_soon(1001, "The router is shutting down")
+
+    async def _end(self, sid: str, end: End) -> None:
+        if end.code in (EXPIRED, TOO_SLOW, SHUTDOWN):
+            self._aborted(end)
         else:
             if end.result is not None:
                 await self.send({"type": "next", "id": sid, "payload": end.result})
