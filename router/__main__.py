@@ -89,6 +89,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from . import health
 
         health.validate(cfg)
+        from .subscriptions import settings as subscription_settings
+
+        subscription_settings.load(cfg)
         server_options = connections.uvicorn_options(cfg)
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)

@@ -233,7 +233,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         if hasattr(p, "http_routes"):  # e.g. /metrics
             routes += p.http_routes(router)
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
-                     exception_handlers={404: _not_found, 405: _method_not_allowed})
+                     exception_handlers={404: _not_found, 405: streams.on_method_not_allowed(_method_not_allowed)})
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

@@ -5,5 +5,5 @@ is the plan's root fetch answer, and the rest of the plan runs for it like any q
 One module per concern: `settings` (the `subscriptions:` section), `upstream` (the router as a
 graphql-transport-ws client of a subgraph), `stream` (one subscription: pipeline stages, per-event
 execution, bounded queue, token expiry, per-client cap, shutdown), and one module per client
-protocol: `ws`, `sse`, `multipart`.
+protocol: `ws`, `sse` (and `sse_single`), `multipart`; `routes` plugs them into the HTTP stage.
 """

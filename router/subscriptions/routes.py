@@ -3,18 +3,22 @@ streaming answers of POST/GET requests whose Accept asks for SSE or multipart.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..pipeline import GraphQLRequest, Router
 from . import multipart, sse, ws
 from .settings import load
+from .sse_single import SingleConnection
 from .stream import Hub, Subscription, error
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class Streams:
@@ -22,9 +26,25 @@ class Streams:
         self.hub = Hub(router, load(router.config))
         self.max_body = max_body
         self.path = router.config.graphql_path
+        self.single = SingleConnection(self.hub)
 
-    def routes(self) -> list[WebSocketRoute]:
+    def routes(self) -> list[BaseRoute]:
         return [WebSocketRoute(self.path, self._websocket)]
+
+    def on_method_not_allowed(self, fallback: Handler) -> Handler:
+        """PUT and DELETE are graphql-sse's single-connection reservation and cancellation; the
+        GraphQL route does not take them (405 for anything else, with its usual Allow)."""
+
+        async def handler(request: Request, exc: Exception) -> Response:
+            if request.url.path == self.path:
+                if request.method == "PUT" and not request.headers.get("content-type") \
+                        and request.headers.get("content-length", "0") == "0":
+                    return await self.single.reserve(request)
+                if request.method == "DELETE" and self.single.token_of(request) is not None:
+                    return self.single.cancel(request)
+            return await fallback(request, exc)
+
+        return handler
 
     async def _websocket(self, websocket: WebSocket) -> None:
         await ws.serve(websocket, self.hub)
@@ -33,6 +53,13 @@ class Streams:
         """The streaming answer when Accept asks for one (SSE or multipart), else None: the
         ordinary GraphQL-over-HTTP path answers."""
         accept = request.headers.get("accept", "")
+        if self.single.token_of(request) is not None:  # graphql-sse's single connection mode
+            if request.method == "GET":
+                return self.single.stream(request)
+            parsed = await self._request(request)
+            if isinstance(parsed, Response):
+                return parsed
+            return self.single.operation(request, parsed)
         if sse.wants(accept):
             proto: Any = sse
         elif multipart.wants(accept):

@@ -293,3 +293,22 @@ def test_shutdown_ends_every_stream_with_a_reason(routers, tick_server, extra, t
     assert closed.value.code in (1001, 1012)  # ours, or uvicorn's own when it got there first
     r.thread.join(20)
     assert not r.thread.is_alive()
+
+
+def test_graphql_sse_single_connection_mode(router):
+    with node_client("sse-single", router.url, TICKS, {"c": 2}, token()) as client:
+        first, second, end = client.line(), client.line(), client.line()
+    assert first["next"]["data"] == {"ticks": {"n": 1, "square": 1, "half": None, "strict": 1}}
+    assert first["next"]["errors"][0]["path"] == ["ticks", "half"]
+    assert second == {"next": {"data": {"ticks": {"n": 2, "square": 4, "half": 1, "strict": 2}}}}
+    assert end == {"complete": True}
+    with node_client("sse-single", router.url, "{ version }", {}, token()) as client:
+        assert client.line() == {"next": {"data": {"version": "extra"}}}
+        assert client.line() == {"complete": True}
+    # a reservation belongs to the Authorization it was made with
+    reserved = httpx.put(router.url, headers={"authorization": f"Bearer {token('dora')}"})
+    assert reserved.status_code == 201
+    stolen = httpx.get(router.url, headers={"x-graphql-event-stream-token": reserved.text,
+                                            "accept": "text/event-stream",
+                                            "authorization": f"Bearer {token('eve')}"})
+    assert stolen.status_code == 404

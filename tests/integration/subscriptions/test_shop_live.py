@@ -157,3 +157,40 @@ def test_a_bad_token_closes_the_socket_with_4403_and_json_post_needs_a_stream(sh
     alice = register(shop_router)
     status, body = gql(shop_router, LIVE, alice["token"])
     assert status == 400 and body["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_TRANSPORT_REQUIRED"
+
+
+def test_with_signing_the_subscription_upgrade_is_signed_and_a_direct_one_refused(shop, tmp_path):
+    import dataclasses
+
+    from devstack.ports import free_port, wait_for_port
+    from harness import ROOT, Router
+    from live import RawWebSocket
+
+    from tests.support.shop import start_process, supergraph_sdl, wait_ready
+
+    secret = uuid.uuid4().hex + uuid.uuid4().hex
+    spec = shop.specs["orders"]
+    port = free_port()
+    spec = dataclasses.replace(spec, port=port, env={**spec.env, "PORT": str(port), "ROUTER_SIGNING_SECRET": secret})
+    process = start_process(spec, tmp_path / "orders.log")
+    try:
+        assert wait_for_port(port, 30)
+        wait_ready(spec.url)
+        direct = RawWebSocket(f"{spec.url}/graphql")
+        assert direct.status == 403
+        supergraph = tmp_path / "supergraph.graphql"
+        supergraph.write_text(supergraph_sdl(shop))
+        config = (ROOT / "router" / "router.yaml").read_text() + f'subgraph_signing:\n  secret: "{secret}"\n'
+        router = Router(supergraph, config, tmp_path, env={
+            "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json", "ORDERS_URL": f"{spec.url}/graphql"})
+        try:
+            alice = register(router)
+            order = _order(router, alice["token"])
+            with node_client("ws", router.url, LIVE, {"id": order["id"]}, alice["token"]) as client:
+                event = client.line()["next"]["data"]["orderUpdated"]
+                assert event["id"] == order["id"] and event["user"] == {"username": alice["user"]["username"]}
+        finally:
+            router.stop()
+    finally:
+        process.terminate()
+        process.wait(10)
