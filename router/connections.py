@@ -131,10 +131,20 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def handle_websocket_upgrade(self) -> None:
         """The WebSocket protocol takes the transport over: this protocol's body deadline would
-        otherwise close the socket later, and its connection_lost never runs to uncount it."""
+        otherwise close the socket later, and the connection stays counted (per IP, in total)
+        until the WebSocket's own connection_lost."""
         self._disarm()
-        self._uncount()
         super().handle_websocket_upgrade()
+        ws = self.transport.get_protocol()
+        lost = ws.connection_lost
+
+        def connection_lost(exc: Exception | None) -> None:
+            try:
+                lost(exc)
+            finally:
+                self._uncount()
+
+        ws.connection_lost = connection_lost  # type: ignore[method-assign]
 
     def data_received(self, data: bytes) -> None:
         if self._refused:

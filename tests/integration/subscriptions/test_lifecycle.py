@@ -312,3 +312,23 @@ def test_graphql_sse_single_connection_mode(router):
                                             "accept": "text/event-stream",
                                             "authorization": f"Bearer {token('eve')}"})
     assert stolen.status_code == 404
+
+
+def test_websockets_count_against_the_connection_caps(routers):
+    r = routers(JWT + "connections: {max_connections_per_ip: 2}\n")
+    first, second = RawWebSocket(r.url), RawWebSocket(r.url)
+    for ws in (first, second):
+        assert ws.status == 101
+        ws.send({"type": "connection_init"})
+        assert ws.message() == {"type": "connection_ack"}
+    assert not _answers(r)  # a third connection from the address: 503 and closed
+    first.close()
+    _wait_for(lambda: _answers(r), "a closed WebSocket still counts against the cap")
+    second.close()
+
+
+def _answers(r: Served) -> bool:
+    try:
+        return httpx.post(r.url, json={"query": "{ version }"}).status_code == 200
+    except httpx.HTTPError:
+        return False
