@@ -3,6 +3,7 @@ streaming answers of POST/GET requests whose Accept asks for SSE or multipart.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from . import multipart, sse, ws
 from .settings import load
 from .sse_single import SingleConnection
 from .stream import Hub, Subscription, error
+
+log = logging.getLogger("router.subscriptions")
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -69,7 +72,11 @@ class Streams:
         parsed = await self._request(request)
         if isinstance(parsed, Response):
             return parsed
-        got = await self.hub.subscribe(parsed)
+        try:
+            got = await self.hub.subscribe(parsed)
+        except Exception:  # a router bug: a clear error, never a stack trace
+            log.exception("subscribe failed")
+            return _bad("Internal router error.", 500, "INTERNAL_SERVER_ERROR")
         if isinstance(got, Subscription):
             return proto.stream(request, got, self.hub.settings.keep_alive)  # type: ignore[no-any-return]
         status, body = got

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from starlette.responses import Response, StreamingResponse
 from ..pipeline import GraphQLRequest
 from .sse import HEADERS, MEDIA
 from .stream import TOO_SLOW, End, Event, Hub, Subscription, drop_connection, error
+
+log = logging.getLogger("router.subscriptions")
 
 TOKEN_HEADER = "x-graphql-event-stream-token"
 # frames waiting on one stream (all its operations together) before the client counts as too slow
@@ -150,7 +153,11 @@ class SingleConnection:
         r.frames.put_nowait(None)
 
     async def _run(self, r: Reservation, op_id: str, parsed: GraphQLRequest) -> None:
-        got = await self.hub.subscribe(parsed)
+        try:
+            got = await self.hub.subscribe(parsed)
+        except Exception:  # a router bug: this operation gets a clear error, the stream lives on
+            log.exception("subscribe failed")
+            got = (500, {"errors": [error("Internal router error.", "INTERNAL_SERVER_ERROR")]})
         if not isinstance(got, Subscription):
             _, body = got
             if self._put(r, _frame("next", {"id": op_id, "payload": body})):

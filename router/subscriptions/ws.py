@@ -204,7 +204,14 @@ class Connection:
         task.add_done_callback(forget)
 
     async def _run(self, sid: str, request: GraphQLRequest) -> None:
-        got = await self.hub.subscribe(request)
+        try:
+            got = await self.hub.subscribe(request)
+        except Exception:  # a router bug: this operation gets a clear error, the connection lives on
+            log.exception("subscribe failed")
+            await self.send({"type": "error", "id": sid,
+                             "payload": [{"message": "Internal router error.",
+                                          "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+            return
         if not isinstance(got, Subscription):
             _, body = got
             if "data" in body:  # a query or mutation: its one result

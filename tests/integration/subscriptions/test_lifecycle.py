@@ -332,3 +332,25 @@ def _answers(r: Served) -> bool:
         return httpx.post(r.url, json={"query": "{ version }"}).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_router_bug_at_subscribe_is_a_clear_error_not_a_stack_trace(router, monkeypatch):
+    from router.subscriptions.stream import Hub
+
+    async def broken(self, request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Hub, "subscribe", broken)
+    with sse(router.url, HANG, token=token()) as (response, _):
+        assert response.status_code == 500
+        response.read()
+        assert response.json() == {"errors": [{"message": "Internal router error.",
+                                               "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+    ws = RawWebSocket(router.url, {"authorization": f"Bearer {token()}"})
+    ws.send({"type": "connection_init"})
+    ws.message()
+    ws.send({"type": "subscribe", "id": "1", "payload": {"query": HANG}})
+    assert ws.message() == {"type": "error", "id": "1", "payload": [
+        {"message": "Internal router error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+    ws.send({"type": "ping"})
+    assert ws.message() == {"type": "pong"}  # the connection lives on
