@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -69,4 +70,5 @@ def stream(request: Request, sub: Subscription, keep_alive: float) -> Response:
         finally:
             await sub.close()
 
-    return StreamingResponse(body(), media_type=MEDIA, headers=HEADERS)
+    # also when the client left before the body started (its `finally` never runs then)
+    return StreamingResponse(body(), media_type=MEDIA, headers=HEADERS, background=BackgroundTask(sub.close))

@@ -75,8 +75,10 @@ class SingleConnection:
 
     def _expire(self, token: str) -> None:
         r = self.reservations.get(token)
-        if r is not None and not r.connected:
+        if r is not None and not r.connected:  # nobody will read it: its operations end too
             del self.reservations[token]
+            for task in r.operations.values():
+                task.cancel()
 
     def stream(self, request: Request) -> Response:
         r = self._find(request)
