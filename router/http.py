@@ -25,6 +25,7 @@ from . import graphiql as graphiql_ide
 from . import heap
 from .health import Readiness, liveness
 from .pipeline import GraphQLRequest, Router
+from .subscriptions.routes import Streams
 
 log = logging.getLogger("router")
 
@@ -139,12 +140,26 @@ class PostPath:
         self.handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != self.path:
+        if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != self.path \
+                or _streaming(scope):
             await self.app(scope, receive, send)
             return
         out = await self.handler(_incoming(scope), receive)
         await send({"type": "http.response.start", "status": out.status, "headers": out.head()})
         await send({"type": "http.response.body", "body": out.body})
+
+
+def _streaming(scope: Scope) -> bool:
+    """A POST that asks for a stream (GraphQL over SSE, multipart subscriptions, graphql-sse's
+    single-connection mode): Starlette's route hands it to router/subscriptions."""
+    if b"token=" in scope.get("query_string", b""):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"accept" and (b"text/event-stream" in value or b"multipart/mixed" in value):
+            return True
+        if name == b"x-graphql-event-stream-token":
+            return True
+    return False
 
 
 def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
@@ -154,6 +169,8 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     max_body = next((p.max_request_bytes for p in plugins if getattr(p, "max_request_bytes", None)), 2_000_000)
     timeout = next((p.request_timeout for p in plugins if getattr(p, "request_timeout", None)), None)
     ide = graphiql_ide.build(router.config)
+    # subscriptions (and any operation) over WebSocket, SSE and multipart HTTP
+    streams = Streams(router, max_body)
     # a request may carry only a persisted query hash when a plugin resolves it (APQ)
     persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
 
@@ -258,10 +275,13 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         return await answer(inc, req, media)
 
     async def graphql(request: Request) -> Response:
+        if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
+            return ide.response(request)
+        streamed = await streams.http(request)
+        if streamed is not None:
+            return streamed
         if request.method == "POST":  # under a mount with another path (PostPath answers the rest)
             return (await post(_incoming(request.scope), request.receive)).response()
-        if ide is not None and graphiql_ide.wants_html(request):
-            return ide.response(request)
         inc = Incoming(request.method, dict(request.headers), request.client.host if request.client else None,
                        request.scope)
         media = _media(inc.headers.get("accept"))
@@ -298,7 +318,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             await router.aclose()
 
     routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"]),
-              Route("/ready", ready, methods=["GET"])]
+              Route("/ready", ready, methods=["GET"]), *streams.routes()]
     if ide is not None:
         routes += ide.routes()
     middleware = []
@@ -311,7 +331,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             routes += p.http_routes(router)
     middleware.append(Middleware(PostPath, path=path, handler=post))  # innermost: every plugin's wraps it
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
-                     exception_handlers={404: _not_found, 405: _method_not_allowed})
+                     exception_handlers={404: _not_found, 405: streams.on_method_not_allowed(_method_not_allowed)})
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
