@@ -93,6 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from . import health
 
         health.validate(cfg)
+        from .subscriptions import settings as subscription_settings
+
+        subscription_settings.load(cfg)
         connections.uvicorn_options(cfg)  # validated before the server starts
     except (ConfigError, SupergraphError, OSError) as e:
         print(f"router: {e}", file=sys.stderr)

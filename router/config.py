@@ -57,7 +57,7 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
 }
 _PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
                     "headers", "persisted_queries", "error_masking", "metrics", "health", "connections",
-                    "demand_control", "subgraph_signing"}
+                    "demand_control", "subgraph_signing", "subscriptions"}
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 

@@ -81,6 +81,9 @@ HEADERS_TOO_LARGE = _response("431 Request Header Fields Too Large")
 TOO_MANY_CONNECTIONS = _response("503 Service Unavailable")
 
 
+ABORT_EXTENSION = "router.connection"
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits above; `limits` and `counts` are set on
     the subclass `protocol_class` makes."""
@@ -114,6 +117,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._uncount()
+        super().connection_lost(exc)
+
+    def _uncount(self) -> None:
         if self._counted:
             self._counted = False
             counts = self.counts
@@ -121,7 +128,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             counts.per_ip[self._peer] -= 1
             if counts.per_ip[self._peer] <= 0:
                 del counts.per_ip[self._peer]
-        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        """The WebSocket protocol takes the transport over: this protocol's body deadline would
+        otherwise close the socket later, and the connection stays counted (per IP, in total)
+        until the WebSocket's own connection_lost."""
+        self._disarm()
+        super().handle_websocket_upgrade()
+        ws = self.transport.get_protocol()
+        lost = ws.connection_lost
+
+        def connection_lost(exc: Exception | None) -> None:
+            try:
+                lost(exc)
+            finally:
+                self._uncount()
+
+        ws.connection_lost = connection_lost  # type: ignore[method-assign]
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -164,6 +187,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._in_head = False
         self._arm(self.limits.body_read_timeout)
+        # a streaming response to a client that stopped reading can only be ended by dropping
+        # the connection: router/subscriptions does that for its slow clients
+        self.scope.setdefault("extensions", {})[ABORT_EXTENSION] = {"abort": self.transport.abort}
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:

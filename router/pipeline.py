@@ -135,6 +135,41 @@ class Router:
 
     # ------------------------------------------------------------------ request path
     async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict[str, Any]]:
+        ctx = await self.prepare(request)
+        if not isinstance(ctx, Context):
+            return ctx
+        return await self.complete(ctx, expose_plan)
+
+    async def complete(self, ctx: Context, expose_plan: bool = False) -> tuple[int, dict[str, Any]]:
+        """A prepared query or mutation executed into its one answer."""
+        op, plan, state = ctx.operation, ctx.plan, ctx.state
+        assert op is not None and plan is not None
+        if op.kind == "subscription":  # planned and authorised, but one answer cannot hold a stream
+            return 400, {"errors": [_err("A subscription needs a streaming transport: a WebSocket (graphql-transport-ws), "
+                                         "Accept: text/event-stream (GraphQL over SSE) or Accept: multipart/mixed;"
+                                         "subscriptionSpec=1.0.", "SUBSCRIPTION_TRANSPORT_REQUIRED")]}
+        prefill = None
+        if plan.introspection:
+            if not self.config.introspection:
+                return 400, {"errors": [_err("Introspection is disabled.", "INTROSPECTION_DISABLED")]}
+            prefill, errs = _introspect(state.supergraph, op)
+            if errs:
+                return 200, {"errors": errs, "data": None}
+        ex = Execution(plan, op.variables, self.subgraph_send(ctx))
+        if prefill:
+            ex.data.update(prefill)
+        if plan.fetches:
+            await ex.run()
+        result = ex.response()
+        if expose_plan and self.config.expose_query_plan:
+            result.setdefault("extensions", {})["queryPlan"] = plan.print()
+        ctx.result = result
+        await self.respond(ctx)
+        return ctx.status, ctx.result
+
+    async def prepare(self, request: GraphQLRequest) -> "Context | tuple[int, dict[str, Any]]":
+        """The stages before execution (plugins before, operation, authorization, plan), shared by
+        one-answer requests and subscriptions: the context with its plan, or the early answer."""
         state = self.state  # one consistent snapshot for the whole request
         ctx = Context(request, state, labels=active_labels(self.config.override_labels,
                                                            state.supergraph.percent_labels))
@@ -148,8 +183,6 @@ class Router:
             op = prepare_operation(state.supergraph.api_schema, doc, request.operation_name, request.variables)
         except OperationError as e:
             return e.status, {"errors": e.errors}
-        if op.kind == "subscription":
-            return 400, {"errors": [_err("Subscriptions are not supported by this router.", "SUBSCRIPTION_NOT_SUPPORTED")]}
         if op.kind == "mutation" and request.method == "GET":
             return 405, {"errors": [_err("Mutations cannot be sent with GET.", "METHOD_NOT_ALLOWED")]}
         ctx.operation = op
@@ -170,31 +203,30 @@ class Router:
             early = await h(ctx)
             if early is not None:
                 return ctx.status, early
-        prefill = None
-        if plan.introspection:
-            if not self.config.introspection:
-                return 400, {"errors": [_err("Introspection is disabled.", "INTROSPECTION_DISABLED")]}
-            prefill, errs = _introspect(state.supergraph, op)
-            if errs:
-                return 200, {"errors": errs, "data": None}
-        send: Send = state.clients.send
-        if hooks["on_subgraph_request"] or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
-            wrapped: HeadersSend = state.clients.send
+        return ctx
+
+    def subgraph_send(self, ctx: Context) -> Send:
+        """The request's subgraph send: retries, breaker, fetch spans, header rules and signing."""
+        send: Send = ctx.state.clients.send
+        if self._hooks["on_subgraph_request"] or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
+            wrapped: HeadersSend = ctx.state.clients.send
             for wrap in self._wrappers:  # retries, breaker, fetch spans: around each subgraph call
                 wrapped = wrap(ctx, wrapped)
             send = self._hooked_send(ctx, wrapped)
-        ex = Execution(plan, op.variables, send)
-        if prefill:
-            ex.data.update(prefill)
-        if plan.fetches:
-            await ex.run()
-        result = ex.response()
-        if expose_plan and self.config.expose_query_plan:
-            result.setdefault("extensions", {})["queryPlan"] = plan.print()
-        ctx.result = result
-        for h in hooks["on_response"]:
+        return send
+
+    async def subgraph_body(self, ctx: Context, service: str, body: bytes) -> bytes:
+        """A subgraph request's body after the plugins' `on_subgraph_request` (for requests sent
+        outside `subgraph_send`: a subscription's opening message)."""
+        for h in self._hooks["on_subgraph_request"]:
+            body = await h(ctx, service, body)
+        return body
+
+    async def respond(self, ctx: Context) -> None:
+        """The plugins after execution (authorization errors, masking, cost) on `ctx.result`; a
+        subscription calls it once per event."""
+        for h in self._hooks["on_response"]:
             await h(ctx)
-        return ctx.status, ctx.result
 
     def _hooked_send(self, ctx: Context, send: HeadersSend) -> Send:
         hooks = self._hooks["on_subgraph_request"]

@@ -57,6 +57,9 @@ class Server(uvicorn.Server):
             self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        from .subscriptions.stream import shutdown_all
+
+        await shutdown_all()  # streams never finish by themselves: ended before uvicorn waits for them
         await super().shutdown(sockets)
         if self.on_stopped is not None:
             self.on_stopped()
@@ -90,7 +93,7 @@ def _worker(cfg: Config, level: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
     from . import connections
 
-    server = uvicorn.Server(uvicorn.Config(_app(cfg), **UVICORN_OPTIONS, **connections.uvicorn_options(cfg)))
+    server = Server(uvicorn.Config(_app(cfg), **UVICORN_OPTIONS, **connections.uvicorn_options(cfg)))
     server.run(sockets=[reuseport_socket(cfg.host, cfg.port)])
 
 

@@ -10,6 +10,10 @@ Path = tuple[Any, ...]  # str keys, "@" for lists, frozensets of __typename
 
 def merge(dst: Obj, src: Obj) -> None:
     """Deep-merge `src` into `dst` (objects merge field by field; lists element-wise)."""
+    if dst.keys().isdisjoint(src):
+        # nothing to merge into: the common case (an entity's new fields), done in C
+        dst.update(src)
+        return
     get = dst.get
     for k, v in src.items():
         if v is not None:

@@ -13,8 +13,10 @@ from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode, Sele
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
 from ..planner.plan import Call, Fetch, Plan
-from .merge import collect, collect_paths, collect_with_ancestor, merge, read_representation
+from .gather import compile_gather
+from .merge import collect_paths, collect_with_ancestor, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
+from .shape_code import ShapeFn, compile_shape_code
 
 # send(service, body) -> parsed JSON response (dict); raises SubgraphError on transport failure
 Send = Callable[[str, bytes], Awaitable[dict[str, Any]]]
@@ -128,33 +130,10 @@ class Execution:
                         vs[f"{ctx.variable}_{n}"] = value
                     sent.append(_Sent(f"{call.alias}_{n}", batch.reps, batch.targets, call))
                 continue
-            reps: list[dict[str, Any]] = []
-            index: dict[Any, int] = {}  # representation -> position in reps
-            targets: list[list[dict[str, Any]]] = []
-            for t in call.targets:
-                inputs = t.inputs
-                anytype = inputs.get(None)
-                for obj in collect(self.data, t.path):
-                    spec = inputs.get(obj.get("__typename")) or anytype
-                    if spec is None:
-                        continue
-                    rep = read_representation(obj, spec[1], spec[0])
-                    if rep is None:
-                        continue
-                    # the reader and the values: one tuple, no serialisation (JSON only when
-                    # a key field holds a list or object)
-                    k: Any = (id(spec), *rep.values())
-                    try:
-                        i = index.get(k)
-                    except TypeError:  # a list or object in the key
-                        k = orjson.dumps(rep)
-                        i = index.get(k)
-                    if i is None:
-                        index[k] = len(reps)
-                        reps.append(rep)
-                        targets.append([obj])
-                    else:
-                        targets[i].append(obj)
+            gather = call.gather
+            if gather is None:
+                gather = call.gather = compile_gather(call)
+            reps, targets = gather(self.data)
             vs[call.variable] = reps
             sent.append(_Sent(call.alias, reps, targets, call))
         if not any(s.reps for s in sent):
@@ -181,7 +160,10 @@ class Execution:
                     if renames:
                         _rename(e, renames)
                     for obj in objs:
-                        merge(obj, e)
+                        if obj.keys().isdisjoint(e):  # only new fields (merge's own first test, inlined)
+                            obj.update(e)
+                        else:
+                            merge(obj, e)
         errs = resp.get("errors")
         if errs:
             self._entity_errors(f, sent, errs)
@@ -282,11 +264,11 @@ class Execution:
 
     def response(self) -> dict[str, Any]:
         plan = self.plan
-        shape = plan.shape
-        if shape is None:
-            shape = plan.shape = compile_shape(plan.selection)
+        shaper = plan.shape
+        if shaper is None:
+            shaper = plan.shape = _shaper(plan)
         raw: list[Any] = []
-        out = shape_object(self.data, shape, None, raw)
+        out = shaper(self.data, None, raw)
         result: dict[str, Any] = {}
         errors = self.errors
         if raw:
@@ -300,6 +282,17 @@ class Execution:
             result["errors"] = errors
         result["data"] = None if out is INVALID else out
         return result
+
+
+def _shaper(plan: Plan) -> ShapeFn:
+    """The plan's response shape as a function: generated code (`shape_code.py`), or the
+    interpreter for a selection too large to compile. Kept on the plan, so the plan cache
+    bounds it."""
+    shape = compile_shape(plan.selection)
+    fn = compile_shape_code(shape)
+    if fn is not None:
+        return fn
+    return lambda data, path, errors: shape_object(data, shape, path, errors)
 
 
 class _Sent(NamedTuple):

@@ -35,6 +35,7 @@ class Call:
     # `<alias>_<i>` with variables `<variable>_<i>` (see `Fetch.render`)
     contexts: tuple[ContextInput, ...] = ()
     selection: str = ""
+    gather: Any = None  # the executor's compiled representation gathering, made on first use
 
 
 @dataclass(eq=False, slots=True)

@@ -28,6 +28,17 @@ def _essence(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+def same_origin(headers: dict[str, str]) -> bool:
+    """A WebSocket carries no preflight: a browser opens one to any site, with that site's
+    cookies. Its Origin is the only clue; no Origin (not a browser) or this router's own host
+    passes, any other origin is refused."""
+    origin = headers.get("origin")
+    if not origin:
+        return True
+    host = headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
+
+
 class CsrfPlugin:
     def __init__(self, required_headers: tuple[str, ...] = DEFAULT_HEADERS) -> None:
         self.required_headers = tuple(h.lower() for h in required_headers)
@@ -56,7 +67,10 @@ class CsrfPlugin:
         return any(h in headers for h in self.required_headers)
 
     async def on_request(self, ctx: Context) -> dict[str, Any] | None:
-        if self.preflighted(ctx.request.method, ctx.request.headers):
+        if ctx.request.method == "WEBSOCKET":
+            if same_origin(ctx.request.headers):
+                return None
+        elif self.preflighted(ctx.request.method, ctx.request.headers):
             return None
         ctx.status = 400
         return {"errors": [{"message": self.message, "extensions": {"code": CODE}}]}

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
 import uvicorn
 from beanie import Document
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from . import replica_set
 from .config import ConfigError, ServiceSettings
@@ -76,9 +76,12 @@ def create_app(
                 await key_source.aclose()
             await app.state.mongo.close()
 
+    endpoint = SubgraphGraphQL(schema, graphql_ide=None)
     app = Starlette(
         routes=[
-            Route("/graphql", SubgraphGraphQL(schema, graphql_ide=None), methods=["GET", "POST"]),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            # subscriptions (graphql-transport-ws), opened by the router
+            WebSocketRoute("/graphql", endpoint),
             Route("/health", health),
             Route("/ready", ready),
             *routes,

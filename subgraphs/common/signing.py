@@ -1,4 +1,5 @@
-"""Requests from the router only: with `ROUTER_SIGNING_SECRET` set, `POST /graphql` must carry
+"""Requests from the router only: with `ROUTER_SIGNING_SECRET` set, `POST /graphql` (and the
+WebSocket upgrade of a subscription, over an empty body) must carry
 `x-router-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`, made by the
 router's `subgraph_signing` plugin with the same secret. A caller that reaches a subgraph
 directly (a published port, a pod elsewhere in the cluster) cannot send hand-made `_entities`
@@ -28,6 +29,14 @@ class RouterSignatureMiddleware:
         self.secret = secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            # a subscription's upgrade has no body: the router signs the empty one
+            header = next((value.decode("latin-1") for name, value in scope["headers"] if name == HEADER), "")
+            if not header or not signing.verify(self.secret, header, b"", time.time()):
+                await send({"type": "websocket.close", "code": 4401})  # before accept: HTTP 403
+                return
+            await self.app(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
             await self.app(scope, receive, send)
             return

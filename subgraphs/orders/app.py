@@ -7,9 +7,9 @@ from starlette.applications import Starlette
 from ..common.app import create_app, serve
 from ..common.config import Env, ServiceSettings
 from ..common.events.envelope import PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
-from ..common.events.inbox import Inbox
 from ..common.events.runtime import EventsRuntime, EventsSettings
 from .catalogue import seed_catalogue
+from .live import NotifyingInbox
 from .models import OrderDocument, ProductDocument
 from .schema import schema
 from .service import on_payment_refunded, on_payment_succeeded
@@ -19,7 +19,7 @@ def build(env: Env | None = None) -> tuple[Starlette, ServiceSettings]:
     env = env or Env()
     settings = ServiceSettings.from_env("orders", 3002, env)
     seed = env.bool("ORDERS_SEED_CATALOGUE", False)
-    events = EventsRuntime("orders", EventsSettings.from_env(env), Inbox({PAYMENT_SUCCEEDED: on_payment_succeeded, PAYMENT_REFUNDED: on_payment_refunded}))
+    events = EventsRuntime("orders", EventsSettings.from_env(env), NotifyingInbox({PAYMENT_SUCCEEDED: on_payment_succeeded, PAYMENT_REFUNDED: on_payment_refunded}))
 
     async def startup(app: Starlette) -> None:
         if seed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Optional
+from typing import AsyncGenerator, Optional
 
 import strawberry
 from beanie import SortDirection
@@ -14,12 +14,12 @@ from strawberry.types import Info
 from ..common.context import RequestContext
 from ..common.cost import ListSize, connection
 from ..common.db import object_id
-from ..common.errors import Forbidden
+from ..common.errors import Forbidden, NotFound
 from ..common.loaders import MAX_BATCH, load_by_key
 from ..common.money import Money
 from ..common.pagination import MAX_PAGE_SIZE, PageInfo, encode_cursor, page_size
 from ..common.schema import SubgraphSchema
-from . import service
+from . import live, service
 from .models import OrderDocument, ProductDocument, Status
 
 
@@ -281,4 +281,36 @@ class Mutation:
         return Order.from_document(document)
 
 
-schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User, Order, Product])
+@strawberry.type
+class Subscription:
+    @strawberry.federation.field(
+        authenticated=True,
+        is_subscription=True,
+        description=(
+            "Each change of one of your orders (any order for administrators): placed, status moves, payments "
+            "that confirm it, cancellations. With orderId, that order only, starting with its current state. "
+            "Someone else's order never shows (orderId of an order you may not see: NOT_FOUND)."
+        ),
+    )
+    async def order_updated(self, info: Info, order_id: Optional[strawberry.ID] = None) -> AsyncGenerator[Order, None]:
+        viewer = info.context.viewer()
+        seen: dict[str, object] = {}  # order id -> updated_at last sent: a notice that changed nothing is dropped
+        async with live.FEED.listen(str(order_id) if order_id is not None else None) as listener:
+            if order_id is not None:  # listening already: a change made meanwhile is not missed
+                current = await service.find_visible(viewer, str(order_id))
+                if current is None:
+                    raise NotFound("Order not found")
+                seen[str(order_id)] = current.updated_at
+                yield Order.from_document(current)  # where it stands now: nothing is missed in between
+            while True:
+                changed = await listener.next()
+                document = await service.find_visible(viewer, changed)
+                if document is None or seen.get(changed) == document.updated_at:
+                    continue
+                seen[changed] = document.updated_at
+                if len(seen) > live.MAX_PENDING_ORDERS:
+                    seen.pop(next(iter(seen)))
+                yield Order.from_document(document)
+
+
+schema = SubgraphSchema(query=Query, mutation=Mutation, subscription=Subscription, types=[User, Order, Product])

@@ -15,6 +15,7 @@ from ..common.events import outbox
 from ..common.events.envelope import ORDER_CANCELLED, ORDER_CREATED, Event
 from ..common.identity import Identity
 from ..common.pagination import newest_first_filter
+from . import live
 from .models import OrderDocument, OrderLine, ProductDocument, Status, StatusChange
 
 MAX_LINES = 50
@@ -96,6 +97,7 @@ async def create_order(viewer: Identity, lines: list[LineRequest]) -> OrderDocum
 
     await transaction(OrderDocument, write)
     outbox.committed()
+    live.FEED.publish(str(order.id))
     return order
 
 
@@ -155,6 +157,7 @@ async def transition(
     before = await transaction(OrderDocument, write)
     if before is not None:
         outbox.committed()
+        live.FEED.publish(str(oid))
         order: OrderDocument = OrderDocument.model_validate(before)
         order.status, order.updated_at = target, moment
         order.history.append(change)

@@ -1,0 +1,45 @@
+"""Routers in front of the real shop (the session's `shop`, tests/conftest.py) for the
+subscription tests, and the clients of tests/fixtures/subscriptions."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+sys.path.insert(0, str(FIXTURES / "router_security"))
+sys.path.insert(0, str(FIXTURES / "subscriptions"))
+
+import harness as h  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def shop_routers(shop, tmp_path_factory) -> Iterator[Callable[[str], h.Router]]:
+    """Routers with the shop's router.yaml (plus `extra` YAML merged over it through
+    `extends:`), in front of the session's shop, tokens verified against the users JWKS."""
+    from tests.support.shop import supergraph_sdl
+
+    root = tmp_path_factory.mktemp("shop-live")
+    supergraph = root / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(shop))
+    base = root / "router.yaml"
+    base.write_text((h.ROOT / "router" / "router.yaml").read_text())
+    started: list[h.Router] = []
+
+    def make(extra: str = "") -> h.Router:
+        r = h.Router(supergraph, f"extends: {base}\n{extra}", root,
+                     env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+        started.append(r)
+        return r
+
+    yield make
+    for r in started:
+        r.stop()
+
+
+@pytest.fixture(scope="module")
+def shop_router(shop_routers):
+    return shop_routers("")
