@@ -67,9 +67,11 @@ from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
+from . import telemetry
 from .options import Section
 
 SECTION = "demand_control"
+SECTION_TELEMETRY = telemetry.SECTION
 MODES = ("measure", "enforce")
 MUTATION_WEIGHT = 10
 COST_NAMES = ("cost", "federation__cost")
@@ -370,8 +372,11 @@ def parse_config(raw: Any) -> DemandControlConfig:
 
 
 class DemandControl:
-    def __init__(self, cfg: DemandControlConfig) -> None:
+    def __init__(self, cfg: DemandControlConfig, metrics: bool = False) -> None:
         self.cfg = cfg
+        # the actual cost walks the whole response: measured only when someone reads it (the
+        # request asks for it, or the metrics observe it)
+        self.metrics = metrics
         self._directives: tuple[str, CostDirectives] | None = None  # (supergraph hash, directives)
         self._estimates: LRU[tuple[str, str | None, str], int] = LRU(4096, 64 << 20)
 
@@ -405,14 +410,17 @@ class DemandControl:
         return None
 
     async def on_response(self, ctx: Context) -> None:
-        cost = getattr(ctx, "cost_estimated", None)
+        cost = ctx.cost_estimated
         op = ctx.operation
         if cost is None or op is None or ctx.result is None:
+            return
+        exposed = ctx.request.headers.get(EXPOSE_HEADER) == "true"
+        if not (exposed or self.metrics):
             return
         measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,
                           op.definition, op.document.fragments, op.coerced, ctx.result.get("data"))
         ctx.cost_actual = measured
-        if ctx.request.headers.get(EXPOSE_HEADER) == "true":
+        if exposed:
             ctx.result.setdefault("extensions", {})["cost"] = self._report(cost, measured)["cost"]
 
     def _report(self, cost: int, measured: int | None = None) -> dict[str, Any]:
@@ -426,4 +434,5 @@ class DemandControl:
 def build(config: Config) -> DemandControl | None:
     if SECTION not in config.plugins:
         return None
-    return DemandControl(parse_config(config.plugins[SECTION]))
+    metrics = SECTION_TELEMETRY in config.plugins and telemetry.parse(config.plugins[SECTION_TELEMETRY]).metrics
+    return DemandControl(parse_config(config.plugins[SECTION]), metrics)
