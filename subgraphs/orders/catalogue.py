@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo.errors import DuplicateKeyError
+
 from .models import ProductDocument
 
 SEED_PRODUCTS: list[dict[str, object]] = [
@@ -17,10 +19,14 @@ SEED_PRODUCTS: list[dict[str, object]] = [
 
 
 async def seed_catalogue() -> int:
-    """Inserts the seed products that are missing; never overwrites an existing product."""
+    """Inserts the seed products that are missing; never overwrites an existing product. Replicas
+    starting together race to insert the same ids: the loser finds the product there, as wanted."""
     inserted = 0
     for data in SEED_PRODUCTS:
         if await ProductDocument.get(data["id"]) is None:
-            await ProductDocument.model_validate(data).insert()
+            try:
+                await ProductDocument.model_validate(data).insert()
+            except DuplicateKeyError:
+                continue
             inserted += 1
     return inserted

@@ -1,5 +1,8 @@
-"""Live order changes for `Subscription.orderUpdated`: a notice per committed change, fanned
-out in-process to every open subscription of this replica.
+"""Live order changes for `Subscription.orderUpdated` and `Subscription.myOrders`: a notice per
+committed change, fanned out in-process to every open subscription of this replica and, with
+several replicas (`ORDERS_LIVE_FANOUT=amqp`, the default when AMQP_URL is set), to every other
+replica through a RabbitMQ fanout exchange (`common/events/fanout.py`): a subscriber on one
+replica sees the changes made through any of them.
 
 Notices carry only an order id; a subscriber re-reads the order, so a burst of changes to one
 order that a subscriber has not caught up with collapses into one read of its latest state
@@ -11,8 +14,9 @@ was rolled back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from ..common.events.envelope import Event
 from ..common.events.inbox import Inbox
@@ -54,8 +58,17 @@ class Listener:
 class OrderFeed:
     def __init__(self) -> None:
         self._listeners: set[Listener] = set()
+        # the other replicas, when there are: told of every change this replica announces
+        self.relay: Callable[[str], None] | None = None
 
     def publish(self, order_id: str) -> None:
+        """A change committed here: this replica's subscribers, then the other replicas'."""
+        self.deliver(order_id)
+        if self.relay is not None:
+            self.relay(order_id)
+
+    def deliver(self, order_id: str) -> None:
+        """A change announced here or by another replica, to this replica's subscribers."""
         for listener in list(self._listeners):
             listener.notify(order_id)
 
@@ -74,6 +87,33 @@ class OrderFeed:
 
 
 FEED = OrderFeed()
+
+
+def exchange_name(namespace: str) -> str:
+    return f"{namespace}.live.orders"
+
+
+def relay_through(fanout: "NoticeSender", feed: OrderFeed = FEED) -> None:
+    """Wires a fan-out to the feed: its notices in, this replica's out (order ids as ASCII)."""
+    feed.relay = lambda order_id: fanout.send(order_id.encode())
+
+
+def received(feed: OrderFeed = FEED) -> Callable[[bytes], None]:
+    def on_notice(body: bytes) -> None:
+        try:
+            order_id = body.decode("ascii")
+        except UnicodeDecodeError:
+            return
+        if 0 < len(order_id) <= 64:
+            feed.deliver(order_id)
+
+    return on_notice
+
+
+class NoticeSender(Protocol):
+    """What the feed needs of a fan-out (`common/events/fanout.AmqpFanout` is one)."""
+
+    def send(self, body: bytes) -> None: ...
 
 
 class NotifyingInbox(Inbox):

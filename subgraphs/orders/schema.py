@@ -312,5 +312,35 @@ class Subscription:
                     seen.pop(next(iter(seen)))
                 yield Order.from_document(document)
 
+    @strawberry.federation.field(
+        authenticated=True,
+        is_subscription=True,
+        description=(
+            "Your own newest orders (at most first, newest first; administrators too see only theirs): the list "
+            "as it stands now, then again each time one of them changes or you place one."
+        ),
+        directives=[ListSize(assumed_size=MAX_PAGE_SIZE, slicing_arguments=["first"], require_one_slicing_argument=False)],
+    )
+    async def my_orders(self, info: Info, first: int = 10) -> AsyncGenerator[list[Order], None]:
+        viewer = info.context.viewer()
+        size = page_size(first)
+        mine = {"user_id": viewer.user_id}
+        async with live.FEED.listen(None) as listener:  # listening first: a change made meanwhile is not missed
+            documents, _ = await service.list_orders(mine, first=size, after=None, status=None)
+            sent = [(d.id, d.updated_at) for d in documents]
+            yield [Order.from_document(d) for d in documents]
+            while True:
+                changed = await listener.next()
+                oid = object_id(changed)
+                order = await OrderDocument.get(oid) if oid is not None else None
+                if order is None or order.user_id != viewer.user_id:
+                    continue  # not the caller's: nothing to re-read
+                documents, _ = await service.list_orders(mine, first=size, after=None, status=None)
+                now = [(d.id, d.updated_at) for d in documents]
+                if now == sent:  # a notice that changed nothing the caller sees (an older order, a no-op)
+                    continue
+                sent = now
+                yield [Order.from_document(d) for d in documents]
+
 
 schema = SubgraphSchema(query=Query, mutation=Mutation, subscription=Subscription, types=[User, Order, Product])
