@@ -329,6 +329,7 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
             middleware.append(Middleware(p.wrap_asgi))
         if hasattr(p, "http_routes"):  # e.g. /metrics
             routes += p.http_routes(router)
+    streams.observe()  # the subscriptions' gauges and counters join the telemetry plugin's metrics
     middleware.append(Middleware(PostPath, path=path, handler=post))  # innermost: every plugin's wraps it
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
                      exception_handlers={404: _not_found, 405: streams.on_method_not_allowed(_method_not_allowed)})

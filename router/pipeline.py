@@ -117,6 +117,21 @@ class RouterState:
             if sc and sc.timeout:
                 timeouts[name] = sc.timeout
         self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
+        # Long-lived users (running subscriptions) of this state: after a reload its clients are
+        # closed only once the last of them let go.
+        self.users: set[object] = set()
+        self._released: asyncio.Event | None = None
+
+    def release(self, user: object) -> None:
+        self.users.discard(user)
+        if not self.users and self._released is not None:
+            self._released.set()
+
+    async def idle(self) -> None:
+        """Returns when no subscription uses this state any more."""
+        if self.users:
+            self._released = asyncio.Event()
+            await self._released.wait()
 
 
 def _err(message: str, code: str) -> dict[str, Any]:
@@ -132,6 +147,8 @@ class Router:
                        for name in ("on_request", "on_operation", "on_plan", "on_subgraph_request", "on_response")}
         self._wrappers = [p.wrap_send for p in reversed(self.plugins) if hasattr(p, "wrap_send")]
         self._watch_task: asyncio.Task[None] | None = None
+        # told of every successful reload (old state, new state), before the old one is retired
+        self.reload_listeners: list[Callable[[RouterState, RouterState], None]] = []
 
     # ------------------------------------------------------------------ request path
     async def execute(self, request: GraphQLRequest, expose_plan: bool = False) -> tuple[int, dict[str, Any]]:
@@ -253,6 +270,8 @@ class Router:
         old = self.state
         self.state = RouterState(sg, self.config)
         log.info("supergraph reloaded (%d subgraphs)", len(sg.graph_names))
+        for listener in self.reload_listeners:
+            listener(old, self.state)
         try:
             loop = asyncio.get_running_loop()
             loop.call_later(self.config.subgraph_timeout + 5, lambda: asyncio.ensure_future(_retire(old)))
@@ -335,7 +354,9 @@ def _introspect(sg: Supergraph, op: Operation) -> tuple[dict[str, Any], list[Gra
 
 
 async def _retire(state: RouterState) -> None:
-    """Close a replaced supergraph's subgraph clients, then let the collector have the rest."""
+    """Close a replaced supergraph's subgraph clients (once no subscription runs on them any
+    more), then let the collector have the rest."""
+    await state.idle()
     await state.clients.aclose()
     del state
     heap.settle()

@@ -31,6 +31,9 @@ class Streams:
         self.path = router.config.graphql_path
         self.single = SingleConnection(self.hub)
 
+    def observe(self) -> None:
+        self.hub.observe()
+
     def routes(self) -> list[BaseRoute]:
         return [WebSocketRoute(self.path, self._websocket)]
 

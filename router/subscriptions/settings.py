@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..config import Config
@@ -25,6 +25,15 @@ class SubscriptionSettings:
     connection_init_timeout: float = 10.0
     # opening a subgraph subscription (connect, connection_ack, its answer to subscribe)
     upstream_timeout: float = 10.0
+    # a subgraph subscription lost mid-stream (or not reachable) is opened again this many times
+    # in a row, waiting backoff, then twice that, ... up to max_backoff; 0: the stream ends at once
+    resubscribe_attempts: int = 0
+    resubscribe_backoff: float = 0.5
+    resubscribe_max_backoff: float = 10.0
+
+    def resubscribe_delay(self, attempt: int) -> float:
+        """The wait before the `attempt`-th (1-based) resubscription in a row."""
+        return float(min(self.resubscribe_max_backoff, self.resubscribe_backoff * 2 ** (attempt - 1)))
 
 
 def _duration(sec: Section, key: str, default: float) -> float:
@@ -46,5 +55,12 @@ def load(config: Config) -> SubscriptionSettings:
         connection_init_timeout=_duration(sec, "connection_init_timeout", d.connection_init_timeout),
         upstream_timeout=_duration(sec, "upstream_timeout", d.upstream_timeout),
     )
+    again = sec.section("resubscribe")
+    if again is not None:
+        attempts = again.integer("attempts", 3, minimum=0)
+        settings = replace(settings, resubscribe_attempts=attempts,
+                           resubscribe_backoff=_duration(again, "backoff", d.resubscribe_backoff),
+                           resubscribe_max_backoff=_duration(again, "max_backoff", d.resubscribe_max_backoff))
+        again.done()
     sec.done()
     return settings

@@ -21,9 +21,11 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
+from graphql import validate
 from starlette.requests import HTTPConnection
 
 from shared.signing import HEADER as SIGNATURE_HEADER
@@ -32,7 +34,7 @@ from shared.signing import signature
 from ..connections import ABORT_EXTENSION
 from ..errors import SubgraphError
 from ..executor.run import Execution, Send
-from ..pipeline import Context, GraphQLRequest, Router
+from ..pipeline import Context, GraphQLRequest, Router, RouterState
 from ..planner.plan import Fetch, Plan
 from ..plugins.signing import SubgraphSigning
 from .settings import SubscriptionSettings
@@ -45,6 +47,7 @@ LIMIT = "SUBSCRIPTION_LIMIT_EXCEEDED"
 SHUTDOWN = "SUBSCRIPTION_SHUTDOWN"
 EXPIRED = "UNAUTHENTICATED"
 DISABLED = "SUBSCRIPTION_NOT_SUPPORTED"
+SCHEMA_CHANGED = "SUBSCRIPTION_SCHEMA_CHANGED"
 
 
 def error(message: str, code: str) -> dict[str, Any]:
@@ -101,7 +104,45 @@ class Hub:
         self._signing = next((p for p in router.plugins if isinstance(p, SubgraphSigning)), None)
         self.closing = False
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's, known at the first subscribe
+        # what the metrics read at scrape time (router_subscription_* in subscriptions/metrics.py)
+        self.delivered = 0
+        self.resubscribed = 0
+        self.ended: dict[str, int] = {}
+        self.access: logging.Logger | None = None  # the telemetry plugin's access log, when on
+        router.reload_listeners.append(self.reloaded)
         _HUBS.add(self)
+
+    def observe(self) -> None:
+        """Joins the telemetry plugin's metrics and access log (after it made them)."""
+        from .metrics import SubscriptionMetrics
+
+        for p in self.router.plugins:
+            metrics = getattr(p, "metrics", None)
+            registry = getattr(metrics, "registry", None)
+            if registry is not None:
+                registry.register(SubscriptionMetrics(self))
+            access = getattr(p, "log", None)
+            if isinstance(access, logging.Logger) and access.name == "router.access":
+                self.access = access
+
+    def reloaded(self, old: RouterState, new: RouterState) -> None:
+        """A new supergraph: each subscription keeps running on the one it started on (its plan,
+        its subgraph clients, kept open until it ends), unless its operation no longer validates
+        against the new API schema (its field is gone or changed): that one ends now, clearly."""
+        verdicts: dict[int, list[str]] = {}
+        for sub in list(self.open):
+            op = sub.ctx.operation
+            if sub.ctx.state is not old or op is None:
+                continue
+            key = id(op.document)
+            if key not in verdicts:
+                verdicts[key] = [e.message for e in validate(new.supergraph.api_schema, op.document.ast)]
+            problems = verdicts[key]
+            if problems:
+                log.info("subscription ended by a supergraph reload: %s", problems[0])
+                sub.abort(End({"errors": [error("The supergraph changed and this subscription's operation is no "
+                                                f"longer valid ({problems[0]}); subscribe again.", SCHEMA_CHANGED)]},
+                              SCHEMA_CHANGED))
 
     async def subscribe(self, request: GraphQLRequest) -> Subscription | tuple[int, dict[str, Any]]:
         """The subscription, started; or the one answer: a refusal (status, body), or the result
@@ -137,6 +178,7 @@ class Hub:
         self._counts.per_client[client] = held + 1
         sub = Subscription(self, ctx, roots[0], client)
         self.open.add(sub)
+        ctx.state.users.add(sub)  # its subgraph clients stay open across a reload until it ends
         sub.start()
         return sub
 
@@ -144,6 +186,11 @@ class Hub:
         if sub not in self.open:
             return
         self.open.discard(sub)
+        sub.ctx.state.release(sub)
+        reason = sub.end_reason
+        self.ended[reason] = self.ended.get(reason, 0) + 1
+        if self.access is not None:
+            self.access.info(orjson.dumps(sub.access_line()).decode())
         left = self._counts.per_client.get(sub.client, 1) - 1
         if left > 0:
             self._counts.per_client[sub.client] = left
@@ -214,6 +261,10 @@ class Subscription:
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._delivered_end = False
+        self._final: End | None = None
+        self._send: Send | None = None
+        self.events = 0
+        self.started = time.perf_counter()
         # told at once when the router ends it (its reader may be stuck writing to a slow client)
         self.on_abort: Callable[[End], None] | None = None
 
@@ -237,6 +288,8 @@ class Subscription:
             if self._now is not None:
                 return self._deliver_end(self._now)
             if self._queue:
+                self.events += 1
+                self.hub.delivered += 1
                 return self._queue.popleft()
             if self._end is not None:
                 return self._deliver_end(self._end)
@@ -251,8 +304,37 @@ class Subscription:
 
     def _deliver_end(self, end: End) -> End:
         self._delivered_end = True
+        self._final = end
         self._queue.clear()
+        if end.result is not None:
+            self.events += 1
+            self.hub.delivered += 1
         return end
+
+    @property
+    def end_reason(self) -> str:
+        """Why it ended: the code of its last error, `complete` (the subgraph completed it) or
+        `client` (the client left, or stopped it, first)."""
+        final = self._final
+        if final is None:
+            return "client"
+        return final.code or "complete"
+
+    def access_line(self) -> dict[str, Any]:
+        """One access line per subscription end, beside the request lines of the same log."""
+        ctx = self.ctx
+        request = ctx.request
+        op = ctx.operation
+        accept = request.headers.get("accept", "")
+        transport = "websocket" if request.method == "WEBSOCKET" else "sse" if "text/event-stream" in accept \
+            else "multipart" if "multipart/mixed" in accept else "sse-single"
+        return {
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "level": "info",
+            "service": "router", "logger": "router.access", "kind": "subscription_end",
+            "transport": transport, "operation": op.name if op is not None else None, "client": self.client,
+            "subgraph": self.root.service, "events": self.events, "end": self.end_reason,
+            "duration_ms": round((time.perf_counter() - self.started) * 1000, 2),
+        }
 
     def abort(self, end: End) -> None:
         """Ends it now, before anything still queued (token expiry, shutdown, a slow client)."""
@@ -299,46 +381,88 @@ class Subscription:
         self.hub.release(self)
 
     async def _produce(self) -> None:
+        """Subscribes to the subgraph and turns each of its answers into a client result; a lost
+        subgraph subscription is opened again per `resubscribe` (the count starts over after
+        each event that got through), then ends the stream with the error."""
+        settings = self.hub.settings
+        attempt = 0
+        while True:
+            upstream: Upstream | None = None
+            try:
+                upstream = self._upstream()
+                await self._open(upstream)
+                if attempt:
+                    log.info("subgraph subscription to %s open again after %d attempt(s)", self.root.service, attempt)
+                async for answer in upstream.events():
+                    attempt = 0
+                    if not await self._deliver(answer):
+                        return
+                self._finish(End())
+                return
+            except SubgraphError as e:
+                retry = upstream is not None and upstream.retryable and not self.hub.closing
+                if retry and attempt < settings.resubscribe_attempts:
+                    attempt += 1
+                    self.hub.resubscribed += 1
+                    delay = settings.resubscribe_delay(attempt)
+                    log.warning("subgraph subscription lost (%s); subscribing again in %.2fs (attempt %d of %d)",
+                                e, delay, attempt, settings.resubscribe_attempts)
+                    if upstream is not None:
+                        await asyncio.shield(upstream.close())
+                    upstream = None
+                    await asyncio.sleep(delay)
+                    continue
+                await self._failed(e)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a router bug: the client gets a clear end, the log the traceback
+                log.exception("subscription failed")
+                self._finish(End({"errors": [error("Internal router error.", "INTERNAL_SERVER_ERROR")]},
+                                 "INTERNAL_SERVER_ERROR"))
+                return
+            finally:
+                if upstream is not None:
+                    await asyncio.shield(upstream.close())
+
+    def _upstream(self) -> Upstream:
+        service = self.root.service
+        client = self.ctx.state.clients.clients.get(service)
+        if client is None:
+            raise SubgraphError(service, f'unknown subgraph "{service}"')
+        return Upstream(service, client.url, self.hub.settings.upstream_timeout)
+
+    async def _open(self, upstream: Upstream) -> None:
         ctx, root, router = self.ctx, self.root, self.hub.router
+        op = ctx.operation
+        assert op is not None
+        service = root.service
+        variables = op.variables
+        vs = {v: variables[v] for v in root.variables if v in variables}
+        body: dict[str, Any] = {"query": root.operation}
+        if root.operation_name:
+            body["operationName"] = root.operation_name
+        if vs:
+            body["variables"] = vs
+        raw = orjson.dumps(body)
+        raw = await router.subgraph_body(ctx, service, raw)
+        await upstream.open(orjson.loads(raw), self.hub.upstream_headers(ctx, service))
+
+    async def _deliver(self, answer: dict[str, Any]) -> bool:
+        ctx, router = self.ctx, self.hub.router
         op, plan = ctx.operation, ctx.plan
         assert op is not None and plan is not None
-        service = root.service
-        client = ctx.state.clients.clients.get(service)
-        upstream: Upstream | None = None
-        try:
-            if client is None:
-                raise SubgraphError(service, f'unknown subgraph "{service}"')
-            upstream = Upstream(service, client.url, self.hub.settings.upstream_timeout)
-            variables = op.variables
-            vs = {v: variables[v] for v in root.variables if v in variables}
-            body: dict[str, Any] = {"query": root.operation}
-            if root.operation_name:
-                body["operationName"] = root.operation_name
-            if vs:
-                body["variables"] = vs
-            raw = orjson.dumps(body)
-            raw = await router.subgraph_body(ctx, service, raw)
-            await upstream.open(orjson.loads(raw), self.hub.upstream_headers(ctx, service))
-            send = router.subgraph_send(ctx)
-            async for answer in upstream.events():
-                ex = EventExecution(plan, variables, send, answer)
-                await ex.run()
-                ctx.result = ex.response()
-                await router.respond(ctx)
-                if not self._push(ctx.result):
-                    return
-            self._finish(End())
-        except SubgraphError as e:
-            ctx.result = {"data": None, "errors": [{"message": str(e),
-                                                    "extensions": {"code": e.code, "serviceName": service}}]}
-            await router.respond(ctx)  # masked like any fetch failure
-            self._finish(End(ctx.result, e.code))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a router bug: the client gets a clear end, the log the traceback
-            log.exception("subscription failed")
-            self._finish(End({"errors": [error("Internal router error.", "INTERNAL_SERVER_ERROR")]},
-                             "INTERNAL_SERVER_ERROR"))
-        finally:
-            if upstream is not None:
-                await asyncio.shield(upstream.close())
+        if self._send is None:
+            self._send = router.subgraph_send(ctx)
+        ex = EventExecution(plan, op.variables, self._send, answer)
+        await ex.run()
+        ctx.result = ex.response()
+        await router.respond(ctx)
+        return self._push(ctx.result)
+
+    async def _failed(self, e: SubgraphError) -> None:
+        ctx = self.ctx
+        ctx.result = {"data": None, "errors": [{"message": str(e),
+                                                "extensions": {"code": e.code, "serviceName": self.root.service}}]}
+        await self.hub.router.respond(ctx)  # masked like any fetch failure
+        self._finish(End(ctx.result, e.code))

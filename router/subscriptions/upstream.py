@@ -42,8 +42,12 @@ class Upstream:
         self.timeout = timeout
         self._ws: ClientConnection | None = None
         self._done = False
+        # whether the last failure may pass by itself (a lost or refused connection, a timeout),
+        # so that subscribing again makes sense; a refusal or a malformed answer would repeat
+        self.retryable = False
 
-    def _failed(self, reason: str, code: str = "SUBGRAPH_REQUEST_FAILED") -> SubgraphError:
+    def _failed(self, reason: str, code: str = "SUBGRAPH_REQUEST_FAILED", retryable: bool = True) -> SubgraphError:
+        self.retryable = retryable and code != "INVALID_SUBGRAPH_RESPONSE"
         return SubgraphError(self.service, f'Subscription to subgraph "{self.service}" failed: {reason}', code)
 
     async def open(self, payload: dict[str, Any], headers: dict[str, str]) -> None:
@@ -54,7 +58,8 @@ class Upstream:
                 self.url, additional_headers=headers, subprotocols=[PROTOCOL], open_timeout=self.timeout,
                 max_size=MAX_MESSAGE_BYTES, compression=None, user_agent_header=None, proxy=None), self.timeout)
         except InvalidStatus as e:
-            raise self._failed(f"the upgrade was refused with HTTP {e.response.status_code}") from None
+            status = e.response.status_code
+            raise self._failed(f"the upgrade was refused with HTTP {status}", retryable=status >= 500) from None
         except (TimeoutError, OSError, InvalidHandshake) as e:
             raise self._failed(f"cannot connect ({type(e).__name__})") from None
         ws = self._ws
@@ -92,7 +97,9 @@ class Upstream:
                 msg = await self._receive(ws)
             except ConnectionClosed as e:
                 code = e.rcvd.code if e.rcvd else 1006
-                raise self._failed(f"the subgraph closed the subscription ({code})", CLOSED_CODE) from None
+                # graphql-transport-ws's own 44xx codes refuse the subscription: again would repeat it
+                raise self._failed(f"the subgraph closed the subscription ({code})", CLOSED_CODE,
+                                   retryable=code < 4000) from None
             kind = msg.get("type")
             if kind == "next" and msg.get("id") == "1":
                 body = msg.get("payload")
