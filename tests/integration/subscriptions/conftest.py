@@ -14,6 +14,9 @@ sys.path.insert(0, str(FIXTURES / "router_security"))
 sys.path.insert(0, str(FIXTURES / "subscriptions"))
 
 import harness as h  # noqa: E402
+import tick_subgraphs as ticks  # noqa: E402
+from live import Served, serve_router  # noqa: E402
+from tick_router import JWT  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +46,38 @@ def shop_routers(shop, tmp_path_factory) -> Iterator[Callable[[str], h.Router]]:
 @pytest.fixture(scope="module")
 def shop_router(shop_routers):
     return shop_routers("")
+
+
+# The tick subgraphs (tests/fixtures/subscriptions/tick_subgraphs.py) and routers in front of them.
+@pytest.fixture(scope="module")
+def extra():
+    s = Served(ticks.app(ticks.extra_schema))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def tick_server():
+    s = Served(ticks.app(ticks.ticks_schema))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def routers(tick_server, extra, tmp_path_factory):
+    made: list[Served] = []
+    tmp = tmp_path_factory.mktemp("tick-routers")
+
+    def make(config: str = JWT, ticks_url: str | None = None) -> Served:
+        r = serve_router(ticks.supergraph(ticks_url or tick_server.url, extra.url), config, tmp)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.stop()
+
+
+@pytest.fixture(scope="module")
+def router(routers):
+    return routers()

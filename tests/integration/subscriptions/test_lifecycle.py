@@ -8,62 +8,10 @@ from __future__ import annotations
 import time
 
 import httpx
-import jwt as pyjwt
 import pytest
 import tick_subgraphs as ticks
 from live import Closed, RawWebSocket, Served, multipart, node_client, serve_router, sse
-
-SECRET = "s" * 40
-JWT = f"""
-jwt:
-  secrets: [{{secret: "{SECRET}", algorithms: [HS256]}}]
-  algorithms: [HS256]
-csrf: {{}}
-headers:
-  all:
-    - propagate: {{named: authorization}}
-"""
-TICKS = "subscription($c: Int!, $hang: Boolean! = false, $pad: Int! = 0) { ticks(count: $c, hang: $hang, pad: $pad) { n square half strict } }"
-HANG = "subscription { ticks(count: 1, hang: true) { n square } }"
-
-
-def token(sub: str = "alice", ttl: float = 300) -> str:
-    now = time.time()
-    return pyjwt.encode({"sub": sub, "exp": int(now + ttl), "iat": int(now)}, SECRET, algorithm="HS256")
-
-
-@pytest.fixture(scope="module")
-def extra():
-    s = Served(ticks.app(ticks.extra_schema))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def tick_server():
-    s = Served(ticks.app(ticks.ticks_schema))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def routers(tick_server, extra, tmp_path_factory):
-    made: list[Served] = []
-    tmp = tmp_path_factory.mktemp("tick-routers")
-
-    def make(config: str = JWT, ticks_url: str | None = None) -> Served:
-        r = serve_router(ticks.supergraph(ticks_url or tick_server.url, extra.url), config, tmp)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.stop()
-
-
-@pytest.fixture(scope="module")
-def router(routers):
-    return routers()
+from tick_router import HANG, JWT, TICKS, token
 
 
 def _wait_for(check, what: str) -> None:

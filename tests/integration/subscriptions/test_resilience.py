@@ -12,8 +12,7 @@ import time
 import httpx
 import tick_subgraphs as ticks
 from live import Served, serve_router, sse
-
-from tests.integration.subscriptions.test_lifecycle import HANG, JWT, extra, routers, tick_server, token  # noqa: F401 (fixtures)
+from tick_router import HANG, JWT, token
 
 TELEMETRY = "telemetry: {metrics: {enabled: true, listen: main}, access_log: {enabled: true}}\n"
 STEADY = "subscription { ticks(count: 30, everyMs: 150) { n square } }"
