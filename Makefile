@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-composition bench-planner supergraph-schema clean attack
+.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-live bench-composition bench-planner supergraph-schema clean attack
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,13 @@ schema: $(STAMP)
 	$(PY) -m devstack.deploy
 
 supergraph-schema: schema
+
+# Live benchmark: 1,000 and 10,000 subscribers to one order stream over WebSocket and SSE, our
+# router beside Hive Gateway on the same subgraphs and events: mutation-to-delivery p50/p99,
+# RSS per open subscription, CPU per delivered event (bench/live/run.py; BENCH_ARGS=--help).
+bench-live: $(STAMP)
+	cd bench && (test -d node_modules/@graphql-hive/gateway || npm ci --no-audit --no-fund --loglevel=error)
+	ulimit -n $$(ulimit -Hn); $(PY) -m bench.live.run $(BENCH_ARGS)
 
 # Composition benchmark: a generated 50-subgraph, 2,000-type federation, ours beside @apollo/composition.
 bench-composition: $(STAMP) $(NODE_STAMP)
