@@ -150,7 +150,8 @@ async def measure(gateway: str, pgid: int, port: int, transport: str, n: int, ev
     for i in range(0, n, 100):  # in waves: the listen backlog is not the benchmark
         for sub in subs[i:i + 100]:
             tasks.append(asyncio.create_task(connect(sub, port, "/graphql", order_id)))
-        await asyncio.gather(*(s.ready.wait() for s in subs[max(0, i - 400):i + 100 - 400]))
+        # at most 500 opening at once: wait for the wave started four waves ago
+        await asyncio.gather(*(s.ready.wait() for s in subs[max(0, i - 400):max(0, i - 300)]))
     try:
         await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subs)), 600)
     except TimeoutError:

@@ -194,3 +194,34 @@ def test_with_signing_the_subscription_upgrade_is_signed_and_a_direct_one_refuse
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_apollo_client_multipart_subscription_follows_an_order_until_paid(shop_router):
+    alice = register(shop_router)
+    order = _order(shop_router, alice["token"])
+    amount = order["total"]["amount"]
+    with node_client("apollo", shop_router.url, LIVE, {"id": order["id"]}, alice["token"]) as client:
+        assert client.line() == {"next": {"data": {"orderUpdated": {
+            "__typename": "Order", "id": order["id"], "status": "PENDING",
+            "user": {"__typename": "User", "username": alice["user"]["username"]},
+            "total": {"__typename": "Money", "amount": amount}, "amountDue": {"__typename": "Money", "amount": amount},
+            "payments": []}}}}
+        status, body = gql(shop_router, PAY, alice["token"], {"o": order["id"], "k": uuid.uuid4().hex})
+        assert status == 200 and body["data"]["payOrder"]["status"] == "SUCCEEDED", body
+        paid = client.line()["next"]["data"]["orderUpdated"]
+        assert paid["status"] == "CONFIRMED" and paid["amountDue"]["amount"] == 0
+        assert paid["payments"] == [{"__typename": "Payment", "status": "SUCCEEDED"}]
+
+
+def test_apollo_client_gets_the_subgraphs_error_and_the_routers_refusal(shop_router):
+    alice, bob = register(shop_router), register(shop_router)
+    order = _order(shop_router, alice["token"])
+    with node_client("apollo", shop_router.url, LIVE, {"id": order["id"]}, bob["token"]) as client:
+        got = client.line()
+        assert got["next"]["data"] is None, got
+        assert [e["extensions"]["code"] for e in got["next"]["errors"]] == ["NOT_FOUND"]
+    with node_client("apollo", shop_router.url, LIVE, {"id": order["id"]}) as client:  # anonymous
+        got = client.line()
+        refused = got["error"]
+        assert refused["status"] == 403
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["UNAUTHORIZED_FIELD_OR_TYPE"]
