@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gateways", default="router,hive-gateway")
     ap.add_argument("--events", type=int, default=5)
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the gateways and subgraphs too
     raise_fd_limit()
     counts = [int(x) for x in args.subscribers.split(",")]
     transports = args.transports.split(",")
