@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.router_traffic.harness import post
+from tests.integration.router.harness import post
 
 Q = "{ reviews { id } }"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.router_traffic.harness import Router, post
+from tests.integration.router.harness import Router, post
 from tests.support.shop import supergraph_sdl
 
 

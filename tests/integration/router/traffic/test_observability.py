@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.integration.router_traffic.harness import post
+from tests.integration.router.harness import post
 
 TELEMETRY = """
 telemetry:
