@@ -122,7 +122,8 @@ class _Conn(asyncio.Protocol):
             if int(value) > self.max_bytes:  # llhttp has checked it is digits
                 raise ResponseTooLarge(f"subgraph response larger than {self.max_bytes} bytes")
         elif n == 17 and name.lower() == b"transfer-encoding":
-            self._framed = True  # llhttp refuses a non-chunked final coding, which only a close could end
+            # chunked last: the chunks end the body; any other last coding: the close does
+            self._framed = value.rstrip().lower().endswith(b"chunked")
 
     def on_headers_complete(self) -> None:
         self._head_done = True

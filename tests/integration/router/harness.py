@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.wait import wait_until
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
 import router_harness as h  # noqa: E402
 
@@ -35,16 +37,15 @@ class RouterProcess:
              "--port", str(self.port)],
             cwd=ROOT, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, log_path.read_text()
-            time.sleep(0.1)
-        raise AssertionError(f"router did not start: {log_path.read_text()}")
+        if not wait_until(self._healthy, 30, 0.1):
+            raise AssertionError(f"router did not start: {log_path.read_text()}")
+
+    def _healthy(self) -> bool:
+        assert self.proc.poll() is None, self.log_path.read_text()
+        try:
+            return httpx.get(self.base + "/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     @property
     def base(self) -> str:

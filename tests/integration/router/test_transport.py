@@ -99,7 +99,8 @@ async def test_a_no_content_answer_does_not_wait_for_a_body(servers: list[asynci
 
 
 @pytest.mark.parametrize("head", [b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n",
-                                  b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n"])
+                                  b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n",
+                                  b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n"])
 async def test_body_read_until_close(servers: list[asyncio.Server], head: bytes) -> None:
     handler, opened = answering(head + BODY, pieces=3, close=True)
     pool = await pool_for(servers, handler)
