@@ -7,8 +7,9 @@ of them). Here, on top:
 - routers as separate processes (`make_router_process`) and a scriptable stub subgraph (`stub`);
 - the security suite: its own Node subgraphs (`security_subgraph_port`, `security_supergraph_file`,
   `reset`), a signing key and a JWKS server (`rsa_key`, `jwks`), routers built from router.yaml
-  text in front of them (`make_security_router`, `module_security_router`), and the real shop
-  behind a router with the shop's own router.yaml (`shop_router`)."""
+  text in front of them (`make_security_router`: `router_factory` bound to them, and
+  `module_security_router`, one per module), and the real shop behind a router with the shop's
+  own router.yaml (`shop_router`)."""
 
 import sys
 from pathlib import Path
@@ -96,17 +97,13 @@ def module_security_router(security_supergraph_file, tmp_path_factory):
 
 
 @pytest.fixture
-def make_security_router(security_supergraph_file, tmp_path):
-    started = []
+def make_security_router(security_supergraph_file, router_factory):
+    """`router_factory` (tests/conftest.py) in front of the security subgraphs."""
 
-    def make(config: str, env: dict | None = None, supergraph: Path | None = None) -> h.Router:
-        r = h.Router(supergraph or security_supergraph_file, config, tmp_path, env)
-        started.append(r)
-        return r
+    def make(config: str, env: dict | None = None, supergraph: Path | None = None):
+        return router_factory(supergraph or security_supergraph_file, config, env)
 
-    yield make
-    for r in started:
-        r.stop()
+    return make
 
 
 @pytest.fixture(scope="module")
