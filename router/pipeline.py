@@ -116,7 +116,8 @@ class RouterState:
             urls[name] = sc.url if sc and sc.url else supergraph.url(name)
             if sc and sc.timeout:
                 timeouts[name] = sc.timeout
-        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
+        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client,
+                                       config.max_connections_per_subgraph, config.max_response_bytes)
         # Long-lived users (running subscriptions) of this state: after a reload its clients are
         # closed only once the last of them let go.
         self.users: set[object] = set()

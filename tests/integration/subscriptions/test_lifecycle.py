@@ -5,20 +5,17 @@ subgraph that goes away, token expiry, keep-alives and shutdown."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 import tick_subgraphs as ticks
 from live import Closed, RawWebSocket, Served, multipart, node_client, serve_router, sse
 from tick_router import HANG, JWT, TICKS, token
 
+from tests.support.wait import wait_until
+
 
 def _wait_for(check, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+    assert wait_until(check, 30), what
 
 
 def test_each_event_gets_its_entity_fields_with_null_propagation_and_error_paths(router):
