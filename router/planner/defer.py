@@ -283,8 +283,12 @@ def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
         out.deferred.append(d)
         for fid in mine:
             owner.setdefault(fid, d.id)
-    for f in fetches:  # a fetch no payload named (defensive): the last payload waits for it anyway
-        owner.setdefault(f.id, out.deferred[-1].id)
+    unnamed = [f.id for f in fetches if f.id not in owner]
+    if unnamed:  # a fetch no payload named (defensive): every deferred payload waits for it
+        for d in out.deferred:
+            d.fetches = tuple(sorted({*d.fetches, *unnamed}))
+        for fid in unnamed:
+            owner[fid] = out.deferred[0].id
     out.owner = owner
     return out
 
@@ -329,11 +333,16 @@ def _matches(qs: Any, sel: Sel, types: frozenset[str] | None) -> bool:
         chosen = [fields for t, fields in by_type.items() if t in types]
     else:  # an interface (object) the selection knows only by its implementations
         chosen = list(by_type.values())
+    # `__typename` counts only where the fetch is what resolves it (an @interfaceObject's
+    # entities, whose real type another subgraph tells); elsewhere every fetch brings it
+    resolves_type = types is None or types.isdisjoint(by_type)
     wanted: dict[str, list[Any]] = {}
     for fields in chosen:
         for f in fields:
             if f.name != "__typename":
                 wanted.setdefault(f.key, []).append(f)
+            elif resolves_type and (qs.typename or "__typename" in qs.fields):
+                return True
     # a container field counts too: the payload needs to know whether it is null
     if any(qf.out in wanted for qf in qs.fields.values()):
         return True
