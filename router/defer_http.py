@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from .executor.incremental import IncrementalExecution
 from .pipeline import Context, GraphQLRequest, Router, _introspect
+from .plugins.masking import MaskingPlugin
 from .subscriptions.multipart import CLOSE, HEADERS, PART
 
 log = logging.getLogger("router.defer")
@@ -85,6 +86,8 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
     if prefill:
         ex.data.update(prefill)
 
+    masking = [p for p in router.plugins if isinstance(p, MaskingPlugin)]
+
     async def body() -> AsyncIterator[bytes]:
         first = True
         payloads = ex.payloads()
@@ -97,6 +100,8 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
                     ctx.result = payload
                     await router.respond(ctx)  # masking, authorization errors, telemetry: the primary part
                     payload = ctx.result
+                else:
+                    await _mask(masking, ctx, payload)
                 yield PART + orjson.dumps(payload)
         except Exception:  # a router bug mid-stream: the client gets a last part saying so
             log.exception("deferred execution failed")
@@ -110,3 +115,21 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
     if req.response_headers:
         response.headers.update(req.response_headers)
     return response
+
+
+async def _mask(masking: list[MaskingPlugin], ctx: Context, part: dict[str, Any]) -> None:
+    """`error_masking` on a subsequent part: each item's errors (and the part's own) are masked
+    as the initial payload's are."""
+    if not masking:
+        return
+    holders = [part, *(part.get("incremental") or ())]
+    saved = ctx.result
+    try:
+        for holder in holders:
+            if holder.get("errors"):
+                ctx.result = {"errors": holder["errors"]}
+                for plugin in masking:
+                    await plugin.on_response(ctx)
+                holder["errors"] = ctx.result["errors"]
+    finally:
+        ctx.result = saved

@@ -109,6 +109,15 @@ def test_null_inside_a_deferred_fragment_stays_in_its_item(make_router):
     assert whole["data"] is None  # what @defer spared the initial payload
 
 
+def test_error_masking_covers_deferred_items(make_router):
+    r = make_router("error_masking:\n  mode: safe_codes\n")
+    _, parts = deferred(r.url, '{ users { id ... @defer(label: "s") { reviews { id strictFlaky } } } }')
+    errors = [e for p in parts[1:] for i in p.get("incremental", ()) for e in i.get("errors", ())]
+    assert errors
+    assert all(e["extensions"]["code"] == "INTERNAL_SERVER_ERROR" and "requestId" in e["extensions"]
+               and "strictFlaky" not in e["message"] for e in errors)
+
+
 def test_mutation_with_deferred_fragment(make_router, subgraphs):
     r = make_router()
     try:
