@@ -109,6 +109,18 @@ def test_null_inside_a_deferred_fragment_stays_in_its_item(make_router):
     assert whole["data"] is None  # what @defer spared the initial payload
 
 
+def test_a_failed_deferred_fetch_reports_in_its_part(make_router):
+    """The legacy subgraph is down: the deferred fragment's items carry the fetch error, the
+    initial payload has none."""
+    r = make_router()
+    _, parts = deferred(r.url, '{ users { id ... @defer(label: "l") { legacyScore } } }')
+    assert "errors" not in parts[0] and parts[0]["data"]["users"]
+    items = [i for p in parts[1:] for i in p.get("incremental", ())]
+    assert all(i["data"] == {"legacyScore": None} for i in items)
+    codes = {e["extensions"]["code"] for i in items for e in i.get("errors", ())}
+    assert codes == {"SUBGRAPH_REQUEST_FAILED"}
+
+
 def test_error_masking_covers_deferred_items(make_router):
     r = make_router("error_masking:\n  mode: safe_codes\n")
     _, parts = deferred(r.url, '{ users { id ... @defer(label: "s") { reviews { id strictFlaky } } } }')
