@@ -13,6 +13,7 @@ that fragment's item (its `data` becomes null); the payloads already sent are ne
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -71,16 +72,11 @@ class IncrementalExecution(Execution):
 
     def _error_owners(self) -> list[int]:
         """The fetch that recorded each error so far."""
+        starts = [start for start, _ in self.marks]
         owners: list[int] = []
-        marks = self.marks
         for i in range(len(self.errors)):
-            fid = -1
-            for start, f in marks:
-                if start <= i:
-                    fid = f
-                else:
-                    break
-            owners.append(fid)
+            at = bisect_right(starts, i) - 1
+            owners.append(self.marks[at][1] if at >= 0 else -1)
         return owners
 
     async def payloads(self) -> AsyncGenerator[dict[str, Any], None]:
