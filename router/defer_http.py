@@ -8,6 +8,7 @@ without an active `@defer` gets the ordinary JSON answer, as Apollo Router does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -68,7 +69,12 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
                                                           "Accept: multipart/mixed;subscriptionSpec=1.0.",
                                                "extensions": {"code": "SUBSCRIPTION_TRANSPORT_REQUIRED"}}]},
                              req, accept)
-            return _json(*await router.complete(ctx, expose_plan), req, accept)
+            timeout = next((p.request_timeout for p in router.plugins if getattr(p, "request_timeout", None)), None)
+            try:
+                return _json(*await asyncio.wait_for(router.complete(ctx, expose_plan), timeout), req, accept)
+            except TimeoutError:  # as the JSON path answers it
+                return _json(504, {"errors": [{"message": f"Request timed out after {timeout:g} s.",
+                                               "extensions": {"code": "REQUEST_TIMEOUT"}}]}, req, accept)
         prefill = None
         if plan.introspection:
             if not router.config.introspection:
