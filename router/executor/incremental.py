@@ -19,6 +19,7 @@ from typing import Any
 
 from graphql import GraphQLSchema
 
+from ..errors import SubgraphError
 from ..planner.defer import DeferPlan, Deferred, applies
 from ..planner.plan import Fetch, Plan
 from .run import Execution, Send
@@ -57,16 +58,14 @@ class IncrementalExecution(Execution):
             self.progress.set()
 
     async def _send(self, f: Fetch, body: bytes) -> dict[str, Any] | None:
+        """The base class's send, marking where this fetch's errors start: from here until the
+        fetch is done nothing else runs, so every error recorded meanwhile is its own."""
         try:
             resp = await self.send(f.service, body)
-        except Exception as e:  # noqa: BLE001 - the base class turns SubgraphError into an error
+        except SubgraphError as e:
             self.marks.append((len(self.errors), f.id))
-            from ..errors import SubgraphError
-
-            if isinstance(e, SubgraphError):
-                self.errors.append({"message": str(e), "extensions": {"code": e.code, "serviceName": f.service}})
-                return None
-            raise
+            self.errors.append({"message": str(e), "extensions": {"code": e.code, "serviceName": f.service}})
+            return None
         self.marks.append((len(self.errors), f.id))
         return resp
 
