@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-live bench-composition bench-planner supergraph-schema clean attack
+.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-live bench-defer bench-composition bench-planner supergraph-schema clean attack
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ bench-composition: $(STAMP) $(NODE_STAMP)
 # Planner benchmark: cold planning time (p50/p99) for the bench query, the router corpus, the
 # federation corpus and a generated 50-subgraph, 2,000-type supergraph; query-graph build
 # time and memory; beside Hive Router's Rust planner (npm addon) in the same run.
+# @defer: time to the first payload against the whole answer, one slow subgraph (small, seconds).
+bench-defer: $(STAMP) $(NODE_STAMP)
+	$(PY) -m bench.defer $(BENCH_ARGS)
+
 bench-planner: $(STAMP)
 	cd bench && (test -d node_modules/@graphql-hive/router-query-planner || npm ci --no-audit --no-fund --loglevel=error)
 	$(PY) -m bench.planner.run $(BENCH_ARGS)

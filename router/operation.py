@@ -196,7 +196,7 @@ def _condition_variables(op: OperationDefinitionNode, fragments: dict[str, Fragm
             return
         for s in ss.selections:
             for d in s.directives or ():
-                if d.name.value in ("skip", "include"):
+                if d.name.value in ("skip", "include", "defer"):  # whether a fragment is deferred is in the plan
                     for a in d.arguments or ():
                         if isinstance(a.value, VariableNode):
                             out.add(a.value.name.value)

@@ -135,6 +135,12 @@ class RouterState:
             await self._released.wait()
 
 
+def _defer_not_acceptable() -> dict[str, Any]:
+    from .defer_http import not_acceptable
+
+    return not_acceptable()
+
+
 def _err(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
 
@@ -166,6 +172,8 @@ class Router:
             return 400, {"errors": [_err("A subscription needs a streaming transport: a WebSocket (graphql-transport-ws), "
                                          "Accept: text/event-stream (GraphQL over SSE) or Accept: multipart/mixed;"
                                          "subscriptionSpec=1.0.", "SUBSCRIPTION_TRANSPORT_REQUIRED")]}
+        if plan.defer is not None:  # deferred fragments need a multipart answer (defer_http.py)
+            return 406, _defer_not_acceptable()
         prefill = None
         if plan.introspection:
             if not self.config.introspection:

@@ -42,6 +42,8 @@ from graphql import (
 from shared.api_schema import api_document
 from shared.links import read_links
 
+from .defer_directive import with_defer
+
 __all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key"]
 
 
@@ -291,9 +293,10 @@ class Supergraph:
     # ------------------------------------------------------------------ API schema
     def _build_api_schema(self) -> GraphQLSchema:
         try:
-            return build_ast_schema(api_document(self.document), assume_valid_sdl=True)
+            schema = build_ast_schema(api_document(self.document), assume_valid_sdl=True)
         except (GraphQLError, TypeError) as e:
             raise SupergraphError(f"cannot build the API schema: {e}") from None
+        return with_defer(schema)
 
     # ------------------------------------------------------------------ queries used by the planner
     def type(self, name: str) -> TypeInfo:

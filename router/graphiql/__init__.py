@@ -107,7 +107,7 @@ def page(cfg: GraphiQLConfig, endpoint: str, local: bool, nonce: str) -> str:
   var settings = {settings};
   var params = new URLSearchParams(window.location.search);
   var endpoint = new URL(settings.endpoint, window.location.href).toString();
-  var fetcher = GraphiQL.createFetcher({{ url: endpoint }});
+  var fetcher = GraphiQL.createFetcher({{ url: endpoint, enableIncrementalDelivery: true }});  // @defer: multipart parts merged as they come
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   function render(headers) {{
     var props = {{

@@ -12,6 +12,7 @@ from shared.lru import LRU
 
 from ..operation import Operation, normalize
 from ..supergraph import Supergraph
+from .defer import has_defer, plan_defer
 from .fetch import FetchGraph
 from .graph import QueryGraph
 from .paths import PathFinder, PlanningError
@@ -40,6 +41,8 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     steps = emit(fetches, operation.kind, operation.name, operation.definition)
     plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
     plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
+    if has_defer(operation):
+        plan.defer = plan_defer(sg.api_schema, operation, plan, denied)
     return plan
 
 

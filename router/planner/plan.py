@@ -86,6 +86,7 @@ class Plan:
     shape: Any = None  # compiled by the executor on first use
     children: tuple[tuple[int, ...], ...] = ()
     chain: bool = False  # each fetch waits for the one before it: run in order, no tasks
+    defer: Any = None  # the operation's deferred fragments (`defer.DeferPlan`), None without @defer
 
     def __post_init__(self) -> None:
         kids: list[list[int]] = [[] for _ in self.fetches]
@@ -105,7 +106,7 @@ class Plan:
         return max((f.depth for f in self.fetches), default=0)
 
     def print(self) -> str:
-        return print_plan(self)
+        return print_plan(self) if self.defer is None else self.defer.print(self)
 
 
 def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: OperationDefinitionNode) -> list[Fetch]:

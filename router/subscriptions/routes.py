@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from .. import defer_http
 from ..pipeline import GraphQLRequest, Router
 from . import multipart, sse, ws
 from .settings import load
@@ -66,6 +67,12 @@ class Streams:
             if isinstance(parsed, Response):
                 return parsed
             return self.single.operation(request, parsed)
+        if defer_http.wants(accept):  # @defer's incremental delivery (or a plain answer)
+            parsed = await self._request(request)
+            if isinstance(parsed, Response):
+                return parsed
+            return await defer_http.answer(self.hub.router, parsed, accept,
+                                           request.headers.get("x-router-expose-plan") == "true")
         if sse.wants(accept):
             proto: Any = sse
         elif multipart.wants(accept):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
 
 def test_graphiql_runs_a_query_and_shows_the_result(make_router, browser):
     r = make_router("telemetry:\n  access_log: { enabled: false }\n  metrics: { enabled: true }\n")
@@ -38,4 +40,32 @@ def test_graphiql_runs_a_query_and_shows_the_result(make_router, browser):
     assert not errors, errors
     run = [s for s in seen if "reviews" in s["body"].get("query", "")]
     assert run and run[-1]["headers"].get("authorization") == "Bearer t0ken"
+    page.close()
+
+
+def test_graphiql_shows_a_deferred_result_merged(make_router, browser):
+    """A deferred query typed in GraphiQL: its fetcher asks for multipart, the router streams
+    the parts, and the result window ends with the deferred fields merged in."""
+    r = make_router()
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    answers: list[str] = []
+    page.on("response", lambda resp: answers.append(resp.headers.get("content-type", ""))
+            if resp.url == r.url and resp.request.method == "POST" else None)
+    query = '{ products(first: 2) { upc ... @defer(label: "rev") { reviews { body } } } }'
+    from urllib.parse import quote
+
+    page.goto(r.base + "/?query=" + quote(query))
+    page.wait_for_selector(".graphiql-execute-button", timeout=20_000)
+    page.click(".graphiql-execute-button")
+    expected = httpx.post(r.url, json={"query": query.replace('@defer(label: "rev")', "")}).json()
+    last_body = expected["data"]["products"][-1]["reviews"][-1]["body"]
+    page.wait_for_function(
+        "(b) => { const r = document.querySelector('.result-window'); return r && r.innerText.includes(b); }",
+        arg=last_body, timeout=20_000)
+    result = page.locator(".result-window").inner_text()
+    assert '"upc"' in result and '"reviews"' in result
+    assert any(c.startswith("multipart/mixed") and "deferSpec=20220824" in c for c in answers), answers
+    assert not errors, errors
     page.close()

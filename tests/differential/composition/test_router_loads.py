@@ -4,7 +4,8 @@ The router reads supergraphs written by any composer; this checks the pair we
 ship: each accepted fixture's supergraph loads, names the same subgraphs, and
 the router's API schema (derived in shared/api_schema.py, as the composer's is)
 is the one `@apollo/federation-internals`' `toAPISchema` prints for the same
-subgraphs: types, fields, arguments, and executable directives only.
+subgraphs: types, fields, arguments, and executable directives only (with `@defer`, which the
+router adds to the API schema it serves as Apollo Router does).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLSchema, build_schema, lexicographic_sort_schema, print_schema
 
+from router.defer_directive import with_defer
 from router.supergraph import Supergraph
 from supergraph.compose import SubgraphInput, compose
 
@@ -37,4 +39,5 @@ def test_router_loads_our_supergraph(case: Case, apollo: dict[str, dict]) -> Non
     assert {g.name for g in loaded.graphs.values()} == {name for name, _, _ in case.subgraphs}
     theirs = apollo[case.name]
     assert theirs["ok"] and theirs["api"], theirs["errors"]
-    assert printed(loaded.api_schema) == printed(build_schema(theirs["api"]))
+    # plus @defer, which Apollo Router adds to the API schema it serves (toAPISchema's includeDefer)
+    assert printed(loaded.api_schema) == printed(with_defer(build_schema(theirs["api"])))

@@ -1,0 +1,245 @@
+"""@defer through a real router in front of the real test subgraphs: the multipart parts as
+they arrive (labels, paths, hasNext), @apollo/client merging them, and a slow subgraph that
+the initial payload does not wait for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
+import incremental as inc  # noqa: E402
+import router_harness as h  # noqa: E402
+
+MULTIPART = 'multipart/mixed;boundary="graphql";deferSpec=20220824'
+
+
+def deferred(url: str, query: str, variables: dict | None = None) -> tuple[httpx.Response, list[dict]]:
+    resp = httpx.post(url, json={"query": query, "variables": variables or {}}, headers={"accept": inc.ACCEPT},
+                      timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp, inc.parts(resp.content, resp.headers["content-type"])
+
+
+def plain(url: str, query: str, variables: dict | None = None) -> dict:
+    return httpx.post(url, json={"query": query, "variables": variables or {}}, timeout=30).json()
+
+
+def test_deferred_list_fragment_one_item_per_element(make_router):
+    r = make_router()
+    q = '{ products(first: 3) { upc name ... @defer(label: "rev") { reviews { body rating } } } }'
+    resp, parts = deferred(r.url, q)
+    assert resp.headers["content-type"] == MULTIPART
+    first, *rest = parts
+    assert first["hasNext"] is True
+    products = first["data"]["products"]
+    assert products and all(set(p) == {"upc", "name"} for p in products)
+    assert rest[-1]["hasNext"] is False and all(p["hasNext"] for p in rest[:-1])
+    items = [i for p in rest for i in p.get("incremental", ())]
+    assert [i["path"] for i in items] == [["products", n] for n in range(len(products))]
+    assert {i["label"] for i in items} == {"rev"}
+    assert all(set(i["data"]) == {"reviews"} for i in items)
+    assert inc.merge(parts) == plain(r.url, q.replace('@defer(label: "rev")', ""))
+
+
+def test_same_fetch_fragment_arrives_right_after_the_primary(make_router):
+    r = make_router()
+    q = "{ products(first: 2) { upc ... @defer { name } } }"
+    _, parts = deferred(r.url, q)
+    assert len(parts) == 2 and parts[0]["data"]["products"][0] == {"upc": parts[0]["data"]["products"][0]["upc"]}
+    assert all("label" not in i for i in parts[1]["incremental"])
+    assert inc.merge(parts) == plain(r.url, q.replace("@defer", ""))
+
+
+def test_nested_defers_deliver_inner_after_outer(make_router):
+    r = make_router()
+    q = ('{ users { id ... @defer(label: "outer") { name ... @defer(label: "inner") { reviews { id } } } } }')
+    _, parts = deferred(r.url, q)
+    labels = [i["label"] for p in parts[1:] for i in p.get("incremental", ())]
+    assert "outer" in labels and "inner" in labels
+    assert labels.index("inner") > max(n for n, x in enumerate(labels) if x == "outer")
+    expected = plain(r.url, q.replace('@defer(label: "outer")', "").replace('@defer(label: "inner")', ""))
+    assert inc.merge(parts) == expected
+
+
+def test_if_false_and_if_variable(make_router):
+    r = make_router()
+    q = "query($d: Boolean!) { products(first: 2) { upc ... @defer(if: $d, label: \"x\") { name } } }"
+    off = httpx.post(r.url, json={"query": q, "variables": {"d": False}}, headers={"accept": inc.ACCEPT})
+    assert off.headers["content-type"].startswith("application/json")  # nothing deferred: one answer
+    assert off.json() == plain(r.url, "{ products(first: 2) { upc ... { name } } }")
+    _, parts = deferred(r.url, q, {"d": True})
+    assert len(parts) == 2 and parts[1]["incremental"][0]["label"] == "x"
+    assert inc.merge(parts) == off.json()
+    inline = httpx.post(r.url, json={"query": "{ products(first: 1) { upc ... @defer(if: false) { name } } }"},
+                        headers={"accept": inc.ACCEPT})
+    assert inline.headers["content-type"].startswith("application/json") and "name" in inline.json()["data"]["products"][0]
+
+
+def test_null_inside_a_deferred_fragment_stays_in_its_item(make_router):
+    """strictFlaky (String!) fails for low ratings: without @defer the null bubbles up to the
+    whole `users` list; deferred, only the items of the users with such a review are null, each
+    with its error, and the initial payload is whole."""
+    r = make_router()
+    q = '{ users { id ... @defer(label: "s") { reviews { id rating strictFlaky } } } }'
+    _, parts = deferred(r.url, q)
+    first = parts[0]
+    assert "errors" not in first and first["data"]["users"]
+    items = [i for p in parts[1:] for i in p.get("incremental", ())]
+    assert [i["path"] for i in items] == [["users", n] for n in range(len(first["data"]["users"]))]
+    failing = [i for i in items if i["data"] is None]
+    ok = [i for i in items if i["data"] is not None]
+    assert failing and ok
+    for i in failing:
+        assert "FLAKY" in {e["extensions"]["code"] for e in i["errors"]}
+        assert all(e["path"][: len(i["path"])] == i["path"] for e in i["errors"])
+    for i in ok:
+        assert "errors" not in i and all(rv["rating"] >= 3 for rv in i["data"]["reviews"])
+    whole = plain(r.url, q.replace('@defer(label: "s")', ""))
+    assert whole["data"] is None  # what @defer spared the initial payload
+
+
+def test_a_failed_deferred_fetch_reports_in_its_part(make_router):
+    """The legacy subgraph is down: the deferred fragment's items carry the fetch error, the
+    initial payload has none."""
+    r = make_router()
+    _, parts = deferred(r.url, '{ users { id ... @defer(label: "l") { legacyScore } } }')
+    assert "errors" not in parts[0] and parts[0]["data"]["users"]
+    items = [i for p in parts[1:] for i in p.get("incremental", ())]
+    assert all(i["data"] == {"legacyScore": None} for i in items)
+    codes = {e["extensions"]["code"] for i in items for e in i.get("errors", ())}
+    assert codes == {"SUBGRAPH_REQUEST_FAILED"}
+
+
+def test_error_masking_covers_deferred_items(make_router):
+    r = make_router("error_masking:\n  mode: safe_codes\n")
+    _, parts = deferred(r.url, '{ users { id ... @defer(label: "s") { reviews { id strictFlaky } } } }')
+    errors = [e for p in parts[1:] for i in p.get("incremental", ()) for e in i.get("errors", ())]
+    assert errors
+    assert all(e["extensions"]["code"] == "INTERNAL_SERVER_ERROR" and "requestId" in e["extensions"]
+               and "strictFlaky" not in e["message"] for e in errors)
+
+
+def test_mutation_with_deferred_fragment(make_router, subgraphs):
+    r = make_router()
+    try:
+        q = 'mutation { updateName(id: "u1", name: "Ada L") { id ... @defer(label: "m") { name reviews { id } } } }'
+        _, parts = deferred(r.url, q)
+        assert parts[0]["data"] == {"updateName": {"id": "u1"}}
+        item = parts[-1]["incremental"][0]
+        assert item["path"] == ["updateName"] and item["data"]["name"] == "Ada L"
+        assert item["data"]["reviews"] == plain(r.url, '{ user(id: "u1") { reviews { id } } }')["data"]["user"]["reviews"]
+    finally:
+        h.reset(subgraphs)
+
+
+def test_refusals(make_router):
+    r = make_router()
+    q = "{ products(first: 1) { upc ... @defer { name } } }"
+    no_accept = httpx.post(r.url, json={"query": q}, headers={"accept": "application/json"})
+    assert no_accept.status_code == 406
+    assert no_accept.json()["errors"][0]["extensions"]["code"] == "NOT_ACCEPTABLE"
+    root = httpx.post(r.url, json={"query": 'mutation { ... @defer { updateName(id: "u1", name: "x") { id } } }'},
+                      headers={"accept": inc.ACCEPT})
+    assert root.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    twice = httpx.post(r.url, json={"query": '{ products { ... @defer(label: "a") { upc } ... @defer(label: "a") '
+                                              "{ name } } }"}, headers={"accept": inc.ACCEPT})
+    assert twice.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_query_plan_shows_primary_and_deferred(make_router):
+    r = make_router("plan:\n  expose_query_plan: true\n")
+    q = '{ products(first: 2) { upc ... @defer(label: "rev") { reviews { body } } } }'
+    resp = httpx.post(r.url, json={"query": q}, headers={"accept": inc.ACCEPT, "x-router-expose-plan": "true"})
+    plan = inc.parts(resp.content, resp.headers["content-type"])[0]["extensions"]["queryPlan"]
+    assert "Defer {" in plan and "Primary {" in plan
+    assert 'Deferred(id: 0, depends: [0], path: "products", label: "rev")' in plan
+    primary, deferred_part = plan.split("Deferred(", 1)
+    assert 'service: "products"' in primary and 'service: "reviews"' not in primary
+    assert 'service: "reviews"' in deferred_part
+
+
+def test_apollo_client_merges_the_deferred_parts(make_router):
+    r = make_router()
+    q = ('query Shelf { products(first: 3) { upc ... @defer(label: "rev") { name reviews { body '
+         '... @defer(label: "author") { author { name } } } } } }')
+    out = subprocess.run(["node", str(h.HERE / "defer_client.mjs")], input=json.dumps({"url": r.url, "query": q}),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert len(got["chunks"]) >= 2 and got["chunks"][0]["hasNext"] is True
+    assert got["chunks"][-1]["hasNext"] is False
+    assert all("name" not in p for p in got["results"][0]["data"]["products"])  # the first result, before merging
+    expected = plain(r.url, q.replace('@defer(label: "rev")', "").replace('@defer(label: "author")', ""))
+    assert got["final"] == expected["data"]
+
+
+class _HeldSubgraph:
+    """A proxy in front of one subgraph that holds every request until released: the test
+    decides when the slow fetch finishes."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.answered = threading.Event()
+        self.bodies: list[bytes] = []
+
+        async def handle(request: Request) -> Response:
+            body = await request.body()
+            self.bodies.append(body)
+            self.arrived.set()
+            await asyncio.to_thread(self.release.wait, 30)
+            async with httpx.AsyncClient() as c:
+                resp = await c.post(self.target, content=body, headers={"content-type": "application/json"})
+            self.answered.set()
+            return Response(resp.content, media_type="application/json")
+
+        self.server = h.AppServer(Starlette(routes=[Route("/graphql", handle, methods=["POST"])]))
+
+
+def test_initial_payload_does_not_wait_for_a_slow_subgraph(subgraphs, tmp_path):
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    sdl = h.supergraph_for(subgraphs, h.closed_port()).replace(
+        f"http://127.0.0.1:{subgraphs}/reviews/graphql", f"{held.server.base}/graphql")
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(sdl)
+    r = h.RouterServer(path)
+    try:
+        q = '{ products(first: 2) { upc name ... @defer(label: "slow") { reviews { body } } } }'
+        with httpx.stream("POST", r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30) as resp:
+            assert resp.headers["content-type"] == MULTIPART
+            chunks = resp.iter_raw()
+            buf = b""
+            first = None
+            while first is None:
+                buf += next(chunks)
+                head, _, payload = buf.partition(b"\r\n\r\n")
+                try:
+                    first = json.loads(payload)
+                except ValueError:
+                    continue
+            # the initial payload is here while the reviews fetch is still held
+            assert held.arrived.wait(10) and not held.answered.is_set()
+            assert first["hasNext"] is True and [p["upc"] for p in first["data"]["products"]]
+            assert b"_entities" in held.bodies[0]
+            held.release.set()
+            rest = buf + b"".join(chunks)
+        assert held.answered.is_set()
+        parts = inc.parts(rest, MULTIPART)
+        assert parts[0] == first and parts[-1]["hasNext"] is False
+        assert inc.merge(parts)["data"]["products"][0]["reviews"]
+    finally:
+        held.release.set()
+        r.stop()
+        held.server.stop()
