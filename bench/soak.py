@@ -67,6 +67,24 @@ def rss_mb(leader: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(leader: int) -> dict[int, float]:
+    """CPU time (user + system) of each process in `leader`'s process group, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != leader:
+                continue
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                fields = f.read().rpartition(")")[2].split()
+            out[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
 def slope(samples: list[tuple[float, float]]) -> float:
     """Least-squares slope of (seconds, MB) samples, in MB per minute (0 for fewer than two)."""
     n = len(samples)
@@ -129,6 +147,7 @@ def main() -> int:
         body = f.read()
     started: list[subprocess.Popen[bytes]] = []
     summary = None
+    cpu: dict[int, float] = {}
     samples: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         sub_port, port = free_port(), free_port()
@@ -165,6 +184,7 @@ def main() -> int:
                 if wrk.poll() is not None or router.poll() is not None:
                     break
                 time.sleep(max(0.0, min(args.interval, seconds + 1 - t)))
+            cpu = cpu_seconds(router.pid)
             out = wrk.communicate()[0].decode(errors="replace")
             summary = next((json.loads(line[len("BENCH_JSON "):]) for line in out.splitlines()
                             if line.startswith("BENCH_JSON ")), None)
@@ -178,6 +198,11 @@ def main() -> int:
         print(f"wrk: {summary['requests']} requests, {summary['rps']:.0f} req/s, ok {summary['ok']}, "
               f"non-200 {summary['non200']}, GraphQL errors {summary['gql_errors']}, "
               f"p99 {summary['latency_ms']['p99']:.0f} ms")
+    busy = {pid: sec for pid, sec in cpu.items() if sec >= 1}
+    total = sum(busy.values())
+    if len(busy) > 1 and total:  # the supervisor of --workers idles: only the workers are listed
+        print("CPU per worker: " + ", ".join(f"pid {pid} {sec:.0f} s ({sec / total:.0%})"
+                                              for pid, sec in sorted(busy.items())))
     steady = [s for s in samples if s[0] >= 60] or samples
     first, last = samples[0][1], samples[-1][1]
     print(f"RSS: start {first:.1f} MB, after warm-up {steady[0][1]:.1f} MB, end {last:.1f} MB, "
