@@ -33,6 +33,8 @@ class Config:
     graphql_path: str = "/graphql"
     subgraph_timeout: float = 30.0
     client: str = "pool"
+    max_connections_per_subgraph: int = 512  # open at once; more fetches wait for a free one
+    max_response_bytes: int = 64 * 1024 * 1024  # a larger subgraph answer fails its fetch
     subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
     plan_cache_entries: int = 2048
     document_cache_entries: int = 2048
@@ -48,7 +50,8 @@ _Kind = type | tuple[type, ...]
 _SCHEMA: dict[str, dict[str, _Kind]] = {
     "supergraph": {"path": str, "hot_reload": bool, "poll_interval": (int, float)},
     "server": {"host": str, "port": int, "workers": int, "graphql_path": str},
-    "traffic": {"subgraph_timeout": (int, float), "client": str},
+    "traffic": {"subgraph_timeout": (int, float), "client": str, "max_connections_per_subgraph": int,
+                "max_response_bytes": int},
     "plan": {"cache_entries": int, "document_cache_entries": int, "document_cache_bytes": int,
              "expose_query_plan": bool},
     "introspection": {"enabled": bool},
@@ -144,6 +147,10 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
     if cfg.client not in ("pool", "httpx"):
         raise ConfigError(f"traffic.client: must be 'pool' or 'httpx', got {cfg.client!r}")
+    if cfg.max_connections_per_subgraph < 1:
+        raise ConfigError("traffic.max_connections_per_subgraph: must be at least 1")
+    if cfg.max_response_bytes < 1:
+        raise ConfigError("traffic.max_response_bytes: must be at least 1")
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
     if cfg.document_cache_bytes < 0:
@@ -180,7 +187,9 @@ def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
         ("supergraph", "path"): "supergraph_path", ("supergraph", "hot_reload"): "hot_reload",
         ("supergraph", "poll_interval"): "poll_interval", ("server", "host"): "host", ("server", "port"): "port",
         ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
-        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
+        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client",
+        ("traffic", "max_connections_per_subgraph"): "max_connections_per_subgraph",
+        ("traffic", "max_response_bytes"): "max_response_bytes", ("plan", "cache_entries"): "plan_cache_entries",
         ("plan", "document_cache_entries"): "document_cache_entries",
         ("plan", "document_cache_bytes"): "document_cache_bytes",
         ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",
