@@ -8,7 +8,7 @@ NODE_STAMP := tests/node/node_modules/.installed
 GRAPHIQL := router/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL)/assets/.installed
 
-.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-live bench-defer bench-composition bench-planner supergraph-schema clean attack
+.PHONY: dev test lint prereqs schema install compose check node graphiql bench bench-live bench-defer bench-soak bench-composition bench-planner supergraph-schema clean attack
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -103,6 +103,12 @@ bench: $(STAMP)
 	  UNIQUE=$${UNIQUE:-1} BASELINE=$${BASELINE:-apollo-gateway} bench/run.sh $(GATEWAYS) || exit 1; \
 	done; \
 	for op in $(OPERATIONS); do echo; echo "## $$op"; python3 bench/ratios.py "$$RUN/$$op"; done
+
+# Memory under load: the router under the bench load for SOAK_ARGS (default 10 minutes), RSS
+# every 30 s and its slope (bench/soak.py; a benchmark, not a test).
+bench-soak: $(STAMP)
+	cd bench && (test -d node_modules/@apollo/subgraph || npm ci --no-audit --no-fund --loglevel=error)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 # The hostile traffic replayed against a fresh shop (bounded: about a minute), then a
 # table: attack, result, status counts, router RSS before/after; exit 1 when one got through.

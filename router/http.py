@@ -66,6 +66,8 @@ class Out(NamedTuple):
 
     def head(self) -> list[tuple[bytes, bytes]]:
         """The response headers exactly as Starlette's `Response` writes them."""
+        if self.headers is None and self.media is not None and self.status >= 200 and self.status not in (204, 304):
+            return [(b"content-length", str(len(self.body)).encode()), (b"content-type", self.media.encode("latin-1"))]
         raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (self.headers or {}).items()]
         keys = {k for k, _ in raw}
         if b"content-length" not in keys and not (self.status < 200 or self.status in (204, 304)):
@@ -140,26 +142,35 @@ class PostPath:
         self.handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != self.path \
-                or _streaming(scope):
+        inc = None
+        if scope["type"] == "http" and scope["method"] == "POST" and get_route_path(scope) == self.path:
+            inc = _one_answer(scope)
+        if inc is None:
             await self.app(scope, receive, send)
             return
-        out = await self.handler(_incoming(scope), receive)
+        out = await self.handler(inc, receive)
         await send({"type": "http.response.start", "status": out.status, "headers": out.head()})
         await send({"type": "http.response.body", "body": out.body})
 
 
-def _streaming(scope: Scope) -> bool:
-    """A POST that asks for a stream (GraphQL over SSE, multipart subscriptions, graphql-sse's
-    single-connection mode): Starlette's route hands it to router/subscriptions."""
+def _one_answer(scope: Scope) -> Incoming | None:
+    """The POST as an Incoming, read in one pass over its headers; None for a POST that asks
+    for a stream (GraphQL over SSE, multipart subscriptions, graphql-sse's single-connection
+    mode), which Starlette's route hands to router/subscriptions."""
     if b"token=" in scope.get("query_string", b""):
-        return True
+        return None
+    headers: dict[str, str] = {}
     for name, value in scope["headers"]:
-        if name == b"accept" and (b"text/event-stream" in value or b"multipart/mixed" in value):
-            return True
-        if name == b"x-graphql-event-stream-token":
-            return True
-    return False
+        if name == b"accept":
+            if b"text/event-stream" in value or b"multipart/mixed" in value:
+                return None
+        elif name == b"x-graphql-event-stream-token":
+            return None
+        k = name.decode("latin-1")
+        if k not in headers:
+            headers[k] = value.decode("latin-1")
+    client = scope.get("client")
+    return Incoming(scope["method"], headers, client[0] if client else None, scope)
 
 
 def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:

@@ -24,8 +24,16 @@ from ..planner.plan import Call, Target
 from .merge import collect, read_representation
 
 Obj = dict[str, Any]
-# gather(data) -> (representations, the working-data objects each one's answer goes into)
-GatherFn = Callable[[Obj], tuple[list[Obj], list[list[Obj]]]]
+# The working-data objects one representation's answer goes into: the object itself when it is
+# the only one (most entities: no list built per entity), else the list of them.
+Targets = Obj | list[Obj]
+# gather(data) -> (representations, the targets of each)
+GatherFn = Callable[[Obj], tuple[list[Obj], list[Targets]]]
+
+
+def objects(t: Targets) -> list[Obj]:
+    """The objects behind one representation, as a list."""
+    return t if type(t) is list else [t]  # type: ignore[list-item]
 
 # deeper list nesting than this is walked by `merge.collect` (CPython limits nested loops)
 MAX_LOOPS = 15
@@ -168,6 +176,10 @@ def _append(w: _Writer, depth: int, index: str, rep: str) -> None:
     w.line(depth, "if i is None:")
     w.line(depth + 1, f"{index}[k] = len(reps)")
     w.line(depth + 1, f"reps.append({rep})")
-    w.line(depth + 1, "targets.append([obj])")
+    w.line(depth + 1, "targets.append(obj)")
     w.line(depth, "else:")
-    w.line(depth + 1, "targets[i].append(obj)")
+    w.line(depth + 1, "t = targets[i]")
+    w.line(depth + 1, "if type(t) is list:")
+    w.line(depth + 2, "t.append(obj)")
+    w.line(depth + 1, "else:")
+    w.line(depth + 2, "targets[i] = [t, obj]")

@@ -13,7 +13,7 @@ from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode, Sele
 from ..errors import SubgraphError, subgraph_error
 from ..planner.aliases import Rename
 from ..planner.plan import Call, Fetch, Plan
-from .gather import compile_gather
+from .gather import Targets, compile_gather, objects
 from .merge import collect_paths, collect_with_ancestor, merge, read_representation
 from .shape import INVALID, compile_shape, null_errors, shape_object
 from .shape_code import ShapeFn, compile_shape_code
@@ -155,12 +155,19 @@ class Execution:
                                                        "serviceName": f.service}})
                 continue
             renames = s.call.renames
-            for e, objs in zip(ents, targets):
+            for e, t in zip(ents, targets):
                 if type(e) is dict:
                     if renames:
                         _rename(e, renames)
+                    if type(t) is dict:  # one object (merge's own first test, inlined)
+                        if t.keys().isdisjoint(e):
+                            t.update(e)
+                        else:
+                            merge(t, e)
+                        continue
+                    objs: list[dict[str, Any]] = t  # type: ignore[assignment]  # not a dict: a list
                     for obj in objs:
-                        if obj.keys().isdisjoint(e):  # only new fields (merge's own first test, inlined)
+                        if obj.keys().isdisjoint(e):
                             obj.update(e)
                         else:
                             merge(obj, e)
@@ -195,7 +202,7 @@ class Execution:
                     batch.reps.append(rep)
                     batch.targets.append([obj])
                 else:
-                    batch.targets[i].append(obj)
+                    batch.targets[i].append(obj)  # type: ignore[union-attr]  # a batch's targets are lists
         return list(by_values.values())
 
     def _entity_errors(self, f: Fetch, sent: list["_Sent"], errs: list[Any]) -> None:
@@ -218,7 +225,7 @@ class Execution:
                     rest = p[2:]
                     if f.error_keys:
                         rest = [f.error_keys.get(x, x) if type(x) is str else x for x in rest]
-                    for obj in s.targets[p[1]]:
+                    for obj in objects(s.targets[p[1]]):
                         base = paths.get(id(obj))
                         self.errors.append(subgraph_error(e, f.service, None if base is None else base + rest))
                     placed = True
@@ -240,7 +247,7 @@ class Execution:
             if key is not None:
                 error["path"] = [f.error_keys.get(key, key)]
             return
-        found = next(((s, objs[0]) for s in sent for objs in s.targets if objs), None)
+        found = next(((s, objects(t)[0]) for s in sent for t in s.targets), None)
         if found is None:
             return
         s, first = found
@@ -301,14 +308,14 @@ class _Sent(NamedTuple):
 
     alias: str
     reps: list[dict[str, Any]]
-    targets: list[list[dict[str, Any]]]
+    targets: list[Targets]
     call: Call
 
 
 class _Batch(NamedTuple):
     values: tuple[Any, ...]
     reps: list[dict[str, Any]]
-    targets: list[list[dict[str, Any]]]
+    targets: list[Targets]
     seen: dict[bytes, int]
 
 

@@ -78,26 +78,68 @@ class _Writer:
         return name
 
 
+class Slow(Exception):
+    """Raised by a fast function where the response needs more than the plain path: a null
+    to propagate, an error to report, an enum value to drop. The full functions then shape the
+    same data again from the top, with paths and errors."""
+
+
 def compile_shape_code(sh: Shape) -> ShapeFn | None:
-    """The shape as a generated function, or None when it is too large to be worth compiling."""
-    w = _Writer()
-    root = w.function(sh)
+    """The shape as a generated function, or None when it is too large to be worth compiling.
+
+    Two sets of functions per shape: fast ones that take only the source object and raise
+    `Slow` wherever the response needs more than copying fields (a null in a non-null
+    position, an enum value outside the schema, a type they cannot place), and the full ones
+    (paths, errors, null propagation), which shape the same data again from the top when the
+    fast ones give way. Most responses need none of that: they are shaped without a path tuple
+    per object and list item, and the full functions are only compiled the first time a plan's
+    response needs them, so a plan the cache holds carries one set of code, not two."""
     if not _compilable(sh):
         return None
+    fast = _build(sh, True)
+    if fast is None:
+        return None
+    full: ShapeFn | None = None
+
+    def shape(src: dict[str, Any], path: RPath, errors: list[Any]) -> Any:
+        nonlocal full
+        try:
+            return fast(src)
+        except Slow:
+            if full is None:
+                full = _build(sh, False)
+                assert full is not None  # the same fields as the fast functions: not too large
+            return full(src, path, errors)
+
+    return shape
+
+
+def compile_fast_shape_code(sh: Shape) -> Callable[[dict[str, Any]], Any] | None:
+    """Only the fast function of the shape (tests compare it with the interpreter)."""
+    return _build(sh, True) if _compilable(sh) else None
+
+
+def _build(sh: Shape, fast: bool) -> Any:
+    """The root function of the fast or the full set (None past MAX_FIELDS)."""
+    w = _Writer()
+    root = w.function(sh)
     done: set[int] = set()
     while w.pending:
         s = w.pending.pop()
         if id(s) in done:
             continue
         done.add(id(s))
-        _emit_shape(w, s)
+        if fast:
+            _emit_fast_shape(w, s)
+        else:
+            _emit_shape(w, s)
         if w.fields > MAX_FIELDS:
             return None
     ns: dict[str, Any] = {"C": tuple(w.consts), "INVALID": INVALID, "_enum": _enum, "_has_null": _has_null,
-                          "_leaf_list": _leaf_list, "_list": _list, "path_list": path_list}
+                          "_leaf_list": _leaf_list, "_list": _list, "path_list": path_list, "Slow": Slow,
+                          "_slow": _slow, "_enum_ok": _enum_ok, "_fast_list": _fast_list}
     exec(compile("\n".join(w.lines), "<router shape>", "exec"), ns)  # noqa: S102 - source built from constants only
-    fn: ShapeFn = ns[root]
-    return fn
+    return ns["fast_" + root if fast else root]
 
 
 def _compilable(sh: Shape) -> bool:
@@ -272,5 +314,132 @@ def _list(v: Any, wrappers: tuple[bool, ...], level: int, fn: ShapeFn, path: RPa
             if item_nn:
                 return INVALID
             y = None
+        out.append(y)
+    return out
+
+
+def _emit_fast_shape(w: _Writer, sh: Shape) -> None:
+    """The fast twin of `_emit_shape`: `fast_<name>(src)`, raising `Slow` instead of placing an
+    error or returning INVALID."""
+    name = "fast_" + w.names[id(sh)]
+    L = w.lines.append
+    if not sh.abstract:
+        _emit_fast_fields(w, name, sh.by_type[sh.type], w.const(sh.type))
+        return
+    table = {tname: "fast_" + _fields_name(w, sh, tname) for tname in sh.by_type}
+    L(f"def {name}(src):")
+    L("    tn = src.get('__typename') or ''")
+    L(f"    fields = {name}_by_type.get(tn)")
+    L("    if fields is None:")
+    if sh.fallback_typename:
+        L("        raise Slow")
+    else:
+        L("        if tn:")
+        L("            raise Slow")
+        L(f"        fields = {name}_fallback")
+    L("    return fields(src, tn)")
+    for tname, fields in sh.by_type.items():
+        _emit_fast_fields(w, table[tname], fields)
+    _emit_fast_fields(w, f"{name}_fallback", sh.fallback)
+    entries = ", ".join(f"{w.const(t)}: {fn}" for t, fn in table.items())
+    L(f"{name}_by_type = {{{entries}}}")
+
+
+def _emit_fast_fields(w: _Writer, name: str, fields: tuple[FieldShape, ...], typename: str | None = None) -> None:
+    L = w.lines.append
+    L(f"def {name}(src, tn):" if typename is None else f"def {name}(src, tn={typename}):")
+    L("    get = src.get")
+    values: list[str] = []
+    for n, (key, kind, nonnull, wrappers, sub, _) in enumerate(fields):
+        w.fields += 1
+        k = w.const(key)
+        f = f"f{n}"
+        values.append(f"{k}: {f}")
+        if kind == TYPENAME:
+            values[-1] = f"{k}: tn"
+            continue
+        if kind == DENIED:
+            if nonnull:
+                L("    raise Slow")
+                return
+            values[-1] = f"{k}: None"
+            continue
+        inner_nn = bool(wrappers) and wrappers[-1]
+        if kind == LEAF and not inner_nn and not nonnull:
+            values[-1] = f"{k}: get({k})"
+            continue
+        L(f"    {f} = get({k})")
+        if kind == LEAF or kind == ENUM:
+            if nonnull:
+                L(f"    if {f} is None:")
+                L("        raise Slow")
+            if kind == ENUM:
+                test = f"{f} not in {w.const(sub)} if type({f}) is str else not _enum_ok({f}, {w.const(sub)})"
+                L(f"    if {test}:" if nonnull else f"    if {f} is not None and ({test}):")
+                L("        raise Slow")
+            if inner_nn:
+                if len(wrappers) == 1:
+                    L(f"    if type({f}) is list and None in {f}:")
+                else:
+                    L(f"    if _has_null({f}, {len(wrappers)}):")
+                L("        raise Slow")
+            continue
+        fn = "fast_" + w.function(sub)
+        if not wrappers:
+            if nonnull:
+                L(f"    if type({f}) is not dict:")
+                L("        raise Slow")
+                L(f"    {f} = {fn}({f})")
+            else:
+                L(f"    {f} = {fn}({f}) if type({f}) is dict else None")
+            continue
+        if len(wrappers) == 1:
+            other = "_slow()" if wrappers[0] else "None"
+            items = f"[{fn}(x) if type(x) is dict else {other} for x in {f}]"
+            if nonnull:
+                L(f"    if type({f}) is not list:")
+                L("        raise Slow")
+                L(f"    {f} = {items}")
+            else:
+                L(f"    {f} = {items} if type({f}) is list else None")
+            continue
+        L(f"    {f} = _fast_list({f}, {w.const(wrappers)}, 0, {fn})")
+        if nonnull:
+            L(f"    if {f} is None:")
+            L("        raise Slow")
+    L(f"    return {{{', '.join(values)}}}")
+
+
+def _slow() -> Any:
+    raise Slow
+
+
+def _enum_ok(v: Any, allowed: frozenset[str]) -> bool:
+    """Whether `shape._enum` would keep `v` as it is (no value dropped, no error)."""
+    if type(v) is list:
+        return all(x is None or _enum_ok(x, allowed) for x in v)
+    return v in allowed
+
+
+def _fast_list(v: Any, wrappers: tuple[bool, ...], level: int, fn: Callable[[dict[str, Any]], Any]) -> Any:
+    """`_list` for the fast functions: None for a value that is not a list, `Slow` wherever
+    `_list` would null an item or the whole list."""
+    if type(v) is not list:
+        return None
+    item_nn = wrappers[level]
+    last = level == len(wrappers) - 1
+    out: list[Any] = []
+    for x in v:
+        if x is None:
+            if item_nn:
+                raise Slow
+            out.append(None)
+            continue
+        if last:
+            y = fn(x) if type(x) is dict else None
+        else:
+            y = _fast_list(x, wrappers, level + 1, fn)
+        if y is None and item_nn:
+            raise Slow
         out.append(y)
     return out

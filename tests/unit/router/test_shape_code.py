@@ -13,7 +13,7 @@ from router.executor.shape import (
     compile_shape,
     shape_object,
 )
-from router.executor.shape_code import compile_shape_code
+from router.executor.shape_code import Slow, compile_fast_shape_code, compile_shape_code
 from router.operation import DocumentCache, prepare_operation
 from tests.unit.router.test_shape_and_merge import SG
 
@@ -100,3 +100,59 @@ def test_real_plans_compile():
         from router.planner import build_plan
 
         assert compile_shape_code(compile_shape(build_plan(SG, op).selection)) is not None
+
+
+def test_fast_functions_answer_as_the_interpreter_or_give_way():
+    """The fast function answers only where the interpreter has nothing to report: then with
+    the same answer; a null to propagate or a value to drop sends it to the full functions."""
+    rng = random.Random(11)
+    answered = gave_way = 0
+    for _ in range(400):
+        sh = _random_shape(rng, 0)
+        fast = compile_fast_shape_code(sh)
+        assert fast is not None
+        for _ in range(10):
+            data = _random_value(rng, 0)
+            if type(data) is not dict:
+                continue
+            errors: list = []
+            try:
+                expected = shape_object(data, sh, None, errors)
+            except TypeError:
+                continue
+            try:
+                got = fast(data)
+            except Slow:
+                gave_way += 1
+                continue
+            answered += 1
+            assert got == expected and expected is not INVALID and errors == []
+    assert answered > 500 and gave_way > 500
+
+
+def test_a_clean_answer_takes_the_fast_path_and_a_null_the_full_one():
+    op = prepare_operation(SG.api_schema, DocumentCache(SG.api_schema).get("{ reviews { id strictFlaky } }"),
+                           None, None)
+    from router.planner import build_plan
+
+    shape = compile_shape(build_plan(SG, op).selection)
+    fast = compile_fast_shape_code(shape)
+    full = compile_shape_code(shape)
+    assert fast is not None and full is not None
+    clean = {"reviews": [{"id": "r1", "strictFlaky": "x", "_p": 1}, {"id": "r2", "strictFlaky": "y"}]}
+    assert fast(clean) == {"reviews": [{"id": "r1", "strictFlaky": "x"}, {"id": "r2", "strictFlaky": "y"}]}
+    broken = {"reviews": [{"id": "r1", "strictFlaky": "x"}, {"id": "r2", "strictFlaky": None}]}
+    try:
+        fast(broken)
+        raise AssertionError("a null in a non-null field must leave the fast path")
+    except Slow:
+        pass
+    errors: list = []
+    assert full(broken, None, errors) is INVALID
+    assert [(shape_path(p), k) for p, k, _, _ in errors] == [(["reviews", 1], "strictFlaky")]
+
+
+def shape_path(p):
+    from router.executor.shape import path_list
+
+    return path_list(p)
