@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from pydantic import Field
 
 from ..config import Config
-from ..plugins.options import Section
-from ..plugins.rate_limit import parse_duration
+from ..settings import Duration, Settings, validate
 
 SECTION = "subscriptions"
 
@@ -27,24 +27,17 @@ class SubscriptionSettings:
     upstream_timeout: float = 10.0
 
 
-def _duration(sec: Section, key: str, default: float) -> float:
-    raw = sec.value(key)
-    return default if raw is None else parse_duration(f"{sec.where}.{key}", raw)
+class SubscriptionsSection(Settings):
+    """`subscriptions:` in router.yaml (the defaults are SubscriptionSettings')."""
+
+    enabled: bool = True
+    max_per_client: int = Field(16, ge=1)
+    queue_size: int = Field(64, ge=1)
+    keep_alive: Duration = 15.0
+    connection_init_timeout: Duration = 10.0
+    upstream_timeout: Duration = 10.0
 
 
 def load(config: Config) -> SubscriptionSettings:
-    body: Any = config.plugins.get(SECTION)
-    sec = Section(SECTION, body)
-    d = SubscriptionSettings()
-    max_per_client = sec.integer("max_per_client", d.max_per_client, minimum=1)
-    queue_size = sec.integer("queue_size", d.queue_size, minimum=1)
-    settings = SubscriptionSettings(
-        enabled=sec.boolean("enabled", d.enabled),
-        max_per_client=max_per_client if max_per_client is not None else d.max_per_client,
-        queue_size=queue_size if queue_size is not None else d.queue_size,
-        keep_alive=_duration(sec, "keep_alive", d.keep_alive),
-        connection_init_timeout=_duration(sec, "connection_init_timeout", d.connection_init_timeout),
-        upstream_timeout=_duration(sec, "upstream_timeout", d.upstream_timeout),
-    )
-    sec.done()
-    return settings
+    s = validate(SubscriptionsSection, SECTION, config.plugins.get(SECTION))
+    return SubscriptionSettings(**s.model_dump())
