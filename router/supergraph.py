@@ -40,6 +40,7 @@ from graphql import (
 )
 
 from shared.api_schema import api_document
+from shared.links import read_links
 
 __all__ = ["Supergraph", "SupergraphError", "TypeInfo", "FieldInfo", "JoinField", "Key"]
 
@@ -148,7 +149,6 @@ def parse_field_set(text: str) -> SelectionSetNode:
     return cast(OperationDefinitionNode, doc.definitions[0]).selection_set
 
 
-_SPEC_RE = re.compile(r"^https://specs\.apollo\.dev/([a-zA-Z_]+)/v(\d+)\.(\d+)$")
 def _args(directive: DirectiveNode) -> dict[str, Any]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments or ()}
 
@@ -162,19 +162,18 @@ class Supergraph:
             self.document: DocumentNode = parse(sdl, no_location=True)
         except GraphQLError as e:
             raise SupergraphError(f"supergraph SDL does not parse: {e.message}") from None
-        self.features: dict[str, tuple[str, tuple[int, int]]] = {}  # spec -> (local name, version)
-        self._read_links()
-        if "join" not in self.features:
+        self.links = read_links(self.document)
+        if "join" not in self.links.features:
             raise SupergraphError("not a supergraph: no @link/@core to https://specs.apollo.dev/join")
-        self.join_version = self.features["join"][1]
-        self._d_join_type = self._directive_name("join", "type")
-        self._d_join_field = self._directive_name("join", "field")
-        self._d_join_owner = self._directive_name("join", "owner")
-        self._d_join_graph = self._directive_name("join", "graph")
-        self._d_join_implements = self._directive_name("join", "implements")
-        self._d_join_union = self._directive_name("join", "unionMember")
-        self._d_inaccessible = self._directive_name("inaccessible", "inaccessible")
-        self._d_context = self._directive_name("context", "context") if "context" in self.features else None
+        self.join_version = self.links.features["join"].version
+        self._d_join_type = self.links.directive("join", "type")
+        self._d_join_field = self.links.directive("join", "field")
+        self._d_join_owner = self.links.directive("join", "owner")
+        self._d_join_graph = self.links.directive("join", "graph")
+        self._d_join_implements = self.links.directive("join", "implements")
+        self._d_join_union = self.links.directive("join", "unionMember")
+        self._d_inaccessible = self.links.directive("inaccessible", "inaccessible")
+        self._d_context = self.links.directive("context", "context") if "context" in self.links.features else None
         self.graphs: dict[str, Graph] = {}
         self.types: dict[str, TypeInfo] = {}
         self.query_type = "Query"
@@ -183,37 +182,6 @@ class Supergraph:
         self._read_definitions()
         self.api_schema: GraphQLSchema = self._build_api_schema()
         self._possible: dict[str, frozenset[str]] = {}
-
-    # ------------------------------------------------------------------ links
-    def _read_links(self) -> None:
-        schema_defs = [d for d in self.document.definitions if isinstance(d, SchemaDefinitionNode)]
-        for sd in schema_defs:
-            for d in sd.directives or ():
-                if d.name.value not in ("link", "core"):
-                    continue
-                args = _args(d)
-                url = args.get("url") or args.get("feature")
-                if not isinstance(url, str):
-                    continue
-                m = _SPEC_RE.match(url.rstrip("/"))
-                if not m:
-                    continue
-                spec, major, minor = m.group(1), int(m.group(2)), int(m.group(3))
-                self.features[spec] = (args.get("as") or spec, (major, minor))
-                imports = args.get("import") or []
-                for imp in imports:
-                    if isinstance(imp, dict):
-                        self.features.setdefault(f"{spec}:import:{imp.get('name', '').lstrip('@')}",
-                                                 (str(imp.get("as", imp.get("name", ""))).lstrip("@"), (0, 0)))
-                    elif isinstance(imp, str):
-                        self.features.setdefault(f"{spec}:import:{imp.lstrip('@')}", (imp.lstrip("@"), (0, 0)))
-
-    def _directive_name(self, spec: str, name: str) -> str:
-        imported = self.features.get(f"{spec}:import:{name}")
-        if imported:
-            return imported[0]
-        local = self.features.get(spec, (spec, (0, 0)))[0]
-        return local if name == spec else f"{local}__{name}"
 
     # ------------------------------------------------------------------ definitions
     def _read_definitions(self) -> None:
@@ -255,7 +223,7 @@ class Supergraph:
                     raise SupergraphError(f"{t.name}.{f.name} refers to unknown type {f.named_type}")
 
     def _prefix(self, spec: str) -> str:
-        return self.features.get(spec, (spec, (0, 0)))[0] + "__"
+        return self.links.prefix(spec)
 
     def _graph(self, enum_value: object) -> str:
         g = self.graphs.get(enum_value) if isinstance(enum_value, str) else None

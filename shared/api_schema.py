@@ -11,7 +11,6 @@ Applications of `@deprecated`, `@specifiedBy` and `@oneOf` stay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeVar
 
 from graphql import (
@@ -35,7 +34,8 @@ from graphql import (
     UnionTypeDefinitionNode,
 )
 
-SPECS_HOST = "https://specs.apollo.dev/"
+from .links import read_links
+
 EXECUTABLE_LOCATIONS = frozenset({
     "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
     "VARIABLE_DEFINITION",
@@ -43,50 +43,6 @@ EXECUTABLE_LOCATIONS = frozenset({
 KEPT_APPLICATIONS = frozenset({"deprecated", "specifiedBy", "oneOf"})
 
 _N = TypeVar("_N", bound=Node)
-
-
-@dataclass(frozen=True)
-class Links:
-    """The names the supergraph's `@link`s (or the older `@core`s) bring in."""
-
-    prefixes: frozenset[str]  # `join__`, `link__` ...: every name so prefixed belongs to a spec
-    names: frozenset[str]  # spec names and imported names: `link`, `tag`, `inaccessible` ...
-    inaccessible: str  # the local name of @inaccessible
-
-    def linked(self, name: str) -> bool:
-        return name in self.names or any(name.startswith(p) for p in self.prefixes)
-
-
-def read_links(document: DocumentNode) -> Links:
-    prefixes: set[str] = set()
-    names: set[str] = {"link", "core"}
-    inaccessible = "inaccessible"
-    for definition in document.definitions:
-        if not isinstance(definition, SchemaDefinitionNode):
-            continue
-        for application in definition.directives or ():
-            if application.name.value not in ("link", "core"):
-                continue
-            args = {a.name.value: a.value for a in application.arguments or ()}
-            url = getattr(args.get("url") or args.get("feature"), "value", "")
-            if not isinstance(url, str) or not url.startswith(SPECS_HOST):
-                continue
-            spec = url[len(SPECS_HOST):].split("/")[0]
-            alias = getattr(args.get("as"), "value", None) or spec
-            prefixes.add(alias + "__")
-            names.add(alias)
-            for item in getattr(args.get("import"), "values", ()) or ():
-                if hasattr(item, "value"):
-                    local = str(item.value).lstrip("@")
-                else:
-                    fields = {f.name.value: getattr(f.value, "value", "") for f in item.fields}
-                    local = str(fields.get("as", fields.get("name", ""))).lstrip("@")
-                names.add(local)
-                if spec == "inaccessible":
-                    inaccessible = local
-            if spec == "inaccessible" and alias != "inaccessible":
-                inaccessible = alias
-    return Links(frozenset(prefixes), frozenset(names), inaccessible)
 
 
 def _named(t: TypeNode) -> str:

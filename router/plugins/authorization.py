@@ -151,11 +151,7 @@ class Rules:
 
 def _linked_name(sg: Supergraph, spec: str) -> str | None:
     """The directive's name in this supergraph (`@link(as:)` and `import: [{name, as}]`)."""
-    imported = sg.features.get(f"{spec}:import:{spec}")
-    if imported:
-        return imported[0]
-    linked = sg.features.get(spec)
-    return linked[0] if linked else None
+    return sg.links.linked_directive(spec)
 
 
 def _read(directives: Collection[ConstDirectiveNode] | None, by_name: dict[str, str], where: str) -> Requirement:

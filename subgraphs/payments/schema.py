@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from ..common.context import RequestContext
 from ..common.cost import ListSize
+from ..common.errors import BadUserInput
 from ..common.loaders import load_groups
 from ..common.logging import request_id_var
 from ..common.money import Money
@@ -57,8 +58,10 @@ def _payments_of_orders(info: Info) -> DataLoader[str, list[PaymentDocument]]:
 @strawberry.federation.type(keys=["id"], description="An order, as the payments service sees it.")
 class Order:
     id: strawberry.ID
-    total: Money = strawberry.federation.field(external=True)
-    status: OrderStatus = strawberry.federation.field(external=True)
+    # Non-null in the schema (as the orders service declares them) but absent here unless a
+    # @requires brought them: a Payment's order carries only its id.
+    total: Money | None = strawberry.federation.field(external=True, graphql_type=Money)
+    status: OrderStatus | None = strawberry.federation.field(external=True, graphql_type=OrderStatus)
 
     @strawberry.federation.field(
         authenticated=True,
@@ -80,15 +83,18 @@ class Order:
     )
     async def amount_due(self, info: Info) -> Money:
         viewer = info.context.viewer()
+        total = self.total
+        if total is None:  # the router always sends it (@requires); a hand-made call may not
+            raise BadUserInput("amountDue needs the order's total")
         if self.status == OrderStatus.CANCELLED:
-            return Money(amount=0, currency=self.total.currency)
+            return Money(amount=0, currency=total.currency)
         documents = await _payments_of_orders(info).load(str(self.id))
         paid = sum(
             d.amount
             for d in documents
-            if d.status == StoredStatus.SUCCEEDED and d.currency == self.total.currency and service.can_see(viewer, d)
+            if d.status == StoredStatus.SUCCEEDED and d.currency == total.currency and service.can_see(viewer, d)
         )
-        return Money(amount=max(self.total.amount - paid, 0), currency=self.total.currency)
+        return Money(amount=max(total.amount - paid, 0), currency=total.currency)
 
     @classmethod
     def resolve_reference(
@@ -96,7 +102,7 @@ class Order:
     ) -> "Order":
         money = Money(amount=int(total["amount"]), currency=str(total["currency"])) if total else None
         known = status if status in OrderStatus.__members__ else None
-        return cls(id=id, total=money, status=OrderStatus(known) if known else None)  # type: ignore[arg-type]
+        return cls(id=id, total=money, status=OrderStatus(known) if known else None)
 
 
 @strawberry.federation.type(keys=["id"], description="A payment for an order.")
@@ -114,7 +120,7 @@ class Payment:
     def from_document(cls, document: PaymentDocument) -> "Payment":
         return cls(
             id=strawberry.ID(str(document.id)),
-            order=Order(id=strawberry.ID(document.order_id), total=None, status=None),  # type: ignore[arg-type]
+            order=Order(id=strawberry.ID(document.order_id), total=None, status=None),
             amount=Money(amount=document.amount, currency=document.currency),
             status=PaymentStatus(document.status.value),
             method=PaymentMethod(document.method.value),

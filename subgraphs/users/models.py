@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from beanie import Document, Indexed
 
@@ -10,9 +11,9 @@ from beanie import Document, Indexed
 class UserDocument(Document):
     username: str
     # Uniqueness is case-insensitive: "Alice" and "alice" are the same account name.
-    username_key: Indexed(str, unique=True)  # type: ignore[valid-type]
+    username_key: Annotated[str, Indexed(unique=True)]
     # Stored lower-cased: e-mail addresses compare case-insensitively.
-    email: Indexed(str, unique=True)  # type: ignore[valid-type]
+    email: Annotated[str, Indexed(unique=True)]
     password_hash: str
     roles: list[str] = ["user"]
     created_at: datetime
