@@ -386,7 +386,7 @@ class AuthorizationPlugin(Plugin):
         return {p for p in got if p in policies}
 
 
-def warn_if_unenforced(sg: Supergraph, plugins: list[Any]) -> bool:
+def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin]) -> bool:
     """The supergraph declares authorization requirements but nothing enforces them in the
     router (only the subgraphs' own checks stand): say so loudly at start."""
     if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:
