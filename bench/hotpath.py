@@ -1,7 +1,7 @@
 """CPU per request of the router's hot path, in-process and deterministic enough to decide on.
 
     python -m bench.hotpath [--operation bench|one-fetch|sequential|catalog] [--requests N]
-                            [--concurrency C] [--record] [--check]
+                            [--concurrency C] [--record] [--check] [--sockets]
 
 Runs the router's ASGI app (the same `create_app` as `router` serves, no plugins, as in
 `make bench`) without a socket: each request is an ASGI call, and each subgraph POST is
@@ -11,6 +11,9 @@ with `--record` while `bench/subgraphs/server.mjs` listens on 127.0.0.1:4200, ke
 Starlette, the pipeline, plan execution, decoding, merging, shaping and encoding. It prints
 CPU ms per request (`time.process_time`), which does not depend on what else the machine
 runs the way wall-clock RPS does. `--check` compares one answer with the expected JSON.
+`--sockets` keeps the subgraph transport in the measure: each pool's connections go to a
+loopback replay server in the same process (one per pool, ephemeral port) that answers the
+recorded bytes with a Content-Length, so the requests' writing and the answers' parsing count.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ async def _call(app: Any, body: bytes) -> tuple[int, bytes]:
     return status, b"".join(chunks)
 
 
-def _app() -> Any:
+def _app() -> tuple[Any, Any]:
     from router.config import load_config
     from router.http import create_app
     from router.pipeline import Router
@@ -74,7 +77,49 @@ def _app() -> Any:
     cfg = load_config(None)
     with open(os.path.join(HERE, "supergraph.graphql"), encoding="utf-8") as f:
         sg = Supergraph(f.read())
-    return create_app(Router(cfg, sg, []))
+    router = Router(cfg, sg, [])
+    return create_app(router), router
+
+
+class _Replay(asyncio.Protocol):
+    """The server side of `--sockets`: answers each request with the recorded bytes for its body."""
+
+    def __init__(self, key: str, answers: dict[str, bytes]) -> None:
+        self.key = key
+        self.answers = answers
+        self.buf = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: Any = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buf[:end + 2].lower()
+            at = head.index(b"content-length:") + 15
+            length = int(head[at:head.index(b"\r\n", at)])
+            if len(self.buf) < end + 4 + length:
+                return
+            body = self.buf[end + 4:end + 4 + length]
+            self.buf = self.buf[end + 4 + length:]
+            data = self.answers[self.key + body.decode()]
+            self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(data), data))
+
+
+async def _replay_servers(router: Any, answers: dict[str, bytes]) -> list[asyncio.Server]:
+    loop = asyncio.get_running_loop()
+    servers = []
+    for client in router.state.clients.clients.values():
+        pool = client.pool
+        key = f"{pool.port}{pool.prefix[:40]!r}"
+        server = await loop.create_server(lambda key=key: _Replay(key, answers), "127.0.0.1", 0)
+        pool.port = server.sockets[0].getsockname()[1]
+        servers.append(server)
+    return servers
 
 
 def _patch_transport(answers: dict[str, bytes] | None, record: dict[str, str]) -> None:
@@ -119,8 +164,11 @@ async def _main(args: argparse.Namespace) -> int:
     answers = None
     if not args.record:
         answers = {k: base64.b64decode(v) for k, v in json.loads(_read(path)).items()}
-    _patch_transport(answers, record)
-    app = _app()
+    if not args.sockets or answers is None:
+        _patch_transport(answers, record)
+    app, router = _app()
+    if args.sockets and answers is not None:
+        await _replay_servers(router, answers)
     heap.tune()
     heap.settle()
     status, out = await _call(app, _body(args.operation, 0))
@@ -158,6 +206,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--sockets", action="store_true", help="keep the subgraph transport, over loopback sockets")
     args = ap.parse_args()
     try:
         import uvloop

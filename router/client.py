@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from .errors import SubgraphError
-from .transport import HTTPPool, TransportError, TransportTimeout
+from .transport import MAX_CONNECTIONS, MAX_RESPONSE_BYTES, HTTPPool, ResponseTooLarge, TransportError, TransportTimeout
 
 
 def _decode(name: str, status: int, content: bytes) -> dict[str, Any]:
@@ -40,12 +40,19 @@ def _encode_headers(headers: dict[str, str]) -> bytes:
     return "".join(out).encode("latin-1", "replace")
 
 
+def _too_large(name: str, limit: int) -> SubgraphError:
+    return SubgraphError(name, f'HTTP fetch failed from "{name}": response larger than {limit} bytes',
+                         "SUBGRAPH_RESPONSE_TOO_LARGE")
+
+
 class SubgraphClient:
-    def __init__(self, name: str, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, name: str, url: str, timeout: float = 30.0, max_connections: int = MAX_CONNECTIONS,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.name = name
         self.url = url
         self.timeout = timeout
-        self.pool = HTTPPool(url, timeout)
+        self.max_response_bytes = max_response_bytes
+        self.pool = HTTPPool(url, timeout, max_connections=max_connections, max_response_bytes=max_response_bytes)
 
     async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
@@ -53,6 +60,8 @@ class SubgraphClient:
         except TransportTimeout:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
+        except ResponseTooLarge:
+            raise _too_large(self.name, self.max_response_bytes) from None
         except TransportError as e:
             raise SubgraphError(self.name, f'HTTP fetch failed from "{self.name}": {e}') from None
         return _decode(self.name, status, content)
@@ -62,11 +71,13 @@ class SubgraphClient:
 
 
 class HttpxSubgraphClient:
-    def __init__(self, name: str, url: str, timeout: float = 30.0, max_connections: int = 100) -> None:
+    def __init__(self, name: str, url: str, timeout: float = 30.0, max_connections: int = 100,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         import httpx
 
         self.name = name
         self.url = url
+        self.max_response_bytes = max_response_bytes
         self._httpx = httpx
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
@@ -77,14 +88,22 @@ class HttpxSubgraphClient:
 
     async def post(self, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         httpx = self._httpx
+        limit = self.max_response_bytes
         try:
-            resp = await self.http.post(self.url, content=body, headers=headers)
+            async with self.http.stream("POST", self.url, content=body, headers=headers) as resp:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.aiter_bytes():  # counted as it comes: a huge answer is never held
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(self.name, limit)
+                    chunks.append(chunk)
         except httpx.TimeoutException:
             raise SubgraphError(self.name, f'Timeout while fetching from subgraph "{self.name}"',
                                 "SUBGRAPH_TIMEOUT") from None
         except httpx.HTTPError as e:
             raise SubgraphError(self.name, f'HTTP fetch failed from "{self.name}": {e}') from None
-        return _decode(self.name, resp.status_code, resp.content)
+        return _decode(self.name, resp.status_code, b"".join(chunks))
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -92,10 +111,14 @@ class HttpxSubgraphClient:
 
 class SubgraphClients:
     def __init__(self, urls: dict[str, str], timeouts: dict[str, float] | None = None,
-                 default_timeout: float = 30.0, kind: str = "pool") -> None:
+                 default_timeout: float = 30.0, kind: str = "pool", max_connections: int = MAX_CONNECTIONS,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
+        """`max_connections`: per subgraph, open at once (more fetches wait for one to be free);
+        `max_response_bytes`: a larger answer fails its fetch with SUBGRAPH_RESPONSE_TOO_LARGE."""
         timeouts = timeouts or {}
         cls = HttpxSubgraphClient if kind == "httpx" else SubgraphClient
-        self.clients = {n: cls(n, u, timeouts.get(n, default_timeout)) for n, u in urls.items()}
+        self.clients = {n: cls(n, u, timeouts.get(n, default_timeout), max_connections, max_response_bytes)
+                        for n, u in urls.items()}
 
     async def send(self, service: str, body: bytes, headers: dict[str, str] | None = None) -> dict[str, Any]:
         """`headers`: extra request headers for this call (propagated by plugins)."""

@@ -40,6 +40,8 @@ class Config:
     graphql_path: str = "/graphql"
     subgraph_timeout: float = 30.0
     client: str = "pool"
+    max_connections_per_subgraph: int = 512  # open at once; more fetches wait for a free one
+    max_response_bytes: int = 64 * 1024 * 1024  # a larger subgraph answer fails its fetch
     subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
     plan_cache_entries: int = 2048
     document_cache_entries: int = 2048
@@ -66,6 +68,8 @@ class ServerSection(Settings):
 class TrafficSection(Settings):
     subgraph_timeout: float = Field(30.0, gt=0)  # seconds per subgraph request (subgraphs.<name>.timeout overrides)
     client: Literal["pool", "httpx"] = "pool"
+    max_connections_per_subgraph: int = Field(512, ge=1)  # open at once; more fetches wait for a free one
+    max_response_bytes: int = Field(64 * 1024 * 1024, ge=1)  # a larger subgraph answer fails its fetch
 
 
 class PlanSection(Settings):
@@ -163,6 +167,8 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         poll_interval=core.supergraph.poll_interval, host=core.server.host, port=core.server.port,
         workers=core.server.workers, graphql_path=core.server.graphql_path,
         subgraph_timeout=core.traffic.subgraph_timeout, client=core.traffic.client,
+        max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
+        max_response_bytes=core.traffic.max_response_bytes,
         subgraphs={name: SubgraphConfig(sub.url, sub.timeout) for name, sub in core.subgraphs.items()},
         plan_cache_entries=core.plan.cache_entries, document_cache_entries=core.plan.document_cache_entries,
         document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
@@ -181,6 +187,10 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
     if cfg.client not in ("pool", "httpx"):
         raise ConfigError(f"traffic.client: must be 'pool' or 'httpx', got {cfg.client!r}")
+    if cfg.max_connections_per_subgraph < 1:
+        raise ConfigError("traffic.max_connections_per_subgraph: must be at least 1")
+    if cfg.max_response_bytes < 1:
+        raise ConfigError("traffic.max_response_bytes: must be at least 1")
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
     if cfg.document_cache_bytes < 0:

@@ -106,7 +106,8 @@ class RouterState:
             urls[name] = sc.url if sc and sc.url else supergraph.url(name)
             if sc and sc.timeout:
                 timeouts[name] = sc.timeout
-        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client)
+        self.clients = SubgraphClients(urls, timeouts, config.subgraph_timeout, config.client,
+                                       config.max_connections_per_subgraph, config.max_response_bytes)
 
 
 def _err(message: str, code: str) -> dict[str, Any]:

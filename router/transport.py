@@ -5,8 +5,9 @@ request), httpx + httpcore spent ~0.5-1 ms per subgraph request in Python (reque
 models, anyio, and httpcore probing for trio with a failed import on every request), more
 than all planning, merging and shaping together. This client does one thing: POST a body
 and read a Content-Length, chunked or read-until-close response over pooled connections
-(interim 1xx responses skipped; bounded headers, body and connections). httpx remains
-available (`traffic.client: httpx`)."""
+(interim 1xx responses skipped; bounded headers, body and connections). The response bytes are
+parsed by httptools (llhttp, the C parser uvicorn uses), not by hand: framing is where a
+hand-written parser goes wrong. httpx remains available (`traffic.client: httpx`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import ssl
 from collections import deque
 from typing import cast
 from urllib.parse import urlsplit
+
+import httptools
 
 
 class TransportError(Exception):
@@ -27,23 +30,36 @@ class TransportTimeout(TransportError):
 
 MAX_HEADER_BYTES = 65536
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # a subgraph answer larger than this is refused
+MAX_CONNECTIONS = 512  # per pool (per subgraph): more requests wait for a free connection
+
+
+class ResponseTooLarge(TransportError):
+    """The subgraph answered more than the pool's `max_response_bytes`."""
 
 
 class _Conn(asyncio.Protocol):
-    """One connection; parses one response at a time, resuming where the last read stopped."""
+    """One connection; httptools (llhttp, in C) parses its responses, one at a time, as the bytes
+    come: each byte is looked at once, however the answer is split into reads. Keeps only what a
+    fetch needs: the status, the body and whether the connection can carry another request."""
 
-    __slots__ = ("transport", "buf", "waiter", "closed", "received", "max_bytes", "_need", "_status",
-                 "_hdr_end", "_chunked", "_keep", "_body", "_pos")
+    __slots__ = ("transport", "parser", "waiter", "closed", "received", "max_bytes", "_body", "_size",
+                 "_head_bytes", "_head_done", "_framed", "_final")
 
     # set by connection_made, before anything else runs: a _Conn is only handed out connected
     transport: asyncio.Transport
 
     def __init__(self, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
-        self.buf = bytearray()
+        self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self.closed = False
         self.received = False
         self.max_bytes = max_bytes
+        self._body: list[bytes] = []
+        self._size = 0
+        self._head_bytes = 0
+        self._head_done = False
+        self._framed = False  # a Content-Length or chunked: the body ends without a close
+        self._final = False  # the answer (not an interim 1xx) is complete
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # create_connection: a stream transport
@@ -53,129 +69,88 @@ class _Conn(asyncio.Protocol):
         w = self.waiter
         if w is None or w.done():
             return
-        if exc is None and self._hdr_end >= 0 and not self._chunked and self._need < 0:
+        if exc is None and self._head_done and not self._framed:
             # no Content-Length, not chunked: the body is whatever came before the close
-            w.set_result((self._status, bytes(self.buf[self._hdr_end:]), False))
+            w.set_result((self.parser.get_status_code(), b"".join(self._body), False))
             return
         w.set_exception(TransportError(f"connection lost: {exc or 'closed by peer'}"))
 
     def data_received(self, data: bytes) -> None:
         self.received = True
-        self.buf += data
         w = self.waiter
-        if w is None or w.done():
-            return
-        try:
-            res = self._parse()
-        except TransportError as e:
-            w.set_exception(e)
+        if w is None or w.done():  # bytes nobody asked for: this connection's framing is lost
+            self.closed = True
             self.transport.close()
             return
-        if res is not None:
-            w.set_result(res)
+        try:
+            self.parser.feed_data(data)
+            if not self._head_done:
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEADER_BYTES:
+                    raise TransportError("response headers too large")
+        except Exception as e:  # nothing may escape into asyncio: it would only log a fatal error
+            cause = e.__context__ if isinstance(e, httptools.HttpParserCallbackError) else e
+            if not isinstance(cause, TransportError):
+                cause = TransportError(f"malformed HTTP response: {e}")
+            self.closed = True
+            self.transport.close()
+            if not w.done():
+                w.set_exception(cause)
 
     def start(self, payload: bytes, loop: asyncio.AbstractEventLoop) -> asyncio.Future[tuple[int, bytes, bool]]:
-        self.buf.clear()
         self.received = False
-        self._hdr_end = -1
-        self._chunked = False
-        self._need = -1
+        self._final = False
+        self._head_bytes = 0
         self.waiter = loop.create_future()
         self.transport.write(payload)
         return self.waiter
 
-    def _parse(self) -> tuple[int, bytes, bool] | None:
-        buf = self.buf
-        if len(buf) > self.max_bytes:
-            raise TransportError(f"subgraph response larger than {self.max_bytes} bytes")
-        while self._hdr_end < 0:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buf) > MAX_HEADER_BYTES:
-                    raise TransportError("response headers too large")
-                return None
-            if not self._head(bytes(buf[:end])):  # an interim 1xx response: the real one follows
-                del buf[:end + 4]
-        if self._chunked:
-            return self._chunks()
-        if self._status in (204, 304):  # never a body, whatever the headers say
-            return self._status, b"", self._keep
-        if self._need >= 0:
-            start = self._hdr_end
-            if len(buf) - start < self._need:
-                return None
-            return self._status, bytes(buf[start:start + self._need]), self._keep
-        return None  # the body ends at close (connection_lost)
+    # httptools callbacks
 
-    def _head(self, raw: bytes) -> bool:
-        """Reads a response head; False for an interim (1xx) response."""
-        head = raw.decode("latin-1").split("\r\n")
-        parts = head[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not (parts[1].isdigit() and len(parts[1]) == 3):
-            raise TransportError("malformed HTTP response")
-        status = int(parts[1])
-        if 100 <= status < 200:
-            if status == 101:
-                raise TransportError("unexpected protocol switch")
-            return False
-        length = -1
-        chunked = False
-        keep = parts[0] == "HTTP/1.1"
-        for line in head[1:]:
-            name, _, value = line.partition(":")
-            name = name.strip().lower()
-            if name == "content-length":
-                v = value.strip()
-                if not v.isdigit() or (length >= 0 and int(v) != length):
-                    raise TransportError(f"malformed Content-Length {v[:40]!r}")
-                length = int(v)
-                if length > self.max_bytes:
-                    raise TransportError(f"subgraph response larger than {self.max_bytes} bytes")
-            elif name == "transfer-encoding" and "chunked" in value.lower():
-                chunked = True
-            elif name == "connection":
-                v = value.strip().lower()
-                keep = v == "keep-alive" or (keep and v != "close")
-        self._status = status
-        self._hdr_end = len(raw) + 4
-        self._need = -1 if chunked else length  # chunked wins over a Content-Length (RFC 9112 6.3)
-        self._chunked = chunked
-        self._keep = keep and (chunked or length >= 0)  # read-until-close cannot be reused
-        self._body = bytearray()
-        self._pos = self._hdr_end
-        return True
+    def on_message_begin(self) -> None:
+        if self._final:
+            raise TransportError("bytes after the response")
+        self._body = []
+        self._size = 0
+        self._head_done = False
+        self._framed = False
 
-    def _chunks(self) -> tuple[int, bytes, bool] | None:
-        """Chunks after the last complete one: each byte is parsed once, whatever the reads."""
-        buf, body, pos = self.buf, self._body, self._pos
-        while True:
-            nl = buf.find(b"\r\n", pos)
-            if nl < 0:
-                return None
-            line = bytes(buf[pos:nl]).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise TransportError(f"malformed chunk size {line[:20]!r}") from None
-            if size < 0:
-                raise TransportError(f"malformed chunk size {line[:20]!r}")
-            if size == 0:
-                # trailers (if any) end with an empty line
-                if buf.find(b"\r\n\r\n", nl) < 0:
-                    return None
-                return self._status, bytes(body), self._keep
-            if len(buf) < nl + 2 + size + 2:
-                return None
-            body += buf[nl + 2:nl + 2 + size]
-            if len(body) > self.max_bytes:
-                raise TransportError(f"subgraph response larger than {self.max_bytes} bytes")
-            pos = self._pos = nl + 2 + size + 2
+    def on_header(self, name: bytes, value: bytes) -> None:
+        n = len(name)
+        if n == 14 and name.lower() == b"content-length":
+            self._framed = True
+            if int(value) > self.max_bytes:  # llhttp has checked it is digits
+                raise ResponseTooLarge(f"subgraph response larger than {self.max_bytes} bytes")
+        elif n == 17 and name.lower() == b"transfer-encoding":
+            # chunked last: the chunks end the body; any other last coding: the close does
+            self._framed = value.rstrip().lower().endswith(b"chunked")
+
+    def on_headers_complete(self) -> None:
+        self._head_done = True
+        if self.parser.get_status_code() == 101:
+            raise TransportError("unexpected protocol switch")
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.max_bytes:
+            raise ResponseTooLarge(f"subgraph response larger than {self.max_bytes} bytes")
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        status = parser.get_status_code()
+        if status < 200:  # an interim response (103 Early Hints, 100 Continue): the real one follows
+            return
+        self._final = True
+        w = self.waiter
+        if w is not None and not w.done():
+            w.set_result((status, b"".join(self._body), parser.should_keep_alive()))
 
 
 class HTTPPool:
     """Connections to one origin; idle ones are reused (keep-alive)."""
 
-    def __init__(self, url: str, timeout: float = 30.0, max_idle: int = 128, max_connections: int = 512,
+    def __init__(self, url: str, timeout: float = 30.0, max_idle: int = 128, max_connections: int = MAX_CONNECTIONS,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         u = urlsplit(url)
         if u.scheme not in ("http", "https"):

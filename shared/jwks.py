@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +86,9 @@ class JwksUrl:
     an unknown kid, at most once per `cooldown`."""
 
     def __init__(self, url: str, allowed: frozenset[str], poll_interval: float = 60.0, cooldown: float = 10.0,
-                 timeout: float = 5.0) -> None:
+                 timeout: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.url = url
+        self.clock = clock  # for the poll interval and the cooldown
         self.allowed = allowed
         self.poll_interval = poll_interval
         self.cooldown = cooldown
@@ -100,7 +102,7 @@ class JwksUrl:
         self._background: asyncio.Task[None] | None = None
 
     async def current(self) -> list[Key]:
-        now = time.monotonic()
+        now = self.clock()
         if self.fetched_at < 0:
             # Until the first key set arrives every request waits for the fetch in flight
             # (single flight, bounded by its timeout) instead of seeing no keys at all.
@@ -116,7 +118,7 @@ class JwksUrl:
         Returns whether the keys may have changed."""
         if await self._wait_in_flight():
             return True
-        if time.monotonic() - self.tried_at < self.cooldown:
+        if self.clock() - self.tried_at < self.cooldown:
             return False
         return await self.refresh()
 
@@ -136,11 +138,11 @@ class JwksUrl:
     async def refresh(self) -> bool:
         if self._lock is None:
             self._lock = asyncio.Lock()
-        started = time.monotonic()
+        started = self.clock()
         async with self._lock:
             if self.tried_at >= started:
                 return True  # someone else fetched while we waited
-            self.tried_at = time.monotonic()
+            self.tried_at = self.clock()
             try:
                 import httpx
 
@@ -158,7 +160,7 @@ class JwksUrl:
                 self._document = resp.content
                 self.keys = keys
                 self.generation += 1
-            self.fetched_at = time.monotonic()
+            self.fetched_at = self.clock()
             return True
 
     async def aclose(self) -> None:

@@ -101,19 +101,32 @@ def supergraph_file(tmp_path: Path, subgraphs: int) -> Path:
 
 
 @pytest.fixture
-def make_router(supergraph_file: Path, tmp_path: Path) -> Iterator[Callable[..., router_harness.RouterServer]]:
-    """Routers (with the plugins of the given router.yaml text) in front of the test subgraphs."""
+def router_factory(tmp_path: Path) -> Iterator[Callable[..., router_harness.RouterServer]]:
+    """Routers in a thread, in front of the given supergraph, with the plugins of the given
+    router.yaml text; stopped after the test. `make_router` and the router suites' own
+    factories are this one bound to their supergraph."""
     started: list[router_harness.RouterServer] = []
 
-    def make(config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
+    def make(supergraph: Path, config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
         path = None
         if config is not None:
             path = tmp_path / f"router{len(started)}.yaml"
             path.write_text(config)
-        router = router_harness.RouterServer(str(supergraph_file), str(path) if path else None, env)
+        router = router_harness.RouterServer(str(supergraph), str(path) if path else None, env)
         started.append(router)
         return router
 
     yield make
     for router in started:
         router.stop()
+
+
+@pytest.fixture
+def make_router(supergraph_file: Path,
+                router_factory: Callable[..., router_harness.RouterServer]) -> Callable[..., router_harness.RouterServer]:
+    """Routers (with the plugins of the given router.yaml text) in front of the test subgraphs."""
+
+    def make(config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
+        return router_factory(supergraph_file, config, env)
+
+    return make

@@ -67,14 +67,16 @@ class JwksFile:
     """Keys in a local JWKS file, re-read when the file changes (checked at most every
     `poll_interval`), e.g. a mounted Kubernetes secret being rotated."""
 
-    def __init__(self, path: str, allowed: frozenset[str], poll_interval: float = 5.0) -> None:
+    def __init__(self, path: str, allowed: frozenset[str], poll_interval: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
+        self.clock = clock
         self.allowed = allowed
         self.poll_interval = poll_interval
         self.keys = self._load()
         self.generation = 0
         self._stamp = self._stat()
-        self._checked = time.monotonic()
+        self._checked = clock()
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -88,7 +90,7 @@ class JwksFile:
             return keys_from_jwks(json.load(f), self.allowed, self.path)
 
     async def current(self) -> list[Key]:
-        now = time.monotonic()
+        now = self.clock()
         if now - self._checked >= self.poll_interval:
             self._checked = now
             stamp = self._stat()

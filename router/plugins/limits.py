@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,8 +162,9 @@ class Limits(Plugin):
     section = SECTION
     settings = LimitsSettings
 
-    def __init__(self, cfg: LimitsConfig) -> None:
+    def __init__(self, cfg: LimitsConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.cfg = cfg
+        self.clock = clock  # the breakers' (their cool-down)
         self.max_request_bytes = cfg.max_request_bytes
         self.request_timeout = cfg.request_timeout
         self.max_batch_size = cfg.max_batch_size
@@ -218,7 +221,8 @@ class Limits(Plugin):
             return None
         b = self.breakers.get(service)
         if b is None:
-            b = self.breakers[service] = CircuitBreaker(self.cfg.breaker_failures, self.cfg.breaker_cool_down)
+            b = self.breakers[service] = CircuitBreaker(self.cfg.breaker_failures, self.cfg.breaker_cool_down,
+                                                          self.clock)
         return b
 
     def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:

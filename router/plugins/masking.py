@@ -31,7 +31,7 @@ log = logging.getLogger("router.masking")
 
 DEFAULT_SAFE_CODES = ("BAD_REQUEST", "BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT")
 DEFAULT_INTERNAL_CODES = ("INTERNAL_SERVER_ERROR", "SUBGRAPH_REQUEST_FAILED", "SUBGRAPH_TIMEOUT",
-                          "INVALID_SUBGRAPH_RESPONSE")
+                          "INVALID_SUBGRAPH_RESPONSE", "SUBGRAPH_RESPONSE_TOO_LARGE")
 MODES = ("safe_codes", "internal", "all")
 # The router's own fetch failures that a retry may cure: masked as SERVICE_UNAVAILABLE, so a
 # client can tell "try again" from a bug without seeing which host failed.

@@ -18,6 +18,7 @@ from devstack.keys import ensure_key_pair
 from devstack.ports import free_port, wait_for_port
 from devstack.stack import DEV_PORTS, ServiceSpec, subgraph_specs
 from devstack.store import EmbeddedStore
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,15 +123,14 @@ def start_process(spec: ServiceSpec, log_path: Path) -> subprocess.Popen[bytes]:
 
 
 def wait_ready(base: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return
+            return httpx.get(f"{base}/ready", timeout=2).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} never became ready")
+            return False
+
+    if not wait_until(ready, timeout, 0.1):
+        raise AssertionError(f"{base} never became ready")
 
 
 

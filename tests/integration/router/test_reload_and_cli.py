@@ -1,23 +1,15 @@
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.support.wait import wait_until
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def test_hot_reload_swaps_and_ignores_broken_files(make_router, supergraph_file):
+def test_hot_reload_swaps_and_ignores_broken_files(make_router, supergraph_file, caplog):
     r = make_router()
     q = {"query": "{ users { id } }"}
     assert httpx.post(r.url, json=q).json()["data"]["users"][0]["id"] == "u1"
@@ -27,14 +19,14 @@ def test_hot_reload_swaps_and_ignores_broken_files(make_router, supergraph_file)
     assert changed != original
     supergraph_file.write_text(changed)
     probe = {"query": "{ users { email } }"}
-    assert wait_for(lambda: "errors" in httpx.post(r.url, json=probe).json())
+    assert wait_until(lambda: "errors" in httpx.post(r.url, json=probe).json(), 10, 0.1)
     # a broken file is ignored: the last good supergraph keeps serving
     supergraph_file.write_text("type Query {")
-    time.sleep(1.0)
+    assert wait_until(lambda: "supergraph reload rejected" in caplog.text, 10)  # the router has looked at it
     assert httpx.post(r.url, json=q).json()["data"]["users"][0]["id"] == "u1"
     supergraph_file.write_text(original)
-    assert wait_for(lambda: "data" in httpx.post(r.url, json=probe).json()
-                    and httpx.post(r.url, json=probe).json()["data"] is not None)
+    assert wait_until(lambda: "data" in httpx.post(r.url, json=probe).json()
+                      and httpx.post(r.url, json=probe).json()["data"] is not None, 10, 0.1)
 
 
 def test_cli_plan_prints_the_tree(tmp_path):
@@ -70,7 +62,7 @@ def test_cli_compose_serves_the_composed_supergraph(tmp_path):
             except httpx.HTTPError:
                 return False
 
-        assert wait_for(answers, 30), proc.stdout.read1().decode() if proc.stdout else ""
+        assert wait_until(answers, 30, 0.1), proc.stdout.read1().decode() if proc.stdout else ""
         body = httpx.post(f"http://127.0.0.1:{port}/graphql",
                           json={"query": "{ __schema { mutationType { fields { name } } } }"}).json()
         names = {f["name"] for f in body["data"]["__schema"]["mutationType"]["fields"]}

@@ -98,19 +98,87 @@ async def test_a_no_content_answer_does_not_wait_for_a_body(servers: list[asynci
     pool.close()
 
 
-async def test_body_read_until_close(servers: list[asyncio.Server]) -> None:
-    handler, opened = answering(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY, close=True)
+@pytest.mark.parametrize("head", [b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n",
+                                  b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n",
+                                  b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n"])
+async def test_body_read_until_close(servers: list[asyncio.Server], head: bytes) -> None:
+    handler, opened = answering(head + BODY, pieces=3, close=True)
     pool = await pool_for(servers, handler)
     assert await pool.post(b"{}") == (200, BODY)
     assert not pool.idle  # such a connection cannot carry another request
+    assert await pool.post(b"{}") == (200, BODY)
+    assert len(opened) == 2
     pool.close()
 
 
-@pytest.mark.parametrize("value", [b"abc", b"-5", b"12, 13", b"1e3"])
-async def test_malformed_content_length_is_a_transport_error(servers: list[asyncio.Server], value: bytes) -> None:
-    handler, _ = answering(b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\n" + BODY)
+async def test_a_response_cut_short_is_a_transport_error(servers: list[asyncio.Server]) -> None:
+    handler, _ = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + BODY, close=True)
+    pool = await pool_for(servers, handler)
+    with pytest.raises(TransportError, match="connection lost"):
+        await pool.post(b"{}")
+    pool.close()
+
+
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[list[dict[str, object]]]:
+    """What reaches the event loop's exception handler (asyncio's "Fatal error on transport")."""
+    seen: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda loop, context: seen.append(context))
+    yield seen
+    loop.set_exception_handler(None)
+
+
+@pytest.mark.parametrize("value", [b"abc", b"-5", b"12, 13", b"1e3", b" 2 2"])
+async def test_malformed_content_length_is_a_transport_error(servers: list[asyncio.Server], value: bytes,
+                                                             loop_errors: list[dict[str, object]]) -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    bad = b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\n" + BODY
+    handler, opened = answering(ok, bad, ok)
+    pool = await pool_for(servers, handler)
+    assert await pool.post(b"{}") == (200, BODY)
+    with pytest.raises(TransportError, match="Content-Length"):
+        await pool.post(b"{}")
+    assert not pool.idle  # the connection is discarded, not handed to the next request
+    assert await pool.post(b"{}") == (200, BODY)
+    assert len(opened) == 2
+    assert loop_errors == []
+    pool.close()
+
+
+async def test_two_different_content_lengths_are_refused(servers: list[asyncio.Server]) -> None:
+    handler, _ = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\n" + BODY)
     pool = await pool_for(servers, handler)
     with pytest.raises(TransportError, match="Content-Length"):
+        await pool.post(b"{}")
+    pool.close()
+
+
+async def test_a_protocol_switch_is_refused(servers: list[asyncio.Server]) -> None:
+    handler, _ = answering(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
+    pool = await pool_for(servers, handler)
+    with pytest.raises(TransportError):
+        await pool.post(b"{}")
+    assert not pool.idle
+    pool.close()
+
+
+async def test_bytes_after_the_response_retire_the_connection(servers: list[asyncio.Server]) -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    handler, opened = answering(ok + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale", ok)
+    pool = await pool_for(servers, handler)
+    assert await pool.post(b"{}") == (200, BODY)
+    await asyncio.sleep(0)
+    assert await pool.post(b"{}") == (200, BODY)  # not the stale answer left on the first connection
+    assert len(opened) == 2
+    pool.close()
+
+
+async def test_headers_over_the_bound_are_refused(servers: list[asyncio.Server]) -> None:
+    head = b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"p" * 70_000 + b"\r\nContent-Length: 2\r\n\r\n{}"
+    handler, _ = answering(head, pieces=20)
+    pool = await pool_for(servers, handler)
+    with pytest.raises(TransportError, match="headers too large"):
         await pool.post(b"{}")
     pool.close()
 

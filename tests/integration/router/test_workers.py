@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 
 from devstack.ports import free_port
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 CONNECTIONS = 50
@@ -61,12 +61,7 @@ def sockets_of(pid: int) -> set[str]:
 
 
 def wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return bool(wait_until(predicate, timeout, 0.1))
 
 
 def test_workers_share_connections_restart_and_stop(supergraph_file):  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ import pytest
 import tick_subgraphs as ticks
 from live import Closed, RawWebSocket, Served, multipart, node_client, serve_router, sse
 
+from tests.support.wait import wait_until
+
 SECRET = "s" * 40
 JWT = f"""
 jwt:
@@ -67,10 +69,7 @@ def router(routers):
 
 
 def _wait_for(check, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+    assert wait_until(check, 30), what
 
 
 def test_each_event_gets_its_entity_fields_with_null_propagation_and_error_paths(router):

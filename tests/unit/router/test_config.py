@@ -29,11 +29,22 @@ def test_values_env_expansion_and_overrides(tmp_path):
     ("subgraphs:\n  users:\n    timeout: fast\n", "subgraphs.users.timeout"),
     ("server:\n  port: ${env.NOPE_NOT_SET}\n", "NOPE_NOT_SET is not set"),
     ("traffic:\n  client: curl\n", "traffic.client"),
+    ("traffic:\n  max_response_bytes: 0\n", "traffic.max_response_bytes: must be at least 1"),
+    ("traffic:\n  max_response_bytes: big\n", "traffic.max_response_bytes: expected an integer, got 'big'"),
+    ("traffic:\n  max_connections_per_subgraph: 0\n", "traffic.max_connections_per_subgraph: must be at least 1"),
     ("server: [\n", "not valid YAML"),
 ])
 def test_bad_config_names_the_bad_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), env={})
+
+
+def test_subgraph_caps_default_and_set(tmp_path):
+    cfg = load_config(None, env={})
+    assert (cfg.max_response_bytes, cfg.max_connections_per_subgraph) == (64 * 1024 * 1024, 512)
+    path = write(tmp_path, "traffic:\n  max_response_bytes: 1000\n  max_connections_per_subgraph: 4\n")
+    cfg = load_config(path, env={"ROUTER_TRAFFIC__MAX_CONNECTIONS_PER_SUBGRAPH": "8"})
+    assert (cfg.max_response_bytes, cfg.max_connections_per_subgraph) == (1000, 8)
 
 
 def test_env_expansion_with_a_default(tmp_path):

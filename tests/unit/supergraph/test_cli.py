@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from supergraph.__main__ import main
 from supergraph.compose import compose
 from supergraph.config import load_config
 from supergraph.project import subgraph_inputs
+from tests.support.wait import wait_until
 
 from .conftest import FIXTURES, ROOT
 
@@ -161,10 +161,7 @@ def pet_subgraph() -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
+    assert wait_until(lambda: server.started, 20)
     yield f"http://127.0.0.1:{port}/graphql"
     server.should_exit = True
     thread.join(timeout=10)

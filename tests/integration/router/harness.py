@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.wait import wait_until
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
 import router_harness as h  # noqa: E402
 
@@ -35,16 +37,15 @@ class RouterProcess:
              "--port", str(self.port)],
             cwd=ROOT, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, log_path.read_text()
-            time.sleep(0.1)
-        raise AssertionError(f"router did not start: {log_path.read_text()}")
+        if not wait_until(self._healthy, 30, 0.1):
+            raise AssertionError(f"router did not start: {log_path.read_text()}")
+
+    def _healthy(self) -> bool:
+        assert self.proc.poll() is None, self.log_path.read_text()
+        try:
+            return httpx.get(self.base + "/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     @property
     def base(self) -> str:
@@ -61,7 +62,8 @@ class RouterProcess:
 class StubSubgraph:
     """A subgraph whose answers the test scripts: `ok` answers `{"data": data}`, `fail` answers
     503 with a non-GraphQL body (a failed fetch for the router), `slow` waits first. Counts
-    the requests it receives and keeps their headers."""
+    the requests it receives and keeps their headers; `connections` holds the client address
+    of every connection a request came on, `most_in_flight` the most requests it held at once."""
 
     def __init__(self, data: dict | None = None) -> None:
         self.data = data or {"legacyStatus": "ok"}
@@ -69,6 +71,10 @@ class StubSubgraph:
         self.fail_next = 0  # fail this many requests, then answer as `mode` says
         self.delay = 0.0
         self.requests: list[dict] = []
+        self.connections: set[tuple[str, int]] = set()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,8 +82,19 @@ class StubSubgraph:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 stub.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
                                       "body": json.loads(body or b"{}")})
+                with lock:
+                    stub.connections.add(self.client_address)
+                    stub.in_flight += 1
+                    stub.most_in_flight = max(stub.most_in_flight, stub.in_flight)
+                try:
+                    self.answer()
+                finally:
+                    with lock:
+                        stub.in_flight -= 1
+
+            def answer(self) -> None:
                 if stub.delay:
-                    time.sleep(stub.delay)
+                    time.sleep(stub.delay)  # a slow subgraph (the server's own thread, not the test)
                 failing = stub.mode == "fail" or stub.fail_next > 0
                 stub.fail_next = max(0, stub.fail_next - 1)
                 if failing:

@@ -14,8 +14,8 @@ def seen(body, field):
 
 
 @pytest.fixture(scope="module")
-def router(module_router, jwks):
-    return module_router(f"""
+def router(module_security_router, jwks):
+    return module_security_router(f"""
 jwt:
   jwks: [{{url: "{jwks.url}"}}]
 headers:
@@ -67,15 +67,15 @@ def test_a_claim_cannot_inject_a_header(router, rsa_key):
     assert "x-user-id" not in accounts and "x-admin" not in accounts
 
 
-def test_without_rules_nothing_is_forwarded(module_router, rsa_key):
-    bare = module_router("introspection: {enabled: true}\n")
+def test_without_rules_nothing_is_forwarded(module_security_router, rsa_key):
+    bare = module_security_router("introspection: {enabled: true}\n")
     _, body = gql(bare, "{ accountsHeaders { name value } }", rsa_key.sign(claims()),
                   headers={"x-shop-a": "1", "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
     assert set(seen(body, "accountsHeaders")) == {"accept", "content-length", "content-type", "host"}
 
 
-def test_httpx_client_forwards_the_same(module_router, jwks, rsa_key):
-    router = module_router(f"""
+def test_httpx_client_forwards_the_same(module_security_router, jwks, rsa_key):
+    router = module_security_router(f"""
 traffic: {{client: httpx}}
 jwt:
   jwks: [{{url: "{jwks.url}"}}]

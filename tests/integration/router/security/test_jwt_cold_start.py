@@ -12,11 +12,11 @@ def config(url: str) -> str:
             "  issuers: [https://issuer.test]\n  audiences: [shop]\n")
 
 
-def test_concurrent_first_requests_of_a_fresh_router_all_pass(make_router, rsa_key):
+def test_concurrent_first_requests_of_a_fresh_router_all_pass(make_security_router, rsa_key):
     jwks = JwksServer([rsa_key])
     jwks.delay = 0.5  # a slow issuer: the other requests arrive while the first fetch is running
     try:
-        router = make_router(config(jwks.url))
+        router = make_security_router(config(jwks.url))
         token = rsa_key.sign(claims())
 
         def ask(_: int) -> int:
@@ -32,8 +32,8 @@ def test_concurrent_first_requests_of_a_fresh_router_all_pass(make_router, rsa_k
         jwks.close()
 
 
-def test_a_fresh_router_whose_issuer_is_down_refuses_in_bounded_time(make_router, rsa_key):
-    router = make_router(config("http://127.0.0.1:9/jwks.json"))  # nothing listens on port 9
+def test_a_fresh_router_whose_issuer_is_down_refuses_in_bounded_time(make_security_router, rsa_key):
+    router = make_security_router(config("http://127.0.0.1:9/jwks.json"))  # nothing listens on port 9
     token = rsa_key.sign(claims())
     with ThreadPoolExecutor(5) as pool:
         responses = list(pool.map(lambda _: httpx.post(router.url, json={"query": "{ public }"},

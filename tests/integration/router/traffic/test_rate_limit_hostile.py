@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.router_traffic.harness import post
+from tests.integration.router.harness import post
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router_security"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "fixtures" / "router_security"))
 from harness import JwksServer, SigningKey, claims  # noqa: E402
 
 Q = "{ reviews { id } }"

@@ -12,7 +12,7 @@ import router_harness
 
 from tests.support.shop import supergraph_sdl
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization"}
 
 

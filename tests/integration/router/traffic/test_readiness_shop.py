@@ -14,7 +14,7 @@ import router_harness
 
 from tests.support.shop import Shop, supergraph_sdl
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SHAPE = {"service", "version", "status", "timestamp", "checks"}
 
 

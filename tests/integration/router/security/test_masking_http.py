@@ -3,8 +3,8 @@
 from harness import closed_port, gql
 
 
-def test_internal_errors_masked_safe_ones_kept(module_router):
-    router = module_router(f"""
+def test_internal_errors_masked_safe_ones_kept(module_security_router):
+    router = module_security_router(f"""
 error_masking: {{}}
 subgraphs:
   reviews: {{url: "http://127.0.0.1:{closed_port()}/graphql"}}
@@ -27,7 +27,7 @@ subgraphs:
     assert all(e["extensions"]["code"] == "SERVICE_UNAVAILABLE" for e in unreachable)  # retryable, host not named
 
 
-def test_without_masking_subgraph_errors_pass_through(module_router):
-    router = module_router("introspection: {enabled: true}\n")
+def test_without_masking_subgraph_errors_pass_through(module_security_router):
+    router = module_security_router("introspection: {enabled: true}\n")
     _, body = gql(router, "{ boom }")
     assert "hunter2" in body["errors"][0]["message"]  # what masking protects against

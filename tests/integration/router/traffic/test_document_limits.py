@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.router_traffic.harness import post
+from tests.integration.router.harness import post
 
 Q = "{ reviews { id } }"
 

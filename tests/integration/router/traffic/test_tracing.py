@@ -4,15 +4,15 @@ store): the subgraph's server span, and so its JSON log lines, carry the router'
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.router_traffic.harness import Router, post
+from tests.integration.router.harness import Router, post
 from tests.support.shop import supergraph_sdl
+from tests.support.wait import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,14 @@ def users(shop, tmp_path_factory):
 
 
 def subgraph_lines(log: Path, request_id: str) -> list[dict]:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    def found() -> list[dict]:
         lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
-        found = [x for x in lines if x.get("request_id") == request_id]
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"no log line of request {request_id} in {log.read_text()[-2000:]}")
+        return [x for x in lines if x.get("request_id") == request_id]
+
+    lines = wait_until(found, 5, 0.05)
+    if not lines:
+        raise AssertionError(f"no log line of request {request_id} in {log.read_text()[-2000:]}")
+    return lines
 
 
 def test_subgraph_continues_the_routers_trace(users, tmp_path, capsys):
@@ -42,11 +42,9 @@ def test_subgraph_continues_the_routers_trace(users, tmp_path, capsys):
         capsys.readouterr()
         resp = post(r.url, '{ user(id: "000000000000000000000000") { id username } }', {"x-request-id": "trace-1"})
         assert resp.status_code == 200 and resp.json()["data"] == {"user": None}
-        access = []
-        deadline = time.monotonic() + 5
-        while not access and time.monotonic() < deadline:
-            access = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"router.access"' in x]
-            time.sleep(0.02)
+        access = wait_until(lambda: [json.loads(x) for x in capsys.readouterr().out.splitlines()
+                                     if '"router.access"' in x], 5)
+        assert access
         router_trace = access[0]["trace_id"]
         assert len(router_trace) == 32 and int(router_trace, 16) != 0
         at_subgraph = subgraph_lines(log, "trace-1")  # the router forwarded its request id

@@ -23,8 +23,8 @@ plan: {{expose_query_plan: true}}
 
 
 @pytest.fixture(scope="module")
-def router(module_router, config):
-    return module_router(config)
+def router(module_security_router, config):
+    return module_security_router(config)
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +144,8 @@ def test_denied_mutation_does_not_run(router, token, reset):
     assert body == {"data": {"bump": 1}}
 
 
-def test_reject_mode_refuses_the_whole_operation(module_router, config, token, reset):
-    router = module_router(config.replace("authorization:\n", "authorization:\n  mode: reject\n"))
+def test_reject_mode_refuses_the_whole_operation(module_security_router, config, token, reset):
+    router = module_security_router(config.replace("authorization:\n", "authorization:\n  mode: reject\n"))
     status, body = gql(router, "mutation { open bump }")
     assert status == 403 and "data" not in body
     assert paths(body) == [["bump"]]

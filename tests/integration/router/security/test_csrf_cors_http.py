@@ -7,8 +7,8 @@ QUERY = "{ public }"
 
 
 @pytest.fixture(scope="module")
-def router(module_router):
-    return module_router("""
+def router(module_security_router):
+    return module_security_router("""
 csrf:
   required_headers: [apollo-require-preflight, x-apollo-operation-name, x-shop-client]
 cors:
@@ -73,8 +73,8 @@ def test_cors_headers_on_actual_requests(router):
     assert "access-control-allow-origin" not in r.headers
 
 
-def test_no_cors_section_means_no_cross_origin_reads(module_router):
-    bare = module_router("introspection: {enabled: true}\n")
+def test_no_cors_section_means_no_cross_origin_reads(module_security_router):
+    bare = module_security_router("introspection: {enabled: true}\n")
     r = httpx.options(bare.url, headers={"origin": "https://shop.test", "access-control-request-method": "POST"},
                       timeout=30)
     assert "access-control-allow-origin" not in r.headers

@@ -5,7 +5,6 @@ authorization enforced by the router from the checked-in supergraph.
 users, orders and payments run as processes over the embedded store, exactly as
 `make dev` runs them (the session's `shop` fixture, tests/conftest.py)."""
 
-import time
 import uuid
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 from harness import SigningKey, claims, gql, register
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
+from tests.support.wait import wait_until
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)
 CREATE = """mutation($i: [OrderItemInput!]!) {
@@ -117,12 +117,12 @@ def test_a_cancelled_paid_order_owes_nothing_through_the_router(router):
     _, body = gql(router, "mutation($id: ID!) { cancelOrder(id: $id) { status } }", alice["token"], {"id": order["id"]})
     assert body == {"data": {"cancelOrder": {"status": "CANCELLED"}}}
     view = "query($id: ID!) { order(id: $id) { status payments { status } amountDue { amount currency } } }"
-    deadline = time.monotonic() + 30
-    while True:  # the cancellation's event refunds the payment
+    def refunded() -> dict:  # the cancellation's event refunds the payment
+        nonlocal body
         _, body = gql(router, view, alice["token"], {"id": order["id"]})
-        if body["data"]["order"]["payments"] == [{"status": "REFUNDED"}] or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+        return body["data"]["order"]["payments"] == [{"status": "REFUNDED"}]
+
+    wait_until(refunded, 30, 0.1)
     assert body == {"data": {"order": {"status": "CANCELLED", "payments": [{"status": "REFUNDED"}],
                                        "amountDue": {"amount": 0, "currency": "USD"}}}}
 

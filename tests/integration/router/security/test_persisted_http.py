@@ -22,8 +22,8 @@ def ext(h=H):
     return {"persistedQuery": {"version": 1, "sha256Hash": h}}
 
 
-def test_apq_round_trip_over_post_and_get(module_router, reset):
-    router = module_router("persisted_queries: {apq: {cache_entries: 100}}\n")
+def test_apq_round_trip_over_post_and_get(module_security_router, reset):
+    router = module_security_router("persisted_queries: {apq: {cache_entries: 100}}\n")
     r = post(router, {"extensions": ext()})
     assert r.status_code == 200 and code(r) == "PERSISTED_QUERY_NOT_FOUND"
     r = post(router, {"query": Q, "extensions": ext()})
@@ -38,8 +38,8 @@ def test_apq_round_trip_over_post_and_get(module_router, reset):
     assert r.status_code == 400 and code(r) == "PERSISTED_QUERY_UNSUPPORTED_VERSION"
 
 
-def test_without_the_plugin_hash_only_requests_are_not_supported(module_router):
-    router = module_router("introspection: {enabled: true}\n")
+def test_without_the_plugin_hash_only_requests_are_not_supported(module_security_router):
+    router = module_security_router("introspection: {enabled: true}\n")
     r = post(router, {"extensions": ext()})
     assert r.status_code == 400 and code(r) == "PERSISTED_QUERY_NOT_SUPPORTED"
 
@@ -54,8 +54,8 @@ def manifest(tmp_path_factory):
     return p
 
 
-def test_trusted_documents_safelist(module_router, manifest):
-    router = module_router(f"persisted_queries: {{manifest: {manifest}, safelist: true}}\n")
+def test_trusted_documents_safelist(module_security_router, manifest):
+    router = module_security_router(f"persisted_queries: {{manifest: {manifest}, safelist: true}}\n")
     assert post(router, {"extensions": ext()}).json()["data"]["public"] == "hello"
     assert post(router, {"query": "query Hello {\n  public\n  counter\n}"}).json()["data"]["public"] == "hello"
     r = post(router, {"query": "{ public }"})
@@ -68,10 +68,10 @@ def test_trusted_documents_safelist(module_router, manifest):
     assert r.status_code == 400 and code(r) == "QUERY_NOT_IN_SAFELIST"
 
 
-def test_require_id_and_log_only_modes(module_router, manifest):
-    strict = module_router(f"persisted_queries: {{manifest: {manifest}, safelist: true, require_id: true}}\n")
+def test_require_id_and_log_only_modes(module_security_router, manifest):
+    strict = module_security_router(f"persisted_queries: {{manifest: {manifest}, safelist: true, require_id: true}}\n")
     r = post(strict, {"query": Q})
     assert r.status_code == 400 and code(r) == "PERSISTED_QUERY_ID_REQUIRED"
     assert post(strict, {"extensions": ext()}).json()["data"]["public"] == "hello"
-    audit = module_router(f"persisted_queries: {{manifest: {manifest}, safelist: true, log_unknown: true}}\n")
+    audit = module_security_router(f"persisted_queries: {{manifest: {manifest}, safelist: true, log_unknown: true}}\n")
     assert post(audit, {"query": "{ public }"}).json() == {"data": {"public": "hello"}}

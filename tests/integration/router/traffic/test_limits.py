@@ -7,7 +7,9 @@ import time
 
 import httpx
 
-from tests.integration.router_traffic.harness import post
+from router.plugins.limits import Limits
+from tests.integration.router.harness import post
+from tests.support.clock import FakeClock
 
 GQL = "application/graphql-response+json"
 
@@ -112,13 +114,13 @@ subgraphs:
 def test_circuit_breaker_fails_fast_then_half_opens(make_router, stub):
     r = make_router(f"limits:\n  circuit_breaker: {{ failures: 2, cool_down: 1 }}\n"
                     f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\n")
+    clock = r.plugin(Limits).clock = FakeClock()
     q = "{ legacyStatus reviews { id } }"
     stub.mode = "fail"
     for _ in range(2):
         body = post(r.url, q).json()
         assert body["errors"][0]["extensions"]["code"] == "SUBGRAPH_REQUEST_FAILED"
     assert len(stub.requests) == 2
-    opened = time.monotonic()
     body = post(r.url, q).json()
     assert len(stub.requests) == 2  # failed fast: the subgraph was not called
     (err,) = body["errors"]
@@ -126,7 +128,7 @@ def test_circuit_breaker_fails_fast_then_half_opens(make_router, stub):
     assert 'Circuit breaker open for subgraph "legacy"' in err["message"]
     assert body["data"]["legacyStatus"] is None and len(body["data"]["reviews"]) == 6  # the rest answered
     stub.mode = "ok"
-    time.sleep(max(0.0, opened + 1.05 - time.monotonic()))
+    clock.advance(1.0)  # the cool-down has passed
     assert post(r.url, q).json()["data"]["legacyStatus"] == "ok"  # the half-open trial succeeded
     assert post(r.url, q).json()["data"]["legacyStatus"] == "ok"
     assert len(stub.requests) == 4
