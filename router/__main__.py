@@ -1,4 +1,5 @@
-"""Command line: `router [serve] --supergraph FILE` runs the gateway; `router plan` prints a plan."""
+"""Command line: `router [serve] --supergraph FILE` runs the gateway; `router plan` prints a plan;
+`router config schema` prints the JSON Schema of router.yaml."""
 
 from __future__ import annotations
 
@@ -129,7 +130,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 SUBCOMMANDS = """subcommands:
   serve   run the gateway (the default: `router --supergraph FILE` is `router serve --supergraph FILE`)
   plan    print the query plan of an operation: router plan --supergraph FILE QUERY_FILE (`router plan -h`)
+  config  `router config schema` prints the JSON Schema of router.yaml (for editors and CI)
 """
+
+
+def cmd_config(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="router config", description="About router.yaml.")
+    p.add_argument("what", choices=["schema"], help="schema: print the JSON Schema of router.yaml")
+    p.parse_args(argv)
+    from .config_schema import schema
+
+    print(json.dumps(schema(), indent=2))
+    return 0
 
 
 def _plan_parser() -> argparse.ArgumentParser:
@@ -146,7 +158,8 @@ def _plan_parser() -> argparse.ArgumentParser:
 def _serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="router",
-        usage="router [serve] [--supergraph FILE | --compose YAML] [options]\n       router plan --supergraph FILE QUERY_FILE [options]",
+        usage="router [serve] [--supergraph FILE | --compose YAML] [options]\n       router plan --supergraph FILE QUERY_FILE [options]\n"
+              "       router config schema",
         description="Federation v2 router.",
         epilog=SUBCOMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -163,6 +176,8 @@ def _serve_parser() -> argparse.ArgumentParser:
 def _run(argv: list[str]) -> int:
     if argv and argv[0] == "plan":
         return cmd_plan(_plan_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "config":
+        return cmd_config(argv[1:])
     if argv and argv[0] == "serve":
         argv = argv[1:]
     return cmd_serve(_serve_parser().parse_args(argv))

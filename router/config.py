@@ -1,6 +1,10 @@
 """router.yaml: one file, validated at start with errors that name the bad key; `${env.NAME}`
 (or `${env.NAME:-default}`) expands environment variables and ROUTER_* variables override
-single settings."""
+single settings.
+
+Every section is a pydantic model (router/settings.py): the core ones here, the others in the
+module that reads them (plugins/registry.py lists them). `Config` is what the router reads at
+run time: the core settings flattened, and the other sections' bodies, already validated."""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
 
 from . import config_env, config_files
 from .config_error import ConfigError
+from .settings import Settings, validate
 
 __all__ = ["Config", "ConfigError", "SubgraphConfig", "load_config"]
 
@@ -45,22 +52,77 @@ class Config:
     plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (router/plugins/)
 
 
-# the type a key's value must have: one type, or any of several (a tuple, as isinstance takes)
-_Kind = type | tuple[type, ...]
-_SCHEMA: dict[str, dict[str, _Kind]] = {
-    "supergraph": {"path": str, "hot_reload": bool, "poll_interval": (int, float)},
-    "server": {"host": str, "port": int, "workers": int, "graphql_path": str},
-    "traffic": {"subgraph_timeout": (int, float), "client": str, "max_connections_per_subgraph": int,
-                "max_response_bytes": int},
-    "plan": {"cache_entries": int, "document_cache_entries": int, "document_cache_bytes": int,
-             "expose_query_plan": bool},
-    "introspection": {"enabled": bool},
-    "override_labels": {},
-    "subgraphs": {},
-}
-_PLUGIN_SECTIONS = {"jwt", "authorization", "rate_limit", "limits", "csrf", "cors", "graphiql", "telemetry",
-                    "headers", "persisted_queries", "error_masking", "metrics", "health", "connections",
-                    "demand_control", "subgraph_signing", "subscriptions"}
+class SupergraphSection(Settings):
+    path: str | None = None  # the supergraph SDL file
+    hot_reload: bool = True  # swap in a changed file without a restart
+    poll_interval: float = Field(1.0, gt=0)
+
+
+class ServerSection(Settings):
+    host: str = "127.0.0.1"
+    port: int = Field(4000, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    graphql_path: str = "/graphql"
+
+
+class TrafficSection(Settings):
+    subgraph_timeout: float = Field(30.0, gt=0)  # seconds per subgraph request (subgraphs.<name>.timeout overrides)
+    client: Literal["pool", "httpx"] = "pool"
+    max_connections_per_subgraph: int = Field(512, ge=1)  # open at once; more fetches wait for a free one
+    max_response_bytes: int = Field(64 * 1024 * 1024, ge=1)  # a larger subgraph answer fails its fetch
+
+
+class PlanSection(Settings):
+    cache_entries: int = Field(2048, ge=0)
+    document_cache_entries: int = Field(2048, ge=0)
+    document_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of parsed documents kept
+    expose_query_plan: bool = False
+
+
+class IntrospectionSection(Settings):
+    enabled: bool | None = None  # default: on, off when ROUTER_ENV=production
+
+
+class SubgraphSection(Settings):
+    url: str | None = None  # where the subgraph is, when not where the supergraph says
+    timeout: float | None = Field(None, gt=0)
+
+
+class CoreSections(Settings):
+    """The sections config.py owns; every other one belongs to the module that reads it
+    (plugins/registry.py)."""
+
+    supergraph: SupergraphSection = SupergraphSection()
+    server: ServerSection = ServerSection()
+    traffic: TrafficSection = TrafficSection()
+    plan: PlanSection = PlanSection()
+    introspection: IntrospectionSection = IntrospectionSection()
+    override_labels: list[str] = []  # progressive @override labels in force
+    subgraphs: dict[str, SubgraphSection] = {}
+
+
+def section_models() -> dict[str, Any]:
+    """Every router.yaml section by name, with its type (a model, or `list[str]` and such)."""
+    # imported here: the plugin modules import the pipeline, which imports this module
+    from .plugins import registry
+
+    core = {name: info.annotation for name, info in CoreSections.model_fields.items()}
+    return {**core, **registry.section_models()}
+
+
+def router_yaml_model() -> type[BaseModel]:
+    """The whole file as one model (every section optional), for `router config schema`."""
+    fields: dict[str, Any] = {name: (kind | None, Field(None, description=_doc(kind)))
+                              for name, kind in section_models().items()}
+    fields["extends"] = (str | None, Field(None, description="another router.yaml this one overrides, key by key"))
+    model: type[BaseModel] = create_model("RouterYaml", __base__=Settings, **fields)
+    return model
+
+
+def _doc(kind: Any) -> str | None:
+    return kind.__doc__ if isinstance(kind, type) and issubclass(kind, BaseModel) and kind.__doc__ else None
+
+
 _ENV_RE = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")  # ${env.NAME} or ${env.NAME:-default}
 
 
@@ -82,58 +144,36 @@ def _expand(value: Any, where: str, env: Mapping[str, str]) -> Any:
     return value
 
 
-def _check(section: str, key: str, value: Any, kind: _Kind) -> Any:
-    if isinstance(value, bool) and kind in (int, (int, float)):
-        raise ConfigError(f"{section}.{key}: expected a number, got {value!r}")
-    if not isinstance(value, kind):
-        name = kind.__name__ if isinstance(kind, type) else "number"
-        raise ConfigError(f"{section}.{key}: expected {name}, got {type(value).__name__} {value!r}")
-    return value
-
-
 def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     raw: dict[str, Any] = {}
     if path:
         raw = config_files.read(path)  # `extends:` resolved
     raw = _expand(raw, "", env)
-    raw = config_env.apply(raw, env, {*_SCHEMA, *_PLUGIN_SECTIONS})  # ROUTER_SECTION__KEY=value
-    cfg = Config()
-    for section, body in raw.items():
-        if section in _PLUGIN_SECTIONS:
-            cfg.plugins[section] = body
-            continue
-        if section not in _SCHEMA:
-            raise ConfigError(f"unknown config section {section!r} (known: {', '.join(sorted(_SCHEMA))})")
-        if section == "override_labels":
-            if not isinstance(body, list) or not all(isinstance(x, str) for x in body):
-                raise ConfigError("override_labels: expected a list of label names")
-            cfg.override_labels = frozenset(body)
-            continue
-        if section == "subgraphs":
-            if not isinstance(body, dict):
-                raise ConfigError("subgraphs: expected a mapping of subgraph name to settings")
-            for name, sub in body.items():
-                if not isinstance(sub, dict):
-                    raise ConfigError(f"subgraphs.{name}: expected a mapping")
-                sc = SubgraphConfig()
-                for k, v in sub.items():
-                    if k == "url":
-                        sc.url = _check(f"subgraphs.{name}", k, v, str)
-                    elif k == "timeout":
-                        sc.timeout = float(_check(f"subgraphs.{name}", k, v, (int, float)))
-                    else:
-                        raise ConfigError(f"subgraphs.{name}.{k}: unknown key (known: url, timeout)")
-                cfg.subgraphs[name] = sc
-            continue
-        if not isinstance(body, dict):
-            raise ConfigError(f"{section}: expected a mapping")
-        for key, value in body.items():
-            kind = _SCHEMA[section].get(key)
-            if kind is None:
-                raise ConfigError(f"{section}.{key}: unknown key (known: {', '.join(_SCHEMA[section])})")
-            _check(section, key, value, kind)
-            _apply(cfg, section, key, value)
+    models = section_models()
+    raw = config_env.apply(raw, env, models)  # ROUTER_SECTION__KEY=value
+    unknown = [name for name in raw if name not in models]
+    if unknown:
+        raise ConfigError(f"unknown config section {unknown[0]!r} (known: {', '.join(sorted(models))})")
+    try:
+        core = validate(CoreSections, "", {k: v for k, v in raw.items() if k in CoreSections.model_fields})
+        for name, body in raw.items():  # every other section checked at start by its own model
+            if name not in CoreSections.model_fields:
+                validate(models[name], name, body)  # raw for the module: it builds from its own model
+    except ConfigError as e:
+        raise ConfigError(f"{os.path.basename(path)}: {e}" if path else str(e)) from None
+    cfg = Config(
+        supergraph_path=core.supergraph.path, hot_reload=core.supergraph.hot_reload,
+        poll_interval=core.supergraph.poll_interval, host=core.server.host, port=core.server.port,
+        workers=core.server.workers, graphql_path=core.server.graphql_path,
+        subgraph_timeout=core.traffic.subgraph_timeout, client=core.traffic.client,
+        max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
+        max_response_bytes=core.traffic.max_response_bytes,
+        subgraphs={name: SubgraphConfig(sub.url, sub.timeout) for name, sub in core.subgraphs.items()},
+        plan_cache_entries=core.plan.cache_entries, document_cache_entries=core.plan.document_cache_entries,
+        document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
+        introspection=core.introspection.enabled is not False, override_labels=frozenset(core.override_labels),
+        plugins={name: body for name, body in raw.items() if name not in CoreSections.model_fields})
     for name, (section, key, conv) in _ENV.items():
         if name in env:
             try:
@@ -187,9 +227,7 @@ def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
         ("supergraph", "path"): "supergraph_path", ("supergraph", "hot_reload"): "hot_reload",
         ("supergraph", "poll_interval"): "poll_interval", ("server", "host"): "host", ("server", "port"): "port",
         ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
-        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client",
-        ("traffic", "max_connections_per_subgraph"): "max_connections_per_subgraph",
-        ("traffic", "max_response_bytes"): "max_response_bytes", ("plan", "cache_entries"): "plan_cache_entries",
+        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
         ("plan", "document_cache_entries"): "document_cache_entries",
         ("plan", "document_cache_bytes"): "document_cache_bytes",
         ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",

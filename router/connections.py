@@ -25,10 +25,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import Field
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .config import Config
-from .plugins.options import Section
+from .settings import Settings, validate
 
 SECTION = "connections"
 
@@ -44,20 +45,20 @@ class ConnectionLimits:
     max_connections_per_ip: int | None = None
 
 
+class ConnectionsSettings(Settings):
+    """`connections:` in router.yaml (the defaults are ConnectionLimits')."""
+
+    header_read_timeout: float = Field(ConnectionLimits.header_read_timeout, gt=0)
+    body_read_timeout: float = Field(ConnectionLimits.body_read_timeout, gt=0)
+    keep_alive_timeout: float = Field(ConnectionLimits.keep_alive_timeout, gt=0)
+    max_header_bytes: int = Field(ConnectionLimits.max_header_bytes, ge=1024)
+    max_headers: int = Field(ConnectionLimits.max_headers, ge=1)
+    max_connections: int = Field(ConnectionLimits.max_connections, ge=1)
+    max_connections_per_ip: int | None = Field(None, ge=1)
+
+
 def parse(raw: Any) -> ConnectionLimits:
-    sec = Section(SECTION, raw)
-    default = ConnectionLimits()
-    limits = ConnectionLimits(
-        header_read_timeout=sec.number("header_read_timeout", default.header_read_timeout, positive=True),
-        body_read_timeout=sec.number("body_read_timeout", default.body_read_timeout, positive=True),
-        keep_alive_timeout=sec.number("keep_alive_timeout", default.keep_alive_timeout, positive=True),
-        max_header_bytes=sec.integer("max_header_bytes", default.max_header_bytes, minimum=1024),
-        max_headers=sec.integer("max_headers", default.max_headers, minimum=1),
-        max_connections=sec.integer("max_connections", default.max_connections, minimum=1),
-        max_connections_per_ip=sec.integer("max_connections_per_ip", None, minimum=1),
-    )
-    sec.done()
-    return limits
+    return ConnectionLimits(**validate(ConnectionsSettings, SECTION, raw).model_dump())
 
 
 def from_config(config: Config) -> ConnectionLimits:

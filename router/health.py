@@ -23,13 +23,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from pydantic import Field
 
 from .config import Config, ConfigError
-from .plugins.options import Section
+from .settings import Settings
+from .settings import validate as validate_section
 
 SECTION = "health"
 PROBES = ("graphql", "ready", "tcp")
@@ -46,16 +48,21 @@ class HealthConfig:
     cache: float = 1.0
 
 
+class HealthSettings(Settings):
+    """`health:` in router.yaml."""
+
+    probe: Literal["graphql", "ready", "tcp"] = "graphql"  # how /ready asks each subgraph
+    ready_path: str = "/ready"
+    timeout: float = Field(1.0, gt=0)
+    cache: float = Field(1.0, ge=0)  # seconds an answer is reused
+
+
 def parse(raw: Any) -> HealthConfig:
-    sec = Section(SECTION, raw)
-    probe = sec.string("probe", "graphql", PROBES) or "graphql"
-    ready_path = sec.string("ready_path", "/ready") or "/ready"
+    s = validate_section(HealthSettings, SECTION, raw)
+    ready_path = s.ready_path or "/ready"
     if not ready_path.startswith("/"):
         raise ConfigError(f"health.ready_path: expected a path starting with '/', got {ready_path!r}")
-    timeout = sec.number("timeout", 1.0, positive=True) or 1.0
-    cache = sec.number("cache", 1.0) or 0.0
-    sec.done()
-    return HealthConfig(probe=probe, ready_path=ready_path, timeout=timeout, cache=cache)
+    return HealthConfig(probe=s.probe, ready_path=ready_path, timeout=s.timeout, cache=s.cache)
 
 
 def version() -> str:

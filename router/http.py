@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 import orjson
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import graphiql as graphiql_ide
@@ -177,16 +178,16 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     path = router.config.graphql_path
     plugins = router.plugins
     # Set by the limits plugin when configured; a body limit applies in any case.
-    max_body = next((p.max_request_bytes for p in plugins if getattr(p, "max_request_bytes", None)), 2_000_000)
-    timeout = next((p.request_timeout for p in plugins if getattr(p, "request_timeout", None)), None)
+    max_body = next((p.max_request_bytes for p in plugins if p.max_request_bytes), 2_000_000)
+    timeout = next((p.request_timeout for p in plugins if p.request_timeout), None)
     ide = graphiql_ide.build(router.config)
     # subscriptions (and any operation) over WebSocket, SSE and multipart HTTP
     streams = Streams(router, max_body)
     # a request may carry only a persisted query hash when a plugin resolves it (APQ)
-    persisted = any(getattr(p, "resolves_persisted_queries", False) for p in router.plugins)
+    persisted = any(p.resolves_persisted_queries for p in plugins)
 
     # Batched requests (a JSON array of operations) only when limits.max_batch_size > 1.
-    max_batch = max((getattr(p, "max_batch_size", 1) for p in plugins), default=1)
+    max_batch = max((p.max_batch_size for p in plugins), default=1)
 
     def operation_request(query: Any, op_name: Any, variables: Any, extensions: Any,
                           inc: Incoming) -> GraphQLRequest | dict[str, Any]:
@@ -328,18 +329,14 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
         finally:
             await router.aclose()
 
-    routes = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"]),
+    routes: list[BaseRoute] = [Route(path, graphql, methods=["GET", "POST"]), Route("/health", health, methods=["GET"]),
               Route("/ready", ready, methods=["GET"]), *streams.routes()]
     if ide is not None:
         routes += ide.routes()
-    middleware = []
+    middleware: list[Middleware] = []
     for p in plugins:  # in plugin order, the first outermost: telemetry sees what cors answers
-        if hasattr(p, "middleware"):  # e.g. cors
-            middleware.append(p.middleware())
-        if hasattr(p, "wrap_asgi"):  # e.g. telemetry
-            middleware.append(Middleware(p.wrap_asgi))
-        if hasattr(p, "http_routes"):  # e.g. /metrics
-            routes += p.http_routes(router)
+        middleware += p.middleware()  # e.g. telemetry's access log, cors
+        routes += p.routes(router)  # e.g. /metrics
     streams.observe()  # the subscriptions' gauges and counters join the telemetry plugin's metrics
     middleware.append(Middleware(PostPath, path=path, handler=post))  # innermost: every plugin's wraps it
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
@@ -352,7 +349,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     """PUT, DELETE, ... get a GraphQL error like every other refusal, not Starlette's text."""
-    allow = getattr(exc, "headers", None) or {}
+    allow = (exc.headers if isinstance(exc, HTTPException) else None) or {}
     allowed = ", ".join(sorted({m.strip() for m in allow.get("Allow", "GET, POST").split(",")}))  # stable order
     return _bad(f"Method {request.method} is not allowed here; use {allowed}.", 405, JSON, "METHOD_NOT_ALLOWED",
                 {"allow": allowed}).response()

@@ -1,8 +1,9 @@
 """The request pipeline: operation -> plan -> execute, with hook points around each stage.
 
 Each stage is one call with a plain value between; plugins (`plugins/`: auth, limits, rate
-limits, masking, telemetry) are objects with any of the `Plugin` hooks and are called in
-order. With no plugins the pipeline pays nothing for them.
+limits, masking, telemetry) are `Plugin` subclasses (plugins/base.py) called in order, each
+stage calling only the plugins that use its hook. With no plugins the pipeline pays nothing
+for them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Callable
 
 from graphql import (
     DocumentNode,
@@ -32,6 +33,7 @@ from .config import Config
 from .executor.run import Execution, Send
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
 from .planner import Plan, PlanningError, QueryPlanner
+from .plugins.base import HeadersSend, Plugin
 from .supergraph import Supergraph, SupergraphError
 
 log = logging.getLogger("router")
@@ -84,20 +86,8 @@ class Context:
     cost_directives: Any = None
 
 
-HeadersSend = Callable[[str, bytes, "dict[str, str] | None"], Awaitable[dict[str, Any]]]
-
-
-class Plugin(Protocol):
-    """Hook points. Each may return a result dict to answer the request right away."""
-
-    async def on_request(self, ctx: Context) -> dict[str, Any] | None: ...  # before parsing (csrf, limits, jwt, rate limit)
-    async def on_operation(self, ctx: Context) -> dict[str, Any] | None: ...  # parsed + validated (authorization, limits)
-    async def on_plan(self, ctx: Context) -> dict[str, Any] | None: ...  # plan chosen, before execution
-    async def on_subgraph_request(self, ctx: Context, service: str, body: bytes) -> bytes: ...
-    async def on_response(self, ctx: Context) -> None: ...  # after execution (masking, telemetry)
-    # Wraps one request's subgraph send(service, body, headers) (retries, breaker, fetch spans);
-    # the first plugin's wrapper is the outermost.
-    def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend: ...
+# The plugin contract (hooks, capabilities) is router/plugins/base.py; re-exported for plugins.
+__all__ = ["Context", "GraphQLRequest", "HeadersSend", "Plugin", "Router", "RouterState"]
 
 
 class RouterState:
@@ -146,13 +136,18 @@ def _err(message: str, code: str) -> dict[str, Any]:
 
 
 class Router:
-    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Any] | None = None) -> None:
+    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Plugin] | None = None) -> None:
         self.config = config
         self.state = RouterState(supergraph, config)
         self.plugins = list(plugins or [])
-        self._hooks = {name: [getattr(p, name) for p in self.plugins if hasattr(p, name)]
-                       for name in ("on_request", "on_operation", "on_plan", "on_subgraph_request", "on_response")}
-        self._wrappers = [p.wrap_send for p in reversed(self.plugins) if hasattr(p, "wrap_send")]
+        # per stage, the plugins that use it, once: a hook no plugin overrides costs nothing per request
+        used = [(p, p.hooks()) for p in self.plugins]
+        self._on_request = [p.on_request for p, hooks in used if "on_request" in hooks]
+        self._on_operation = [p.on_operation for p, hooks in used if "on_operation" in hooks]
+        self._on_plan = [p.on_plan for p, hooks in used if "on_plan" in hooks]
+        self._on_subgraph_request = [p.on_subgraph_request for p, hooks in used if "on_subgraph_request" in hooks]
+        self._on_response = [p.on_response for p, hooks in used if "on_response" in hooks]
+        self._wrappers = [p.wrap_send for p, hooks in reversed(used) if "wrap_send" in hooks]
         self._watch_task: asyncio.Task[None] | None = None
         # told of every successful reload (old state, new state), before the old one is retired
         self.reload_listeners: list[Callable[[RouterState, RouterState], None]] = []
@@ -199,8 +194,7 @@ class Router:
         state = self.state  # one consistent snapshot for the whole request
         ctx = Context(request, state, labels=active_labels(self.config.override_labels,
                                                            state.supergraph.percent_labels))
-        hooks = self._hooks
-        for h in hooks["on_request"]:
+        for h in self._on_request:
             early = await h(ctx)
             if early is not None:
                 return ctx.status, early
@@ -212,7 +206,7 @@ class Router:
         if op.kind == "mutation" and request.method == "GET":
             return 405, {"errors": [_err("Mutations cannot be sent with GET.", "METHOD_NOT_ALLOWED")]}
         ctx.operation = op
-        for h in hooks["on_operation"]:
+        for h in self._on_operation:
             early = await h(ctx)
             if early is not None:
                 return ctx.status, early
@@ -225,7 +219,7 @@ class Router:
                       reason, exc_info=not isinstance(e, PlanningError))
             return 400, {"errors": [_err(f"Query planning failed: {reason}", "QUERY_PLANNING_FAILED")]}
         ctx.plan = plan
-        for h in hooks["on_plan"]:
+        for h in self._on_plan:
             early = await h(ctx)
             if early is not None:
                 return ctx.status, early
@@ -234,7 +228,7 @@ class Router:
     def subgraph_send(self, ctx: Context) -> Send:
         """The request's subgraph send: retries, breaker, fetch spans, header rules and signing."""
         send: Send = ctx.state.clients.send
-        if self._hooks["on_subgraph_request"] or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
+        if self._on_subgraph_request or ctx.subgraph_headers or ctx.service_headers or self._wrappers:
             wrapped: HeadersSend = ctx.state.clients.send
             for wrap in self._wrappers:  # retries, breaker, fetch spans: around each subgraph call
                 wrapped = wrap(ctx, wrapped)
@@ -244,18 +238,18 @@ class Router:
     async def subgraph_body(self, ctx: Context, service: str, body: bytes) -> bytes:
         """A subgraph request's body after the plugins' `on_subgraph_request` (for requests sent
         outside `subgraph_send`: a subscription's opening message)."""
-        for h in self._hooks["on_subgraph_request"]:
+        for h in self._on_subgraph_request:
             body = await h(ctx, service, body)
         return body
 
     async def respond(self, ctx: Context) -> None:
         """The plugins after execution (authorization errors, masking, cost) on `ctx.result`; a
         subscription calls it once per event."""
-        for h in self._hooks["on_response"]:
+        for h in self._on_response:
             await h(ctx)
 
     def _hooked_send(self, ctx: Context, send: HeadersSend) -> Send:
-        hooks = self._hooks["on_subgraph_request"]
+        hooks = self._on_subgraph_request
 
         async def hooked(service: str, body: bytes) -> dict[str, Any]:
             for h in hooks:
@@ -322,8 +316,7 @@ class Router:
             self._watch_task.cancel()
         await self.state.clients.aclose()
         for p in self.plugins:
-            if hasattr(p, "aclose"):
-                await p.aclose()
+            await p.aclose()
 
 
 def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], ...],

@@ -16,8 +16,9 @@ Existing rover users keep their files unchanged:
             Authorization: Bearer ${env.INTROSPECTION_TOKEN}
 
 String values may use `${env.NAME}` or `${env.NAME:-default}` (as rover allows),
-so URLs and secrets come from the environment. Mistakes are reported with the
-path of the offending key, before any network call.
+so URLs and secrets come from the environment. The file is read into pydantic
+models (`SupergraphYaml`, `SubgraphEntry`, `SchemaSource`; unknown keys refused), and
+mistakes are reported with the path of the offending key, before any network call.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
+
+from shared.settings import Settings, validate
 
 _ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _VERSION = re.compile(r"^=?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[\w.]+)?$")
@@ -84,15 +88,36 @@ def _string(value: Any, where: str) -> str:
     return value
 
 
+class SchemaSource(Settings):
+    """Where a subgraph's SDL comes from: exactly one of file, subgraph_url or sdl."""
+
+    file: str | None = None  # relative to the supergraph.yaml
+    subgraph_url: str | None = None  # introspected via _service { sdl }
+    introspection_headers: dict[str, str] = {}
+    sdl: str | None = None
+    graphref: str | None = None  # rover's GraphOS form: refused with a clear message
+    subgraph: str | None = None
+
+
+class SubgraphEntry(Settings):
+    routing_url: str | None = None
+    source: SchemaSource | None = Field(None, alias="schema")
+
+
+class SupergraphYaml(Settings):
+    """rover's supergraph.yaml."""
+
+    federation_version: str | int | float | None = None
+    subgraphs: dict[str, Any] | None = None  # each entry: SubgraphEntry, after ${env} expansion
+
+
 def parse_config(data: Any, base: Path | None = None, path: Path | None = None) -> SupergraphConfig:
     """Validate an already-loaded YAML document; relative schema files resolve against `base`."""
     if not isinstance(data, dict):
         raise ConfigError("supergraph config: expected a mapping at the top level")
-    unknown = set(data) - {"federation_version", "subgraphs"}
-    if unknown:
-        raise ConfigError(f"supergraph config: unknown key(s) {', '.join(sorted(unknown))}")
+    top = validate(SupergraphYaml, "", data, ConfigError)
     # Checked, then not kept: composition is Federation 2 whatever the minor version asked for.
-    raw_version = data.get("federation_version")
+    raw_version = top.federation_version
     if raw_version is not None:
         version = str(raw_version).strip()
         m = _VERSION.match(version)
@@ -103,49 +128,43 @@ def parse_config(data: Any, base: Path | None = None, path: Path | None = None) 
                 f"federation_version: {version!r}: only Federation 2 composition is supported"
                 " (Federation 1 subgraphs are accepted and upgraded)"
             )
-    raw = data.get("subgraphs")
-    if not isinstance(raw, dict) or not raw:
+    raw = top.subgraphs
+    if not raw:
         raise ConfigError("subgraphs: expected a mapping of subgraph name to its routing_url and schema")
     subgraphs = []
-    for name, entry in raw.items():
+    for name, body in raw.items():
         where = f"subgraphs.{name}"
         if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_-]+$", name) or name == "_":
             raise ConfigError(f"{where}: invalid subgraph name (letters, digits, '_' and '-' only; not '_')")
-        if not isinstance(entry, dict):
+        if not isinstance(body, dict):
             raise ConfigError(f"{where}: expected a mapping with routing_url and schema")
-        entry = _expand(entry, where)
-        extra = set(entry) - {"routing_url", "schema"}
-        if extra:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-        schema = entry.get("schema")
-        if not isinstance(schema, dict):
+        entry = validate(SubgraphEntry, where, _expand(body, where), ConfigError)
+        schema = entry.source
+        if schema is None:
             raise ConfigError(f"{where}.schema: expected one of file, subgraph_url or sdl")
-        sources = [k for k in ("file", "subgraph_url", "sdl", "graphref") if k in schema]
+        sources = [k for k in ("file", "subgraph_url", "sdl", "graphref") if k in schema.model_fields_set]
         if len(sources) != 1:
             raise ConfigError(f"{where}.schema: expected exactly one of file, subgraph_url or sdl, got {sources or 'none'}")
         if sources[0] == "graphref":
             raise ConfigError(f"{where}.schema.graphref: GraphOS graph refs are not supported; use file or subgraph_url")
-        routing_url = entry.get("routing_url")
+        routing_url = entry.routing_url
         if sources[0] == "subgraph_url":
-            url = _string(schema["subgraph_url"], f"{where}.schema.subgraph_url")
+            url = _string(schema.subgraph_url, f"{where}.schema.subgraph_url")
             if not re.match(r"^https?://", url):
                 raise ConfigError(f"{where}.schema.subgraph_url: expected an http(s) URL, got {url!r}")
-            headers = schema.get("introspection_headers") or {}
-            if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-                raise ConfigError(f"{where}.schema.introspection_headers: expected a mapping of header name to string")
             subgraphs.append(
                 SubgraphConfig(name, _string(routing_url or url, f"{where}.routing_url"), subgraph_url=url,
-                               introspection_headers=dict(headers))
+                               introspection_headers=dict(schema.introspection_headers))
             )
             continue
         routing = _string(routing_url, f"{where}.routing_url")
         if sources[0] == "file":
-            file = Path(_string(schema["file"], f"{where}.schema.file"))
+            file = Path(_string(schema.file, f"{where}.schema.file"))
             if not file.is_absolute() and base is not None:
                 file = Path(os.path.normpath(base / file))
             subgraphs.append(SubgraphConfig(name, routing, file=file))
         else:
-            subgraphs.append(SubgraphConfig(name, routing, sdl=_string(schema["sdl"], f"{where}.schema.sdl")))
+            subgraphs.append(SubgraphConfig(name, routing, sdl=_string(schema.sdl, f"{where}.schema.sdl")))
     return SupergraphConfig(path, tuple(subgraphs))
 
 

@@ -21,7 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
 from ..config import Config
-from ..plugins.options import Section
+from ..settings import Settings, validate
 from . import sign_in as sign_in_form
 
 SECTION = "graphiql"
@@ -54,17 +54,22 @@ class GraphiQLConfig:
     sign_in: sign_in_form.SignIn | None = None
 
 
+class GraphiQLSettings(Settings):
+    """`graphiql:` in router.yaml."""
+
+    enabled: bool | None = None  # default: on, off when ROUTER_ENV=production
+    title: str = GraphiQLConfig.title
+    default_headers: str = GraphiQLConfig.default_headers
+    # true: the shop's login mutation; or {mutation, token_path}
+    sign_in: bool | sign_in_form.SignInSettings = False
+
+
 def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
     env = os.environ if env is None else env
     production = env.get("ROUTER_ENV", "").lower() in ("production", "prod")
-    sec = Section(SECTION, raw)
-    cfg = GraphiQLConfig()
-    cfg.enabled = sec.boolean("enabled", not production)
-    cfg.title = sec.string("title", cfg.title)
-    cfg.default_headers = sec.string("default_headers", cfg.default_headers)
-    cfg.sign_in = sign_in_form.parse(sec.value("sign_in"))
-    sec.done()
-    return cfg
+    s = validate(GraphiQLSettings, SECTION, raw)
+    return GraphiQLConfig(enabled=s.enabled if s.enabled is not None else not production, title=s.title,
+                          default_headers=s.default_headers, sign_in=sign_in_form.parse(s.sign_in))
 
 
 def assets_present() -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import ConfigError
-from ..plugins.options import Section
+from ..settings import Settings, validate
 
 DEFAULT_MUTATION = (
     "mutation SignIn($email: String!, $password: String!) "
@@ -30,6 +30,13 @@ class SignIn:
         return {"mutation": self.mutation, "tokenPath": self.token_path.split(".")}
 
 
+class SignInSettings(Settings):
+    """`graphiql.sign_in:` as a mapping."""
+
+    mutation: str = DEFAULT_MUTATION  # takes $email and $password
+    token_path: str = DEFAULT_TOKEN_PATH  # dotted, under `data`
+
+
 def parse(raw: Any) -> SignIn | None:
     """`sign_in: true` (the shop's `login(email, password) { token }`), `false`, or a mapping
     with `mutation` (taking `$email` and `$password`) and `token_path` (dotted, under `data`)."""
@@ -37,10 +44,12 @@ def parse(raw: Any) -> SignIn | None:
         return None
     if raw is True:
         return SignIn()
-    sec = Section("graphiql.sign_in", raw)
-    mutation = sec.string("mutation", DEFAULT_MUTATION) or DEFAULT_MUTATION
-    token_path = sec.string("token_path", DEFAULT_TOKEN_PATH) or DEFAULT_TOKEN_PATH
-    sec.done()
+    if isinstance(raw, SignInSettings):
+        s = raw
+    else:
+        s = validate(SignInSettings, "graphiql.sign_in", raw)
+    mutation = s.mutation or DEFAULT_MUTATION
+    token_path = s.token_path or DEFAULT_TOKEN_PATH
     if "$email" not in mutation or "$password" not in mutation:
         raise ConfigError("graphiql.sign_in.mutation: must take the variables $email and $password")
     if not all(token_path.split(".")):

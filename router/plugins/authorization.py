@@ -30,7 +30,7 @@ import importlib
 import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Literal
 
 from graphql import (
     ConstDirectiveNode,
@@ -40,15 +40,17 @@ from graphql import (
     ScalarTypeDefinitionNode,
     value_from_ast_untyped,
 )
+from pydantic import Field
 
 from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
+from ..settings import Settings, validate
 from ..supergraph import Supergraph
+from .base import Plugin
 from .jwt import claim
-from .section import Section
 
 log = logging.getLogger("router.authorization")
 
@@ -253,7 +255,20 @@ def _held(alternatives: tuple[Alternatives, ...], held: frozenset[str] | set[str
     return all(any(group <= held for group in alts) for alts in alternatives)
 
 
-class AuthorizationPlugin:
+class AuthorizationSettings(Settings):
+    """`authorization:` in router.yaml."""
+
+    enabled: bool = True
+    mode: Literal["filter", "reject"] = "filter"  # filter: denied fields answered null; reject: the whole request
+    scope_claim: str = "scope"
+    policy_hook: str | None = None  # module:function deciding @policy names
+    cache_entries: int = Field(2048, ge=0)
+
+
+class AuthorizationPlugin(Plugin):
+    section = "authorization"
+    settings = AuthorizationSettings
+
     def __init__(self, mode: str = "filter", scope_claim: str = "scope",
                  policy_hook: Callable[..., Any] | None = None, cache_entries: int = 2048) -> None:
         self.reject = mode == "reject"
@@ -266,15 +281,12 @@ class AuthorizationPlugin:
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
-        s = Section("authorization", body, ("enabled", "mode", "scope_claim", "policy_hook", "cache_entries"))
-        if not s.get("enabled", bool, True):
+        s = validate(AuthorizationSettings, cls.section, body)
+        if not s.enabled:
             return None
-        mode = s.get("mode", str, "filter")
-        if mode not in ("filter", "reject"):
-            raise ConfigError(f"authorization.mode: must be 'filter' or 'reject', got {mode!r}")
-        hook = s.get("policy_hook", str)
-        return cls(mode, s.get("scope_claim", str, "scope"), load_hook(hook, "authorization.policy_hook") if hook
-                   else None, s.get("cache_entries", int, 2048))
+        hook = s.policy_hook
+        return cls(s.mode, s.scope_claim, load_hook(hook, "authorization.policy_hook") if hook else None,
+                   s.cache_entries)
 
     def rules(self, sg: Supergraph) -> Rules:
         if sg is not self._sg or self._rules is None:
@@ -374,7 +386,7 @@ class AuthorizationPlugin:
         return {p for p in got if p in policies}
 
 
-def warn_if_unenforced(sg: Supergraph, plugins: list[Any]) -> bool:
+def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin]) -> bool:
     """The supergraph declares authorization requirements but nothing enforces them in the
     router (only the subgraphs' own checks stand): say so loudly at start."""
     if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:

@@ -9,18 +9,36 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import Field
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from ..config import Config, ConfigError
+from ..settings import Settings, StringList, validate
+from .base import Plugin
 from .csrf import DEFAULT_HEADERS
-from .section import Section
 
 DEFAULT_ALLOW_HEADERS = ("content-type", "accept", "authorization", *DEFAULT_HEADERS)
 
 
-class CorsPlugin:
+class CorsSettings(Settings):
+    """`cors:` in router.yaml."""
+
+    enabled: bool = True
+    origins: StringList = []
+    origin_regex: str | None = None
+    allow_credentials: bool = False
+    allow_headers: StringList = list(DEFAULT_ALLOW_HEADERS)
+    expose_headers: StringList = []
+    methods: StringList = ["GET", "POST"]
+    max_age: int = Field(600, ge=0)
+
+
+class CorsPlugin(Plugin):
     """Contributes an ASGI middleware (no pipeline hooks)."""
+
+    section = "cors"
+    settings = CorsSettings
 
     def __init__(self, origins: list[str], origin_regex: str | None, allow_credentials: bool,
                  allow_headers: list[str], expose_headers: list[str], methods: list[str], max_age: int) -> None:
@@ -30,12 +48,11 @@ class CorsPlugin:
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "CorsPlugin | None":
-        s = Section("cors", body, ("enabled", "origins", "origin_regex", "allow_credentials", "allow_headers",
-                                   "expose_headers", "methods", "max_age"))
-        if not s.get("enabled", bool, True):
+        s = validate(CorsSettings, cls.section, body)
+        if not s.enabled:
             return None
-        origins = s.strings("origins")
-        regex = s.get("origin_regex", str)
+        origins = s.origins
+        regex = s.origin_regex
         if regex is not None:
             try:
                 re.compile(regex)
@@ -44,17 +61,16 @@ class CorsPlugin:
         for o in origins:
             if o != "*" and not re.match(r"^https?://[^/\s]+$", o):
                 raise ConfigError(f"cors.origins: {o!r} is not an origin (scheme://host[:port], no path)")
-        credentials = s.get("allow_credentials", bool, False)
+        credentials = s.allow_credentials
         if credentials and "*" in origins:
             raise ConfigError("cors.origins: '*' cannot be combined with allow_credentials: true")
         if not origins and regex is None:
             raise ConfigError("cors: give origins or origin_regex (or remove the section)")
-        methods = [m.upper() for m in s.strings("methods", ["GET", "POST"])]
+        methods = [m.upper() for m in s.methods]
         for m in methods:
             if m not in ("GET", "POST", "OPTIONS", "HEAD"):
                 raise ConfigError(f"cors.methods: {m!r} is not served by the router")
-        return cls(origins, regex, credentials, s.strings("allow_headers", list(DEFAULT_ALLOW_HEADERS)),
-                   s.strings("expose_headers"), methods, s.get("max_age", int, 600))
+        return cls(origins, regex, credentials, s.allow_headers, s.expose_headers, methods, s.max_age)
 
-    def middleware(self) -> Middleware:
-        return Middleware(CORSMiddleware, **self.kwargs)
+    def middleware(self) -> list[Middleware]:
+        return [Middleware(CORSMiddleware, **self.kwargs)]

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from .section import Section
+from ..settings import Settings, StringList, validate
+from .base import Plugin
 
 SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
 DEFAULT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
@@ -39,7 +40,17 @@ def same_origin(headers: dict[str, str]) -> bool:
     return origin.split("://", 1)[-1].rstrip("/") == host
 
 
-class CsrfPlugin:
+class CsrfSettings(Settings):
+    """`csrf:` in router.yaml."""
+
+    enabled: bool = True
+    required_headers: StringList = list(DEFAULT_HEADERS)
+
+
+class CsrfPlugin(Plugin):
+    section = "csrf"
+    settings = CsrfSettings
+
     def __init__(self, required_headers: tuple[str, ...] = DEFAULT_HEADERS) -> None:
         self.required_headers = tuple(h.lower() for h in required_headers)
         self.message = ("This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). "
@@ -48,10 +59,10 @@ class CsrfPlugin:
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "CsrfPlugin | None":
-        s = Section("csrf", body, ("enabled", "required_headers"))
-        if not s.get("enabled", bool, True):
+        s = validate(CsrfSettings, cls.section, body)
+        if not s.enabled:
             return None
-        headers = s.strings("required_headers", list(DEFAULT_HEADERS))
+        headers = s.required_headers
         if not headers:
             raise ConfigError("csrf.required_headers: needs at least one header (or set csrf.enabled: false)")
         return cls(tuple(headers))

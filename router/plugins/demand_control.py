@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from graphql import (
     DocumentNode,
@@ -62,13 +62,15 @@ from graphql import (
     parse,
     value_from_ast,
 )
+from pydantic import Field
 
 from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
+from ..settings import Settings, validate
 from . import telemetry
-from .options import Section
+from .base import Plugin
 
 SECTION = "demand_control"
 SECTION_TELEMETRY = telemetry.SECTION
@@ -360,18 +362,31 @@ class DemandControlConfig:
     list_size: int = 10
 
 
+class DemandControlSettings(Settings):
+    """`demand_control:` in router.yaml."""
+
+    mode: Literal["measure", "enforce"] = "measure"
+    max_cost: int | None = Field(None, ge=1)
+    list_size: int = Field(10, ge=0)  # the size assumed for lists without @listSize
+
+
 def parse_config(raw: Any) -> DemandControlConfig:
-    sec = Section(SECTION, raw)
-    mode = sec.string("mode", "measure", MODES)
-    max_cost = sec.integer("max_cost", None, minimum=1)
-    list_size = sec.integer("list_size", 10, minimum=0)
-    sec.done()
-    if mode == "enforce" and max_cost is None:
+    s = validate(DemandControlSettings, SECTION, raw)
+    if s.mode == "enforce" and s.max_cost is None:
         raise ConfigError(f"{SECTION}.max_cost: required in enforce mode")
-    return DemandControlConfig(mode, max_cost, list_size)
+    return DemandControlConfig(s.mode, s.max_cost, s.list_size)
 
 
-class DemandControl:
+class DemandControl(Plugin):
+    section = SECTION
+    settings = DemandControlSettings
+
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "DemandControl":
+        telemetry_section = config.plugins.get(SECTION_TELEMETRY)
+        metrics = telemetry_section is not None and telemetry.parse(telemetry_section).metrics
+        return cls(parse_config(body), metrics)
+
     def __init__(self, cfg: DemandControlConfig, metrics: bool = False) -> None:
         self.cfg = cfg
         # the actual cost walks the whole response: measured only when someone reads it (the
@@ -434,5 +449,4 @@ class DemandControl:
 def build(config: Config) -> DemandControl | None:
     if SECTION not in config.plugins:
         return None
-    metrics = SECTION_TELEMETRY in config.plugins and telemetry.parse(config.plugins[SECTION_TELEMETRY]).metrics
-    return DemandControl(parse_config(config.plugins[SECTION]), metrics)
+    return DemandControl.from_config(config.plugins[SECTION], config)

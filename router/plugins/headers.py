@@ -24,11 +24,13 @@ import re
 from typing import Any
 
 import orjson
+from pydantic import create_model, model_validator
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
+from ..settings import Settings, validate
+from .base import Hook, Plugin
 from .jwt import claim
-from .section import Section
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade"})
@@ -37,21 +39,20 @@ _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _header_name(s: Section, key: str) -> str:
-    name: str = s.get(key, str)
+def _header_name(where: str, name: str) -> str:
     if not name or not _TOKEN.match(name):
-        raise ConfigError(f"{s.path(key)}: not a valid header name: {name!r}")
+        raise ConfigError(f"{where}: not a valid header name: {name!r}")
     low = name.lower()
     if low in HOP_BY_HOP or low in CLIENT_OWNED:
-        raise ConfigError(f"{s.path(key)}: {name} is set by the router's client or hop-by-hop; it cannot be sent")
+        raise ConfigError(f"{where}: {name} is set by the router's client or hop-by-hop; it cannot be sent")
     return low
 
 
-def _regex(s: Section, key: str) -> re.Pattern[str]:
+def _regex(where: str, pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(s.get(key, str), re.IGNORECASE)
+        return re.compile(pattern, re.IGNORECASE)
     except re.error as e:
-        raise ConfigError(f"{s.path(key)}: invalid regular expression: {e}") from None
+        raise ConfigError(f"{where}: invalid regular expression: {e}") from None
 
 
 def safe_value(value: Any) -> str | None:
@@ -75,60 +76,102 @@ def safe_value(value: Any) -> str | None:
 Rule = tuple[Any, ...]
 
 
+class PropagateRule(Settings):
+    named: str | None = None
+    rename: str | None = None
+    default: str | None = None
+    matching: str | None = None  # a regular expression over header names
+
+
+class InsertRule(Settings):
+    name: str
+    value: str | None = None
+    claim: str | None = None  # a dotted path into the verified JWT claims
+
+
+class ExtensionRule(Settings):
+    name: str = ""
+    claim: str = ""
+
+
+class RemoveRule(Settings):
+    named: str | None = None
+    matching: str | None = None
+
+
+class HeaderRule(Settings):
+    """One rule: a mapping with exactly one of its keys (`{propagate: {named: authorization}}`)."""
+
+    propagate: PropagateRule | None = None
+    insert: InsertRule | None = None
+    extension: ExtensionRule | None = None
+    remove: RemoveRule | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "HeaderRule":
+        if len(self.model_fields_set) != 1:
+            raise ValueError("a rule is one of propagate, insert, extension, remove: {propagate: {...}}")
+        return self
+
+
+class HeadersSettings(Settings):
+    """`headers:` in router.yaml."""
+
+    all: list[HeaderRule] = []
+    subgraphs: dict[str, list[HeaderRule]] = {}
+
+
 def parse_rules(where: str, body: Any) -> list[Rule]:
+    """Rules from their raw list (the list at `where`, e.g. `headers.all`)."""
     if body is None:
         return []
-    if not isinstance(body, list):
-        raise ConfigError(f"{where}: expected a list of rules")
+    parent, key = where.rsplit(".", 1)
+    # a one-field model named like the list, so errors name the list's own path
+    holder = create_model("Rules", __base__=Settings, **{key: (list[HeaderRule], ...)})  # type: ignore[call-overload]
+    checked = validate(holder, parent, {key: body})
+    items: list[HeaderRule] = getattr(checked, key)
+    return rules_of(where, items)
+
+
+def rules_of(where: str, items: list[HeaderRule]) -> list[Rule]:
+    """Rules from their validated settings; names, values and patterns checked."""
     rules: list[Rule] = []
-    for i, item in enumerate(body):
+    for i, item in enumerate(items):
         at = f"{where}[{i}]"
-        if not isinstance(item, dict) or len(item) != 1:
-            raise ConfigError(f"{at}: a rule is one of propagate, insert, extension, remove: {{propagate: {{...}}}}")
-        (kind, args), = item.items()
-        if kind == "propagate":
-            s = Section(f"{at}.propagate", args, ("named", "rename", "default", "matching"))
-            if ("named" in s) == ("matching" in s):
+        if (p := item.propagate) is not None:
+            if (p.named is None) == (p.matching is None):
                 raise ConfigError(f"{at}.propagate: give exactly one of named or matching")
-            if "matching" in s:
-                if "rename" in s or "default" in s:
+            if p.matching is not None:
+                if p.rename is not None or p.default is not None:
                     raise ConfigError(f"{at}.propagate: rename/default go with named, not matching")
-                rules.append(("match", _regex(s, "matching")))
+                rules.append(("match", _regex(f"{at}.propagate.matching", p.matching)))
             else:
-                name = _header_name(s, "named")
-                rename = _header_name(s, "rename") if "rename" in s else name
-                default = s.get("default", str)
-                if default is not None and safe_value(default) is None:
-                    raise ConfigError(f"{s.path('default')}: not a valid header value")
-                rules.append(("named", name, rename, default))
-        elif kind == "insert":
-            s = Section(f"{at}.insert", args, ("name", "value", "claim"))
-            name = _header_name(s, "name")
-            if ("value" in s) == ("claim" in s):
+                name = _header_name(f"{at}.propagate.named", p.named or "")
+                rename = _header_name(f"{at}.propagate.rename", p.rename) if p.rename is not None else name
+                if p.default is not None and safe_value(p.default) is None:
+                    raise ConfigError(f"{at}.propagate.default: not a valid header value")
+                rules.append(("named", name, rename, p.default))
+        elif (ins := item.insert) is not None:
+            name = _header_name(f"{at}.insert.name", ins.name)
+            if (ins.value is None) == (ins.claim is None):
                 raise ConfigError(f"{at}.insert: give exactly one of value or claim")
-            if "value" in s:
-                value = s.get("value", str)
-                if safe_value(value) is None:
-                    raise ConfigError(f"{s.path('value')}: not a valid header value")
-                rules.append(("static", name, value))
+            if ins.value is not None:
+                if safe_value(ins.value) is None:
+                    raise ConfigError(f"{at}.insert.value: not a valid header value")
+                rules.append(("static", name, ins.value))
             else:
-                rules.append(("claim", name, s.get("claim", str)))
-        elif kind == "extension":
-            s = Section(f"{at}.extension", args, ("name", "claim"))
-            name, claim = s.get("name", str), s.get("claim", str)
-            if not name or not claim:
+                rules.append(("claim", name, ins.claim))
+        elif (ext := item.extension) is not None:
+            if not ext.name or not ext.claim:
                 raise ConfigError(f"{at}.extension: needs name and claim")
-            rules.append(("extension", name, claim))
-        elif kind == "remove":
-            s = Section(f"{at}.remove", args, ("named", "matching"))
-            if ("named" in s) == ("matching" in s):
+            rules.append(("extension", ext.name, ext.claim))
+        elif (rm := item.remove) is not None:
+            if (rm.named is None) == (rm.matching is None):
                 raise ConfigError(f"{at}.remove: give exactly one of named or matching")
-            if "named" in s:
-                rules.append(("remove", s.get("named", str).lower()))
+            if rm.named is not None:
+                rules.append(("remove", rm.named.lower()))
             else:
-                rules.append(("remove_match", _regex(s, "matching")))
-        else:
-            raise ConfigError(f"{at}: unknown rule {kind!r} (known: propagate, insert, extension, remove)")
+                rules.append(("remove_match", _regex(f"{at}.remove.matching", rm.matching or "")))
     return rules
 
 
@@ -170,23 +213,29 @@ def apply(rules: list[Rule], incoming: dict[str, str], claims: dict[str, Any] | 
                 del out[name]
 
 
-class HeadersPlugin:
+class HeadersPlugin(Plugin):
+    section = "headers"
+    settings = HeadersSettings
+
     def __init__(self, all_rules: list[Rule], per_subgraph: dict[str, list[Rule]]) -> None:
         self.all_rules = all_rules
         self.per_subgraph = per_subgraph
         uses_ext = any(r[0] == "extension" for r in all_rules) or any(
             r[0] == "extension" for rs in per_subgraph.values() for r in rs)
-        if uses_ext:
-            # only then does the plugin touch subgraph request bodies
-            self.on_subgraph_request = self._add_extensions
+        # only with extension rules does the plugin touch subgraph request bodies
+        self._hooks: frozenset[Hook] = frozenset({"on_request", "on_subgraph_request"} if uses_ext
+                                                 else {"on_request"})
+
+    def hooks(self) -> frozenset[Hook]:
+        return self._hooks
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "HeadersPlugin | None":
-        s = Section("headers", body, ("all", "subgraphs"))
-        all_rules = parse_rules("headers.all", s.get("all", list))
+        s = validate(HeadersSettings, cls.section, body)
+        all_rules = rules_of("headers.all", s.all)
         per: dict[str, list[Rule]] = {}
-        for name, rules in (s.get("subgraphs", dict) or {}).items():
-            per[str(name)] = parse_rules(f"headers.subgraphs.{name}", rules)
+        for name, rules in s.subgraphs.items():
+            per[str(name)] = rules_of(f"headers.subgraphs.{name}", rules)
         if not all_rules and not any(per.values()):
             return None
         return cls(all_rules, {k: v for k, v in per.items() if v})
@@ -209,7 +258,8 @@ class HeadersPlugin:
                 ctx.subgraph_extensions[name] = ext
         return None
 
-    async def _add_extensions(self, ctx: Context, service: str, body: bytes) -> bytes:
+    async def on_subgraph_request(self, ctx: Context, service: str, body: bytes) -> bytes:
+        """Adds the extension rules' values to the subgraph request's `extensions`."""
         exts = ctx.subgraph_extensions
         ext = exts.get(service, exts.get(None))
         if not ext:

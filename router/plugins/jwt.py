@@ -28,17 +28,20 @@ import logging
 import os
 import time
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Awaitable, Callable, NoReturn
+from typing import Annotated, Any, Awaitable, Callable, NoReturn
 
 import jwt as pyjwt
 from jwt.types import Options
+from pydantic import BeforeValidator, Field
 
 from shared.jwks import ALL_ALGORITHMS, FAMILIES, JwksUrl, Key, keys_from_jwks
 from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from .section import Section
+from ..settings import Settings, StringList, as_list, validate
+from .base import Plugin
+from .rate_limit import RateLimit
 
 log = logging.getLogger("router.jwt")
 
@@ -121,7 +124,45 @@ class StaticKeys:
 KeySource = JwksUrl | JwksFile | StaticKeys
 
 
-class JwtPlugin:
+class JwksSettings(Settings):
+    url: str | None = None
+    file: str | None = None
+    algorithms: StringList | None = None  # default: all of jwt.algorithms
+    poll_interval: float | None = Field(None, ge=0)  # default: 60 s for a URL, 5 s for a file
+    refetch_cooldown: float = Field(10.0, ge=0)
+    timeout: float = Field(5.0, ge=0)
+
+
+class SecretSettings(Settings):
+    secret: str | None = None
+    secret_base64: str | None = None
+    kid: str | None = None
+    algorithms: StringList = ["HS256"]
+
+
+class JwtSettings(Settings):
+    """`jwt:` in router.yaml."""
+
+    enabled: bool = True
+    header: str = "authorization"
+    prefix: str = "Bearer"
+    cookie: str | None = None
+    jwks: Annotated[list[JwksSettings], BeforeValidator(as_list)] = []
+    secrets: Annotated[list[SecretSettings], BeforeValidator(as_list)] = []
+    algorithms: StringList | None = None  # default: every asymmetric one, HS* too with secrets
+    issuers: StringList = []
+    audiences: StringList = []
+    leeway: float = Field(0.0, ge=0)
+    required_claims: StringList = ["exp"]
+    allow_anonymous: bool = True
+    ignore_other_prefixes: bool = False
+    cache_entries: int = Field(4096, ge=0)
+
+
+class JwtPlugin(Plugin):
+    section = "jwt"
+    settings = JwtSettings
+
     def __init__(self, sources: list[KeySource], *, algorithms: frozenset[str], header: str = "authorization",
                  prefix: str = "Bearer", cookie: str | None = None, issuers: list[str] | None = None,
                  audiences: list[str] | None = None, leeway: float = 0.0, required: list[str] | None = None,
@@ -153,13 +194,11 @@ class JwtPlugin:
     # ------------------------------------------------------------------ config
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "JwtPlugin | None":
-        s = Section("jwt", body, ("enabled", "header", "prefix", "cookie", "jwks", "secrets", "algorithms",
-                                  "issuers", "audiences", "leeway", "required_claims", "allow_anonymous",
-                                  "ignore_other_prefixes", "cache_entries"))
-        if not s.get("enabled", bool, True):
+        s = validate(JwtSettings, cls.section, body)
+        if not s.enabled:
             return None
-        algs = s.strings("algorithms", sorted(ALL_ALGORITHMS - FAMILIES["oct"]) + (
-            sorted(FAMILIES["oct"]) if "secrets" in s else []))
+        algs = s.algorithms if s.algorithms is not None else sorted(ALL_ALGORITHMS - FAMILIES["oct"]) + (
+            sorted(FAMILIES["oct"]) if "secrets" in s.model_fields_set else [])
         for a in algs:
             if a.lower() == "none":
                 raise ConfigError("jwt.algorithms: 'none' is never allowed")
@@ -167,55 +206,58 @@ class JwtPlugin:
                 raise ConfigError(f"jwt.algorithms: unknown algorithm {a!r} (known: {', '.join(sorted(ALL_ALGORITHMS))})")
         allowed = frozenset(algs)
         sources: list[KeySource] = []
-        for js in s.sections("jwks", ("url", "file", "algorithms", "poll_interval", "refetch_cooldown", "timeout")):
-            src_algs = frozenset(js.strings("algorithms", sorted(allowed)))
+        for i, js in enumerate(s.jwks):
+            where = f"jwt.jwks[{i}]"
+            src_algs = frozenset(js.algorithms if js.algorithms is not None else sorted(allowed))
             bad = src_algs - allowed
             if bad:
-                raise ConfigError(f"{js.path('algorithms')}: {', '.join(sorted(bad))} not in jwt.algorithms")
-            url, path = js.get("url", str), js.get("file", str)
+                raise ConfigError(f"{where}.algorithms: {', '.join(sorted(bad))} not in jwt.algorithms")
+            url, path = js.url, js.file
             if bool(url) == bool(path):
-                raise ConfigError(f"{js.where}: give exactly one of url or file")
+                raise ConfigError(f"{where}: give exactly one of url or file")
             if url:
                 if not url.startswith(("http://", "https://")):
-                    raise ConfigError(f"{js.path('url')}: expected an http(s) URL, got {url!r}")
-                sources.append(JwksUrl(url, src_algs, js.get("poll_interval", float, 60.0),
-                                       js.get("refetch_cooldown", float, 10.0), js.get("timeout", float, 5.0)))
-            else:
+                    raise ConfigError(f"{where}.url: expected an http(s) URL, got {url!r}")
+                poll = js.poll_interval if js.poll_interval is not None else 60.0
+                sources.append(JwksUrl(url, src_algs, poll, js.refetch_cooldown, js.timeout))
+            elif path:
                 try:
-                    sources.append(JwksFile(path, src_algs, js.get("poll_interval", float, 5.0)))
+                    sources.append(JwksFile(path, src_algs, js.poll_interval if js.poll_interval is not None else 5.0))
                 except OSError as e:
-                    raise ConfigError(f"{js.path('file')}: cannot read {path}: {e.strerror}") from None
+                    raise ConfigError(f"{where}.file: cannot read {path}: {e.strerror}") from None
                 except ValueError as e:
-                    raise ConfigError(f"{js.path('file')}: {path}: {e}") from None
+                    raise ConfigError(f"{where}.file: {path}: {e}") from None
         static: list[Key] = []
-        for ss in s.sections("secrets", ("secret", "secret_base64", "kid", "algorithms")):
-            raw = ss.get("secret", str)
-            b64 = ss.get("secret_base64", str)
+        for i, ss in enumerate(s.secrets):
+            where = f"jwt.secrets[{i}]"
+            raw, b64 = ss.secret, ss.secret_base64
             if bool(raw) == bool(b64):
-                raise ConfigError(f"{ss.where}: give exactly one of secret or secret_base64")
+                raise ConfigError(f"{where}: give exactly one of secret or secret_base64")
             try:
-                secret = raw.encode() if raw else base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+                secret = raw.encode() if raw else base64.urlsafe_b64decode((b64 or "") + "=" * (-len(b64 or "") % 4))
             except ValueError:
-                raise ConfigError(f"{ss.path('secret_base64')}: not base64") from None
+                raise ConfigError(f"{where}.secret_base64: not base64") from None
             if len(secret) < 32:
-                raise ConfigError(f"{ss.where}: the secret must be at least 32 bytes (RFC 7518 3.2)")
-            sa = frozenset(ss.strings("algorithms", ["HS256"]))
+                raise ConfigError(f"{where}: the secret must be at least 32 bytes (RFC 7518 3.2)")
+            sa = frozenset(ss.algorithms)
             if not sa <= FAMILIES["oct"] or not sa <= allowed:
-                raise ConfigError(f"{ss.path('algorithms')}: shared secrets take HS256/HS384/HS512 from "
+                raise ConfigError(f"{where}.algorithms: shared secrets take HS256/HS384/HS512 from "
                                   f"jwt.algorithms, got {sorted(sa)}")
-            static.append(Key(ss.get("kid", str), "oct", secret, sa, f"jwt.secrets[{len(static)}]"))
+            static.append(Key(ss.kid, "oct", secret, sa, f"jwt.secrets[{len(static)}]"))
         if static:
             sources.append(StaticKeys(static))
         if not sources:
             raise ConfigError("jwt: no keys configured (give jwks: [{url: ...}] / [{file: ...}] or secrets)")
-        leeway = s.get("leeway", float, 0.0)
-        required = s.strings("required_claims", ["exp"])
-        return cls(sources, algorithms=allowed, header=s.get("header", str, "authorization"),
-                   prefix=s.get("prefix", str, "Bearer"), cookie=s.get("cookie", str),
-                   issuers=s.strings("issuers"), audiences=s.strings("audiences"), leeway=leeway,
-                   required=required, allow_anonymous=s.get("allow_anonymous", bool, True),
-                   ignore_other_prefixes=s.get("ignore_other_prefixes", bool, False),
-                   cache_entries=s.get("cache_entries", int, 4096))
+        return cls(sources, algorithms=allowed, header=s.header, prefix=s.prefix, cookie=s.cookie,
+                   issuers=list(s.issuers), audiences=list(s.audiences), leeway=s.leeway,
+                   required=list(s.required_claims), allow_anonymous=s.allow_anonymous,
+                   ignore_other_prefixes=s.ignore_other_prefixes, cache_entries=s.cache_entries)
+
+    def connect(self, plugins: list[Plugin]) -> None:
+        """Requests refused for a bad token still count against their IP's rate limits."""
+        limiter = next((p for p in plugins if isinstance(p, RateLimit)), None)
+        if limiter is not None:
+            self.on_failure = limiter.count_failed_auth
 
     # ------------------------------------------------------------------ request
     def token_of(self, headers: dict[str, str]) -> str | None:

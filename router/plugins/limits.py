@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from pydantic import Field
 
 from shared.lru import LRU
 
@@ -32,8 +33,8 @@ from ..config import Config
 from ..errors import SubgraphError
 from ..operation import Operation
 from ..pipeline import Context, HeadersSend
-from .options import Section
-from .rate_limit import parse_duration
+from ..settings import Duration, Settings, validate
+from .base import Hook, Plugin
 
 SECTION = "limits"
 DEFAULT_MAX_REQUEST_BYTES = 2_000_000
@@ -61,30 +62,43 @@ class LimitsConfig:
     max_batch_size: int = 1  # 1: a JSON array of operations is refused
 
 
+class RetrySettings(Settings):
+    attempts: int = Field(2, ge=1)
+    backoff: float = Field(0.05, ge=0)
+    max_backoff: float = Field(1.0, ge=0)
+
+
+class BreakerSettings(Settings):
+    failures: int = Field(5, ge=1)
+    cool_down: Duration = 10.0
+
+
+class LimitsSettings(Settings):
+    """`limits:` in router.yaml."""
+
+    max_depth: int | None = Field(None, ge=1)
+    max_aliases: int | None = Field(None, ge=0)
+    max_root_fields: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_document_bytes: int | None = Field(None, ge=1)
+    max_request_bytes: int = Field(DEFAULT_MAX_REQUEST_BYTES, ge=1)
+    request_timeout: Duration | None = None
+    retry: RetrySettings | None = None
+    circuit_breaker: BreakerSettings | None = None
+    max_batch_size: int = Field(1, ge=1)
+
+
 def parse(raw: Any) -> LimitsConfig:
-    sec = Section(SECTION, raw)
-    cfg = LimitsConfig()
-    cfg.max_depth = sec.integer("max_depth", minimum=1)
-    cfg.max_aliases = sec.integer("max_aliases", minimum=0)
-    cfg.max_root_fields = sec.integer("max_root_fields", minimum=1)
-    cfg.max_tokens = sec.integer("max_tokens", minimum=1)
-    cfg.max_document_bytes = sec.integer("max_document_bytes", minimum=1)
-    cfg.max_request_bytes = sec.integer("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, minimum=1)
-    if sec.has("request_timeout"):
-        cfg.request_timeout = parse_duration(f"{SECTION}.request_timeout", sec._get("request_timeout"))
-    if (r := sec.section("retry")) is not None:
-        cfg.retry = Retry(r.integer("attempts", 2, minimum=1),
-                          r.number("backoff", 0.05, minimum=0),
-                          r.number("max_backoff", 1.0, minimum=0))
-        r.done()
-    if (b := sec.section("circuit_breaker")) is not None:
-        cfg.breaker_failures = b.integer("failures", 5, minimum=1)
-        if b.has("cool_down"):
-            cfg.breaker_cool_down = parse_duration(f"{SECTION}.circuit_breaker.cool_down", b._get("cool_down"))
-        b.done()
-    cfg.max_batch_size = sec.integer("max_batch_size", 1, minimum=1)
-    sec.done()
-    return cfg
+    s = validate(LimitsSettings, SECTION, raw)
+    r, b = s.retry, s.circuit_breaker
+    return LimitsConfig(
+        max_depth=s.max_depth, max_aliases=s.max_aliases, max_root_fields=s.max_root_fields,
+        max_tokens=s.max_tokens, max_document_bytes=s.max_document_bytes, max_request_bytes=s.max_request_bytes,
+        request_timeout=s.request_timeout,
+        retry=Retry(r.attempts, r.backoff, r.max_backoff) if r is not None else None,
+        breaker_failures=b.failures if b is not None else None,
+        breaker_cool_down=b.cool_down if b is not None else 10.0,
+        max_batch_size=s.max_batch_size)
 
 
 # ---------------------------------------------------------------------------------- measuring
@@ -144,7 +158,10 @@ def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- plugin
-class Limits:
+class Limits(Plugin):
+    section = SECTION
+    settings = LimitsSettings
+
     def __init__(self, cfg: LimitsConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.cfg = cfg
         self.clock = clock  # the breakers' (their cool-down)
@@ -153,15 +170,24 @@ class Limits:
         self.max_batch_size = cfg.max_batch_size
         self.breakers: dict[str, CircuitBreaker] = {}
         self._shapes: LRU[Any, Any] = LRU(2048)
-        # Hooks exist only when something is configured: an absent hook costs nothing.
+        # Hooks are used only when something is configured: an unused hook costs nothing.
+        hooks: set[Hook] = set()
         if cfg.max_tokens is not None or cfg.max_document_bytes is not None:
-            self.on_request = self._check_document
+            hooks.add("on_request")
         if cfg.max_depth is not None or cfg.max_aliases is not None or cfg.max_root_fields is not None:
-            self.on_operation = self._check_shape
+            hooks.add("on_operation")
         if cfg.retry is not None or cfg.breaker_failures is not None:
-            self.wrap_send = self._wrap_send
+            hooks.add("wrap_send")
+        self._hooks = frozenset(hooks)
 
-    async def _check_document(self, ctx: Context) -> dict[str, Any] | None:
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "Limits":
+        return cls(parse(body))
+
+    def hooks(self) -> frozenset[Hook]:
+        return self._hooks
+
+    async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         limit = self.cfg.max_document_bytes
         query = ctx.request.query
         # len() counts code points: at most 4 bytes each, so most documents need no encoding
@@ -170,7 +196,7 @@ class Limits:
         ctx.max_tokens = self.cfg.max_tokens
         return None
 
-    async def _check_shape(self, ctx: Context) -> dict[str, Any] | None:
+    async def on_operation(self, ctx: Context) -> dict[str, Any] | None:
         op = ctx.operation
         assert op is not None  # on_operation: the operation is parsed
         key = (op.document.text, op.name)
@@ -199,7 +225,7 @@ class Limits:
                                                           self.clock)
         return b
 
-    def _wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
+    def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
         op = ctx.operation
         retry = self.cfg.retry if op is not None and op.kind == "query" else None
 

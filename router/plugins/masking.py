@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
-from ..config import Config, ConfigError
+from ..config import Config
 from ..pipeline import Context
-from .section import Section
+from ..settings import Settings, StringList, validate
+from .base import Plugin
 
 log = logging.getLogger("router.masking")
 
@@ -45,7 +46,22 @@ def _clean(error: dict[str, Any]) -> dict[str, Any]:
     return error
 
 
-class MaskingPlugin:
+class MaskingSettings(Settings):
+    """`error_masking:` in router.yaml."""
+
+    enabled: bool = True
+    mode: Literal["safe_codes", "internal", "all"] = "safe_codes"
+    safe_codes: StringList = list(DEFAULT_SAFE_CODES)
+    internal_codes: StringList = list(DEFAULT_INTERNAL_CODES)
+    # true/false for every subgraph, or {all: bool, <subgraph>: bool}
+    include_subgraph_errors: bool | dict[str, bool] = False
+    message: str = "Internal server error"
+
+
+class MaskingPlugin(Plugin):
+    section = "error_masking"
+    settings = MaskingSettings
+
     def __init__(self, mode: str = "safe_codes", safe_codes: tuple[str, ...] = DEFAULT_SAFE_CODES,
                  internal_codes: tuple[str, ...] = DEFAULT_INTERNAL_CODES, include: bool = False,
                  include_subgraphs: dict[str, bool] | None = None, message: str = "Internal server error") -> None:
@@ -58,27 +74,13 @@ class MaskingPlugin:
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "MaskingPlugin | None":
-        s = Section("error_masking", body, ("enabled", "mode", "safe_codes", "internal_codes",
-                                            "include_subgraph_errors", "message"))
-        if not s.get("enabled", bool, True):
+        s = validate(MaskingSettings, cls.section, body)
+        if not s.enabled:
             return None
-        inc = s.body.get("include_subgraph_errors", False)
-        include, per = False, {}
-        if isinstance(inc, bool):
-            include = inc
-        elif isinstance(inc, dict):
-            isec = Section("error_masking.include_subgraph_errors", inc, tuple(inc))
-            include = isec.get("all", bool, False)
-            per = {k: isec.get(k, bool) for k in inc if k != "all"}
-        else:
-            raise ConfigError("error_masking.include_subgraph_errors: expected true/false or "
-                              "a mapping {all: bool, <subgraph>: bool}")
-        mode = s.get("mode", str, "safe_codes")
-        if mode not in MODES:
-            raise ConfigError(f"error_masking.mode: must be one of {', '.join(MODES)}, got {mode!r}")
-        return cls(mode, tuple(s.strings("safe_codes", list(DEFAULT_SAFE_CODES))),
-                   tuple(s.strings("internal_codes", list(DEFAULT_INTERNAL_CODES))), include, per,
-                   s.get("message", str, "Internal server error"))
+        inc = s.include_subgraph_errors
+        include, per = (inc, {}) if isinstance(inc, bool) else \
+            (inc.get("all", False), {k: v for k, v in inc.items() if k != "all"})
+        return cls(s.mode, tuple(s.safe_codes), tuple(s.internal_codes), include, per, s.message)
 
     def masks(self, code: object) -> bool:
         if self.mode == "safe_codes":

@@ -24,12 +24,14 @@ import re
 from typing import Any
 
 from graphql import GraphQLError, parse, print_ast
+from pydantic import Field
 
 from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from .section import Section
+from ..settings import Settings, validate
+from .base import Plugin
 
 log = logging.getLogger("router.persisted")
 
@@ -83,7 +85,25 @@ def load_manifest(path: str) -> dict[str, str]:
     return out
 
 
-class PersistedPlugin:
+class ApqSettings(Settings):
+    enabled: bool | None = None  # default: on, unless safelist
+    cache_entries: int = Field(1000, ge=1)
+
+
+class PersistedSettings(Settings):
+    """`persisted_queries:` in router.yaml."""
+
+    enabled: bool = True
+    apq: ApqSettings = ApqSettings()
+    manifest: str | None = None  # path of a persisted query manifest (JSON)
+    safelist: bool = False
+    require_id: bool = False
+    log_unknown: bool = False
+
+
+class PersistedPlugin(Plugin):
+    section = "persisted_queries"
+    settings = PersistedSettings
     resolves_persisted_queries = True  # http.py lets hash-only requests through
 
     def __init__(self, apq: bool = True, apq_entries: int = 1000, manifest: dict[str, str] | None = None,
@@ -102,26 +122,21 @@ class PersistedPlugin:
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> "PersistedPlugin | None":
-        s = Section("persisted_queries", body, ("enabled", "apq", "manifest", "safelist", "require_id",
-                                                "log_unknown"))
-        if not s.get("enabled", bool, True):
+        s = validate(PersistedSettings, cls.section, body)
+        if not s.enabled:
             return None
-        apq = s.section("apq", ("enabled", "cache_entries"))
-        manifest_path = s.get("manifest", str)
-        safelist = s.get("safelist", bool, False)
-        require_id = s.get("require_id", bool, False)
+        manifest_path = s.manifest
+        safelist = s.safelist
+        require_id = s.require_id
         if (safelist or require_id) and not manifest_path:
             raise ConfigError("persisted_queries.safelist: needs persisted_queries.manifest")
         if require_id and not safelist:
             raise ConfigError("persisted_queries.require_id: only applies with safelist: true")
-        apq_enabled = apq.get("enabled", bool, not safelist)
+        apq_enabled = s.apq.enabled if s.apq.enabled is not None else not safelist
         if apq_enabled and safelist:
             raise ConfigError("persisted_queries.apq.enabled: APQ registration cannot be on with safelist: true")
         manifest = load_manifest(manifest_path) if manifest_path else None
-        entries = apq.get("cache_entries", int, 1000)
-        if entries < 1:
-            raise ConfigError("persisted_queries.apq.cache_entries: must be at least 1")
-        return cls(apq_enabled, entries, manifest, safelist, require_id, s.get("log_unknown", bool, False))
+        return cls(apq_enabled, s.apq.cache_entries, manifest, safelist, require_id, s.log_unknown)
 
     async def on_request(self, ctx: Context) -> dict[str, Any] | None:
         req = ctx.request

@@ -21,17 +21,18 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from aiolimiter import AsyncLimiter
+from pydantic import Field
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from .options import Section
+from ..settings import Duration, Settings, validate
+from .base import Plugin
 
 log = logging.getLogger("router.rate_limit")
 
@@ -240,31 +241,28 @@ def resolve_client_ip(peer: str | None, forwarded_for: str | None, proxies: list
 
 
 # ---------------------------------------------------------------------------------- config
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+class LimitSettings(Settings):
+    requests: int = Field(ge=1, description="how many requests per window")
+    window: Duration = Field(description="seconds, or a duration like 15m")
 
 
-def parse_duration(where: str, value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str) and (m := _DURATION.match(value)):
-        seconds = float(m.group(1)) * _UNIT[m.group(2)]
-    else:
-        raise ConfigError(f"{where}: expected seconds or a duration like 900, 15m, 1h, got {value!r}")
-    if seconds <= 0:
-        raise ConfigError(f"{where}: must be greater than 0")
-    return seconds
+class RedisSettings(Settings):
+    url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = "router:rate_limit:"
 
 
-def _limit(name: str, sec: Section) -> Limit:
-    requests = sec.integer("requests", minimum=1)
-    if requests is None:
-        raise ConfigError(f"{sec.where}.requests: required (how many requests per window)")
-    if "window" not in sec.raw:
-        raise ConfigError(f"{sec.where}.window: required (seconds, or a duration like 15m)")
-    window = parse_duration(f"{sec.where}.window", sec._get("window"))
-    sec.done()
-    return Limit(name, requests, window)
+class RateLimitSettings(Settings):
+    """`rate_limit:` in router.yaml."""
+
+    per_client: LimitSettings | None = None
+    per_ip: LimitSettings | None = None
+    global_: LimitSettings | None = Field(None, alias="global")
+    per_operation: dict[str, LimitSettings] = {}
+    trusted_proxies: list[str] = []
+    store: Literal["memory", "redis"] = "memory"
+    algorithm: Literal["fixed_window", "leaky_bucket"] = "fixed_window"
+    max_clients: int = Field(100_000, ge=1)
+    redis: RedisSettings = RedisSettings()
 
 
 @dataclass
@@ -281,43 +279,44 @@ class RateLimitConfig:
     max_clients: int = 100_000
 
 
+def _limit(name: str, s: LimitSettings | None) -> Limit | None:
+    return None if s is None else Limit(name, s.requests, s.window)
+
+
 def parse(raw: Any) -> RateLimitConfig:
-    sec = Section(SECTION, raw)
-    cfg = RateLimitConfig()
-    if (s := sec.section("per_client")) is not None:
-        cfg.per_client = _limit("client", s)
-    if (s := sec.section("per_ip")) is not None:
-        cfg.per_ip = _limit("ip", s)
-    if (s := sec.section("global")) is not None:
-        cfg.global_ = _limit("global", s)
-    ops = sec.mapping("per_operation")
-    cfg.per_operation = {name: _limit("operation", Section(f"{SECTION}.per_operation.{name}", body))
-                         for name, body in ops.items()}
+    s = validate(RateLimitSettings, SECTION, raw)
+    cfg = RateLimitConfig(per_client=_limit("client", s.per_client), per_ip=_limit("ip", s.per_ip),
+                          global_=_limit("global", s.global_), store=s.store, algorithm=s.algorithm,
+                          max_clients=s.max_clients, redis_url=s.redis.url, redis_prefix=s.redis.key_prefix)
+    cfg.per_operation = {name: Limit("operation", op.requests, op.window) for name, op in s.per_operation.items()}
     proxies = []
-    for i, text in enumerate(sec.strings("trusted_proxies")):
+    for i, text in enumerate(s.trusted_proxies):
         try:
             proxies.append(ipaddress.ip_network(text, strict=False))
         except ValueError:
             raise ConfigError(f"{SECTION}.trusted_proxies[{i}]: not an IP address or CIDR: {text!r}") from None
     cfg.trusted_proxies = proxies
-    cfg.store = sec.string("store", "memory", ("memory", "redis"))
-    cfg.algorithm = sec.string("algorithm", "fixed_window", ("fixed_window", "leaky_bucket"))
-    cfg.max_clients = sec.integer("max_clients", 100_000, minimum=1)
-    if (r := sec.section("redis")) is not None:
-        cfg.redis_url = r.string("url", cfg.redis_url)
-        cfg.redis_prefix = r.string("key_prefix", cfg.redis_prefix)
-        r.done()
-    sec.done()
     if cfg.store == "redis" and cfg.algorithm != "fixed_window":
         raise ConfigError(f"{SECTION}.algorithm: leaky_bucket is memory only; use fixed_window with store: redis")
     return cfg
 
 
 # ---------------------------------------------------------------------------------- plugin
-class RateLimit:
+class RateLimit(Plugin):
     """on_request: client and global limits (before parsing, so floods of invalid documents are
     limited too); on_operation: per-operation limits by the operation actually selected (a
     client cannot dodge one by leaving out `operationName`)."""
+
+    section = SECTION
+    settings = RateLimitSettings
+
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "RateLimit | None":
+        """None when no limit is configured (a section with only trusted_proxies limits nothing)."""
+        cfg = parse(body)
+        if cfg.per_client is None and cfg.per_ip is None and cfg.global_ is None and not cfg.per_operation:
+            return None
+        return cls(cfg)
 
     def __init__(self, cfg: RateLimitConfig, store: Any = None) -> None:
         self.cfg = cfg
@@ -425,8 +424,5 @@ def build(config: Config) -> RateLimit | None:
     no limit and pays nothing)."""
     if SECTION not in config.plugins:
         return None
-    cfg = parse(config.plugins[SECTION])
-    if cfg.per_client is None and cfg.per_ip is None and cfg.global_ is None and not cfg.per_operation:
-        return None
-    return RateLimit(cfg)
+    return RateLimit.from_config(config.plugins[SECTION], config)
 

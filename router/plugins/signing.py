@@ -12,14 +12,33 @@ from shared.signing import HEADER, signature
 
 from ..config import Config, ConfigError
 from ..pipeline import Context, HeadersSend
-from .options import Section
+from ..settings import Settings
+from .base import Plugin
 
 SECTION = "subgraph_signing"
 
 
-class SubgraphSigning:
+class SigningSettings(Settings):
+    """`subgraph_signing:` in router.yaml."""
+
+    secret: str = ""  # empty (`"${env.ROUTER_SIGNING_SECRET:-}"` unset): no signing
+
+
+class SubgraphSigning(Plugin):
+    section = SECTION
+    settings = SigningSettings
+
     def __init__(self, secret: str) -> None:
         self.secret = secret
+
+    @classmethod
+    def from_settings(cls, settings: SigningSettings, config: Config) -> "SubgraphSigning | None":
+        secret = settings.secret
+        if not secret:
+            return None  # `secret: "${env.ROUTER_SIGNING_SECRET:-}"` unset: no signing (dev without it)
+        if len(secret) < 32:
+            raise ConfigError(f"{SECTION}.secret: must be at least 32 characters")
+        return cls(secret)
 
     def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
         async def signed(service: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
@@ -32,11 +51,5 @@ class SubgraphSigning:
 def build(config: Config) -> SubgraphSigning | None:
     if SECTION not in config.plugins:
         return None
-    sec = Section(SECTION, config.plugins[SECTION])
-    secret = sec.string("secret")
-    sec.done()
-    if not secret:
-        return None  # `secret: "${env.ROUTER_SIGNING_SECRET:-}"` unset: no signing (dev without it)
-    if len(secret) < 32:
-        raise ConfigError(f"{SECTION}.secret: must be at least 32 characters")
-    return SubgraphSigning(secret)
+    plugin = SubgraphSigning.from_config(config.plugins[SECTION], config)
+    return plugin if isinstance(plugin, SubgraphSigning) else None

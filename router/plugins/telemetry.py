@@ -25,14 +25,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from opentelemetry import context as otel_context  # the API only; the SDK loads with tracing on
 from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
+from pydantic import Field
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Scope
 
 from ..config import Config, ConfigError, is_production
@@ -40,7 +42,8 @@ from ..errors import SubgraphError
 from ..metrics import CONTENT_TYPE, RouterMetrics
 from ..metrics_listener import MetricsListener, parse_address
 from ..pipeline import Context, GraphQLRequest, HeadersSend
-from .options import Section
+from ..settings import Settings, validate
+from .base import Hook, Plugin
 
 PRODUCTION_METRICS_PORT = 9090
 
@@ -72,43 +75,53 @@ class TelemetryConfig:
     access_log: bool = False
 
 
+class MetricsSettings(Settings):
+    enabled: bool = True
+    path: str = "/metrics"
+    listen: str | None = None  # HOST:PORT of a port of its own; "main": the client port
+
+
+class TracingSettings(Settings):
+    enabled: bool = True
+    exporter: Literal["none", "console", "otlp"] = "none"
+    endpoint: str | None = None
+    headers: dict[str, Any] = {}
+    sample_ratio: float = Field(1.0, ge=0)
+
+
+class AccessLogSettings(Settings):
+    enabled: bool = True
+
+
+class TelemetrySettings(Settings):
+    """`telemetry:` in router.yaml."""
+
+    service_name: str = "router"
+    metrics: MetricsSettings | None = None
+    tracing: TracingSettings | None = None
+    access_log: AccessLogSettings | None = None
+
+
 def parse(raw: Any) -> TelemetryConfig:
-    sec = Section(SECTION, raw)
-    cfg = TelemetryConfig()
-    cfg.service_name = sec.string("service_name", "router")
-    if (m := sec.section("metrics")) is not None:
-        cfg.metrics = m.boolean("enabled", True)
-        cfg.metrics_path = m.string("path", "/metrics")
-        cfg.metrics_listen = m.string("listen")
+    s = validate(TelemetrySettings, SECTION, raw)
+    cfg = TelemetryConfig(service_name=s.service_name)
+    if (m := s.metrics) is not None:
+        cfg.metrics, cfg.metrics_path, cfg.metrics_listen = m.enabled, m.path, m.listen
         if cfg.metrics_listen not in (None, "main"):
             parse_address(cfg.metrics_listen, f"{SECTION}.metrics.listen")
-        m.done()
         if not cfg.metrics_path.startswith("/"):
-            from ..config import ConfigError
-
             raise ConfigError(f"{SECTION}.metrics.path: must start with /, got {cfg.metrics_path!r}")
-    if (t := sec.section("tracing")) is not None:
-        cfg.tracing = t.boolean("enabled", True)
-        cfg.exporter = t.string("exporter", "none", ("none", "console", "otlp"))
-        cfg.endpoint = t.string("endpoint")
-        hdrs = t.mapping("headers")
-        cfg.exporter_headers = {str(k): str(v) for k, v in hdrs.items()}
-        ratio = t.number("sample_ratio", 1.0, minimum=0)
-        if ratio is not None and ratio > 1:
-            from ..config import ConfigError
-
-            raise ConfigError(f"{SECTION}.tracing.sample_ratio: must be between 0 and 1, got {ratio}")
-        cfg.sample_ratio = ratio
-        t.done()
+    if (t := s.tracing) is not None:
+        cfg.tracing, cfg.exporter, cfg.endpoint = t.enabled, t.exporter, t.endpoint
+        cfg.exporter_headers = {str(k): str(v) for k, v in t.headers.items()}
+        if t.sample_ratio > 1:
+            raise ConfigError(f"{SECTION}.tracing.sample_ratio: must be between 0 and 1, got {t.sample_ratio}")
+        cfg.sample_ratio = t.sample_ratio
         if cfg.exporter == "otlp" and not cfg.endpoint:
-            from ..config import ConfigError
-
             raise ConfigError(f"{SECTION}.tracing.endpoint: required with exporter: otlp "
                               "(e.g. http://collector:4318/v1/traces)")
-    if (a := sec.section("access_log")) is not None:
-        cfg.access_log = a.boolean("enabled", True)
-        a.done()
-    sec.done()
+    if (a := s.access_log) is not None:
+        cfg.access_log = a.enabled
     return cfg
 
 
@@ -132,7 +145,22 @@ def _access_logger() -> logging.Logger:
     return logger
 
 
-class Telemetry:
+class Telemetry(Plugin):
+    section = SECTION
+    settings = TelemetrySettings
+
+    @classmethod
+    def from_config(cls, body: Any, config: Config) -> "Telemetry | None":
+        cfg = parse(body)
+        if not (cfg.metrics or cfg.tracing or cfg.access_log):
+            return None
+        if cfg.metrics and cfg.metrics_listen is None and is_production(os.environ):
+            cfg.metrics_listen = f"{config.host}:{PRODUCTION_METRICS_PORT}"  # never on the client port
+        if cfg.metrics_listen not in (None, "main") and config.workers > 1:
+            raise ConfigError(f"{SECTION}.metrics.listen: one port cannot serve {config.workers} workers' metrics; "
+                              "use server.workers: 1, or listen: main (each scrape then sees one worker)")
+        return cls(cfg)
+
     def __init__(self, cfg: TelemetryConfig) -> None:
         self.cfg = cfg
         self.metrics: RouterMetrics | None = None
@@ -145,11 +173,15 @@ class Telemetry:
             self.tracing = Tracing(cfg.service_name, make_exporter(cfg.exporter, cfg.endpoint, cfg.exporter_headers),
                                    cfg.sample_ratio)
         self.log = _access_logger() if cfg.access_log else None
-        if cfg.metrics or cfg.tracing:
-            self.wrap_send = self._wrap_send
+        # fetch spans and fetch metrics only when there is something to record
+        self._hooks: frozenset[Hook] = frozenset({"on_request", "wrap_send"} if cfg.metrics or cfg.tracing
+                                                 else {"on_request"})
 
     # ------------------------------------------------------------------ http level
-    def http_routes(self, router: Any) -> list[Route]:
+    def hooks(self) -> frozenset[Hook]:
+        return self._hooks
+
+    def routes(self, router: Any) -> list[BaseRoute]:
         """Called by http.create_app with the router (the plan cache is read at scrape time)."""
         self.router = router
         if not self.cfg.metrics:
@@ -165,6 +197,10 @@ class Telemetry:
             return Response(metrics.render(), media_type=CONTENT_TYPE)
 
         return [Route(self.cfg.metrics_path, scrape, methods=["GET"])]
+
+    def middleware(self) -> list[Middleware]:
+        """The access log, request metrics and the server span around every HTTP request."""
+        return [Middleware(self.wrap_asgi)]
 
     def wrap_asgi(self, app: Any) -> Any:
         telemetry = self
@@ -267,7 +303,7 @@ class Telemetry:
             record.ctx = ctx
         return None
 
-    def _wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
+    def wrap_send(self, ctx: Context, send: HeadersSend) -> HeadersSend:
         record = CURRENT.get()
         rid = record.request_id if record is not None else None
         metrics = self.metrics
@@ -325,12 +361,4 @@ def _client(ctx: Context | None, req: GraphQLRequest | None, scope: Scope) -> st
 def build(config: Config) -> Telemetry | None:
     if SECTION not in config.plugins:
         return None
-    cfg = parse(config.plugins[SECTION])
-    if not (cfg.metrics or cfg.tracing or cfg.access_log):
-        return None
-    if cfg.metrics and cfg.metrics_listen is None and is_production(os.environ):
-        cfg.metrics_listen = f"{config.host}:{PRODUCTION_METRICS_PORT}"  # never on the client port
-    if cfg.metrics_listen not in (None, "main") and config.workers > 1:
-        raise ConfigError(f"{SECTION}.metrics.listen: one port cannot serve {config.workers} workers' metrics; "
-                          "use server.workers: 1, or listen: main (each scrape then sees one worker)")
-    return Telemetry(cfg)
+    return Telemetry.from_config(config.plugins[SECTION], config)

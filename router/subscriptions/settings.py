@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+
+from pydantic import Field
 
 from ..config import Config
-from ..plugins.options import Section
-from ..plugins.rate_limit import parse_duration
+from ..settings import Duration, Settings, validate
 
 SECTION = "subscriptions"
 
@@ -36,31 +36,33 @@ class SubscriptionSettings:
         return float(min(self.resubscribe_max_backoff, self.resubscribe_backoff * 2 ** (attempt - 1)))
 
 
-def _duration(sec: Section, key: str, default: float) -> float:
-    raw = sec.value(key)
-    return default if raw is None else parse_duration(f"{sec.where}.{key}", raw)
+class ResubscribeSection(Settings):
+    """`subscriptions.resubscribe`: present, a lost subgraph subscription is opened again."""
+
+    attempts: int = Field(3, ge=0)
+    backoff: Duration = 0.5
+    max_backoff: Duration = 10.0
+
+
+class SubscriptionsSection(Settings):
+    """`subscriptions:` in router.yaml (the defaults are SubscriptionSettings')."""
+
+    enabled: bool = True
+    max_per_client: int = Field(16, ge=1)
+    queue_size: int = Field(64, ge=1)
+    keep_alive: Duration = 15.0
+    connection_init_timeout: Duration = 10.0
+    upstream_timeout: Duration = 10.0
+    resubscribe: ResubscribeSection | None = None
 
 
 def load(config: Config) -> SubscriptionSettings:
-    body: Any = config.plugins.get(SECTION)
-    sec = Section(SECTION, body)
-    d = SubscriptionSettings()
-    max_per_client = sec.integer("max_per_client", d.max_per_client, minimum=1)
-    queue_size = sec.integer("queue_size", d.queue_size, minimum=1)
-    settings = SubscriptionSettings(
-        enabled=sec.boolean("enabled", d.enabled),
-        max_per_client=max_per_client if max_per_client is not None else d.max_per_client,
-        queue_size=queue_size if queue_size is not None else d.queue_size,
-        keep_alive=_duration(sec, "keep_alive", d.keep_alive),
-        connection_init_timeout=_duration(sec, "connection_init_timeout", d.connection_init_timeout),
-        upstream_timeout=_duration(sec, "upstream_timeout", d.upstream_timeout),
+    s = validate(SubscriptionsSection, SECTION, config.plugins.get(SECTION))
+    again = s.resubscribe
+    return SubscriptionSettings(
+        enabled=s.enabled, max_per_client=s.max_per_client, queue_size=s.queue_size, keep_alive=s.keep_alive,
+        connection_init_timeout=s.connection_init_timeout, upstream_timeout=s.upstream_timeout,
+        resubscribe_attempts=again.attempts if again else 0,
+        resubscribe_backoff=again.backoff if again else SubscriptionSettings.resubscribe_backoff,
+        resubscribe_max_backoff=again.max_backoff if again else SubscriptionSettings.resubscribe_max_backoff,
     )
-    again = sec.section("resubscribe")
-    if again is not None:
-        attempts = again.integer("attempts", 3, minimum=0)
-        settings = replace(settings, resubscribe_attempts=attempts,
-                           resubscribe_backoff=_duration(again, "backoff", d.resubscribe_backoff),
-                           resubscribe_max_backoff=_duration(again, "max_backoff", d.resubscribe_max_backoff))
-        again.done()
-    sec.done()
-    return settings

@@ -25,6 +25,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..pipeline import GraphQLRequest
+from ..plugins.jwt import JwtPlugin
 from .stream import EXPIRED, SHUTDOWN, TOO_SLOW, End, Event, Hub, Subscription
 
 log = logging.getLogger("router.subscriptions")
@@ -163,7 +164,7 @@ class Connection:
         token = _token_header(payload)
         if token is not None:
             self.headers["authorization"] = token
-        jwt = next((p for p in self.hub.router.plugins if hasattr(p, "token_of") and hasattr(p, "verify")), None)
+        jwt = next((p for p in self.hub.router.plugins if isinstance(p, JwtPlugin)), None)
         if jwt is not None:
             try:
                 raw = jwt.token_of(self.headers)

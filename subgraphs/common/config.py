@@ -3,67 +3,81 @@
 Subgraphs are configured the twelve-factor way (env vars only): the same image runs in dev,
 in tests and in production, and a bad value stops the process at start with a message that
 names the variable, instead of failing on the first request.
+
+Each group of variables is a pydantic-settings model (`ServiceEnv` here, `EventsEnv`, the
+services' own): one field per variable, its alias the variable's name. An empty variable
+counts as unset; values are trimmed. `Env` reads a model from `os.environ`, or from a given
+mapping (tests, `build(env)`).
 """
 
 from __future__ import annotations
 
-import builtins
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from shared.settings import describe
+
+S = TypeVar("S", bound="EnvSettings")
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
+class EnvSettings(BaseSettings):
+    """Variables by their exact names (the fields' aliases); unrelated variables are ignored."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, str_strip_whitespace=True,
+                                      extra="ignore", frozen=True, populate_by_name=False)
+
+
+class _MappingSource(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping instead of os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # names exact (case-sensitive models); blank counts as unset, as the services always did
+        return {name: value for name, value in self.environ.items() if value.strip()}
+
+
 class Env:
-    """Typed access to a mapping of environment variables, collecting clear errors."""
+    """A mapping of environment variables, read into settings models with clear errors."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str:
-        value = self.environ.get(name, "").strip()
-        if value:
-            return value
-        if default is None:
-            raise ConfigError(f"{name} is required")
-        return default
-
-    def optional(self, name: builtins.str) -> builtins.str | None:
-        value = self.environ.get(name, "").strip()
-        return value or None
-
-    def int(self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None, maximum: builtins.int | None = None) -> builtins.int:
-        raw = self.environ.get(name, "").strip()
-        if not raw:
-            return default
+    def load(self, model: type[S]) -> S:
+        values = _MappingSource(model, self.environ)()
         try:
-            value = int(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-        if minimum is not None and value < minimum:
-            raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise ConfigError(f"{name} must be <= {maximum}, got {value}")
-        return value
+            return model.model_validate(values)
+        except ValidationError as e:
+            raise ConfigError(describe(e, "", values, model)) from None
 
-    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
-        raw = self.environ.get(name, "").strip().lower()
-        if not raw:
-            return default
-        if raw in {"1", "true", "yes", "on"}:
-            return True
-        if raw in {"0", "false", "no", "off"}:
-            return False
-        raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
 
-    def choice(self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]) -> builtins.str:
-        value = self.str(name, default)
-        if value not in choices:
-            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        return value
+class ServiceEnv(EnvSettings):
+    """What every subgraph reads (ServiceSettings is built from it)."""
+
+    service_version: str = Field("0.1.0", alias="SERVICE_VERSION")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int | None = Field(None, alias="PORT", ge=0, le=65535)  # default: the service's own
+    mongodb_uri: str = Field("mongodb://127.0.0.1:27017/?directConnection=true", alias="MONGODB_URI")
+    mongodb_db: str | None = Field(None, alias="MONGODB_DB")  # default: the service's name
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+    jwt_issuer: str = Field("shop-users", alias="JWT_ISSUER")
+    jwt_audience: str = Field("shop", alias="JWT_AUDIENCE")
+    jwt_public_key_file: str | None = Field(None, alias="JWT_PUBLIC_KEY_FILE")
+    jwt_jwks_url: str | None = Field(None, alias="JWT_JWKS_URL")
+    max_query_depth: int = Field(20, alias="MAX_QUERY_DEPTH", ge=1)
+    max_query_cost: int = Field(10_000, alias="MAX_QUERY_COST", ge=1)
+    router_signing_secret: str | None = Field(None, alias="ROUTER_SIGNING_SECRET")
 
 
 @dataclass(frozen=True)
@@ -87,20 +101,20 @@ class ServiceSettings:
 
     @classmethod
     def from_env(cls, service: str, default_port: int, env: Env | None = None) -> "ServiceSettings":
-        env = env or Env()
+        e = (env or Env()).load(ServiceEnv)
         return cls(
             service=service,
-            version=env.str("SERVICE_VERSION", "0.1.0"),
-            host=env.str("HOST", "127.0.0.1"),
-            port=env.int("PORT", default_port, minimum=0, maximum=65535),
-            mongodb_uri=env.str("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
-            mongodb_db=env.str("MONGODB_DB", service),
-            log_level=env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
-            jwt_issuer=env.str("JWT_ISSUER", "shop-users"),
-            jwt_audience=env.str("JWT_AUDIENCE", "shop"),
-            jwt_public_key_file=env.optional("JWT_PUBLIC_KEY_FILE"),
-            jwt_jwks_url=env.optional("JWT_JWKS_URL"),
-            max_query_depth=env.int("MAX_QUERY_DEPTH", 20, minimum=1),
-            max_query_cost=env.int("MAX_QUERY_COST", 10_000, minimum=1),
-            router_signing_secret=env.optional("ROUTER_SIGNING_SECRET"),
+            version=e.service_version,
+            host=e.host,
+            port=e.port if e.port is not None else default_port,
+            mongodb_uri=e.mongodb_uri,
+            mongodb_db=e.mongodb_db or service,
+            log_level=e.log_level,
+            jwt_issuer=e.jwt_issuer,
+            jwt_audience=e.jwt_audience,
+            jwt_public_key_file=e.jwt_public_key_file,
+            jwt_jwks_url=e.jwt_jwks_url,
+            max_query_depth=e.max_query_depth,
+            max_query_cost=e.max_query_cost,
+            router_signing_secret=e.router_signing_secret,
         )

@@ -8,27 +8,28 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV_METHODS = {"str", "int", "optional", "bool", "choice"}
 
 
 def _env_reads(paths: list[Path]) -> dict[str, bool]:
-    """Variable name -> required (read with `env.str(NAME)` and no default)."""
+    """Variable name -> required, from the fields of the pydantic-settings models
+    (`class X(EnvSettings)`, one field per variable: `Field(default, alias="NAME")`;
+    required when the Field has no default)."""
     reads: dict[str, bool] = {}
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ENV_METHODS
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "env"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
+            if not (isinstance(node, ast.ClassDef)
+                    and any(isinstance(b, ast.Name) and b.id == "EnvSettings" for b in node.bases)):
                 continue
-            required = node.func.attr == "str" and len(node.args) == 1 and not node.keywords
-            reads[node.args[0].value] = reads.get(node.args[0].value, False) or required
+            for item in node.body:
+                call = item.value if isinstance(item, ast.AnnAssign) else None
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "Field"):
+                    continue
+                alias = next((k.value.value for k in call.keywords if k.arg == "alias"
+                              and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
+                if alias is None:
+                    continue
+                required = not call.args and not any(k.arg in ("default", "default_factory") for k in call.keywords)
+                reads[alias] = reads.get(alias, False) or required
     return reads
 
 

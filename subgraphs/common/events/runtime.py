@@ -7,9 +7,10 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from pydantic import Field
 from starlette.routing import Route
 
-from ..config import ConfigError, Env
+from ..config import ConfigError, Env, EnvSettings
 from .amqp import AmqpConsumer, AmqpPublisher, Topology
 from .inbox import Inbox, ProcessedEvent
 from .outbox import OutboxEvent
@@ -20,6 +21,18 @@ from .webhook import PATH, WebhookPublisher, receiver
 logger = logging.getLogger("events")
 
 MODELS = [OutboxEvent, ProcessedEvent]
+
+
+class EventsEnv(EnvSettings):
+    """The events variables (EventsSettings is built from them)."""
+
+    amqp_url: str | None = Field(None, alias="AMQP_URL")
+    namespace: str = Field("shop", alias="EVENTS_NAMESPACE")
+    max_deliveries: int = Field(5, alias="EVENTS_MAX_DELIVERIES", ge=1, le=100)
+    peers: str | None = Field(None, alias="EVENTS_PEERS")  # orders=http://host:port,...
+    secret: str | None = Field(None, alias="EVENTS_SECRET")
+    relay_interval_ms: int = Field(2000, alias="EVENTS_RELAY_INTERVAL_MS", ge=50)
+    failpoint: str | None = Field(None, alias="EVENTS_FAILPOINT")
 
 
 @dataclass(frozen=True)
@@ -34,27 +47,28 @@ class EventsSettings:
 
     @classmethod
     def from_env(cls, env: Env) -> "EventsSettings":
+        e = env.load(EventsEnv)
         peers: dict[str, str] = {}
-        for item in (env.optional("EVENTS_PEERS") or "").split(","):
+        for item in (e.peers or "").split(","):
             if not item.strip():
                 continue
             name, sep, url = item.partition("=")
             if not sep or not url.startswith(("http://", "https://")):
                 raise ConfigError(f"EVENTS_PEERS must look like 'orders=http://host:port,...', got {item!r}")
             peers[name.strip()] = url.strip()
-        secret = env.optional("EVENTS_SECRET")
+        secret = e.secret
         if peers and not secret:
             raise ConfigError("EVENTS_SECRET is required with EVENTS_PEERS (events are signed)")
         if secret is not None and len(secret) < 16:
             raise ConfigError("EVENTS_SECRET must be at least 16 characters")
         return cls(
-            amqp_url=env.optional("AMQP_URL"),
-            namespace=env.str("EVENTS_NAMESPACE", "shop"),
-            max_deliveries=env.int("EVENTS_MAX_DELIVERIES", 5, minimum=1, maximum=100),
+            amqp_url=e.amqp_url,
+            namespace=e.namespace,
+            max_deliveries=e.max_deliveries,
             peers=peers,
             secret=secret.encode() if secret else None,
-            relay_interval=env.int("EVENTS_RELAY_INTERVAL_MS", 2000, minimum=50) / 1000,
-            failpoint=env.optional("EVENTS_FAILPOINT"),
+            relay_interval=e.relay_interval_ms / 1000,
+            failpoint=e.failpoint,
         )
 
 

@@ -25,12 +25,12 @@ def test_values_env_expansion_and_overrides(tmp_path):
 @pytest.mark.parametrize("text,message", [
     ("server:\n  prot: 1\n", "server.prot: unknown key"),
     ("sever:\n  port: 1\n", "unknown config section 'sever'"),
-    ("server:\n  port: abc\n", "server.port: expected int"),
+    ("server:\n  port: abc\n", "router.yaml: server.port: expected an integer, got 'abc'"),
     ("subgraphs:\n  users:\n    timeout: fast\n", "subgraphs.users.timeout"),
     ("server:\n  port: ${env.NOPE_NOT_SET}\n", "NOPE_NOT_SET is not set"),
     ("traffic:\n  client: curl\n", "traffic.client"),
     ("traffic:\n  max_response_bytes: 0\n", "traffic.max_response_bytes: must be at least 1"),
-    ("traffic:\n  max_response_bytes: big\n", "traffic.max_response_bytes: expected int"),
+    ("traffic:\n  max_response_bytes: big\n", "traffic.max_response_bytes: expected an integer, got 'big'"),
     ("traffic:\n  max_connections_per_subgraph: 0\n", "traffic.max_connections_per_subgraph: must be at least 1"),
     ("server: [\n", "not valid YAML"),
 ])
@@ -96,7 +96,7 @@ def test_any_setting_from_a_router_env_variable(tmp_path):
 
 @pytest.mark.parametrize("env,message", [
     ({"ROUTER_RATE_LIMT__PER_CLIENT": "1"}, "ROUTER_RATE_LIMT__PER_CLIENT: unknown config section 'rate_limt'"),
-    ({"ROUTER_SERVER__PORT": "abc"}, "server.port: expected int"),
+    ({"ROUTER_SERVER__PORT": "abc"}, "server.port: expected an integer, got 'abc'"),
     ({"ROUTER_SERVER__PROT": "1"}, "server.prot: unknown key"),
     ({"ROUTER_SERVER____PORT": "1"}, "empty key"),
     ({"ROUTER_SERVER__PORT__X": "1"}, "port is not a mapping"),

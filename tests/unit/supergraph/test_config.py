@@ -48,7 +48,10 @@ def test_subgraph_url_is_the_routing_url_by_default() -> None:
     ("data", "message"),
     [
         ({}, "subgraphs: expected a mapping"),
-        ({"subgraphs": {}, "extra": 1}, "unknown key(s) extra"),
+        ({"subgraphs": {}, "extra": 1}, "extra: unknown key (known: federation_version, subgraphs)"),
+        ({"subgraphs": {"a": {"routing_url": "x", "shema": {"sdl": "s"}}}}, "subgraphs.a.shema: unknown key (known: routing_url, schema)"),
+        ({"subgraphs": {"a": {"routing_url": "x", "schema": {"sdl": "s", "introspection_headers": {"x": 1}}}}},
+         "subgraphs.a.schema.introspection_headers.x: expected a string, got 1"),
         ({"subgraphs": {"a": {"routing_url": "http://a"}}}, "subgraphs.a.schema: expected one of"),
         ({"subgraphs": {"a": {"routing_url": "http://a", "schema": {"file": "x", "sdl": "y"}}}}, "exactly one of"),
         ({"subgraphs": {"a": {"schema": {"file": "a.graphql"}}}}, "subgraphs.a.routing_url: expected a non-empty string"),

@@ -76,7 +76,7 @@ def test_sign_in_form_is_configured_and_checked(make_router):
         {"mutation": "mutation { login { token } }"}, "graphiql.sign_in.mutation: must take the variables"),
         ({"token_path": "login..token"}, "graphiql.sign_in.token_path"),
         ({"tokens": "x"}, "graphiql.sign_in.tokens: unknown key"),
-        ("yes", "graphiql.sign_in: expected a mapping"),
+        ("yes", "graphiql.sign_in: expected true or false or a mapping, got 'yes'"),
     ):
         with pytest.raises(ConfigError, match=message):
             graphiql.build(Config(plugins={"graphiql": {"sign_in": bad}}), env={})

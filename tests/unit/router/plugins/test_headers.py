@@ -60,9 +60,9 @@ def test_claims_as_headers_and_extensions_and_injection_refused():
     ([{"propagate": {"matching": "("}}], "invalid regular expression"),
     ([{"insert": {"name": "x", "value": "a\nb"}}], "not a valid header value"),
     ([{"insert": {"name": "x"}}], "exactly one of value or claim"),
-    ([{"copy": {}}], "unknown rule 'copy'"),
+    ([{"copy": {}}], r"headers.all\[0\].copy: unknown key \(known: propagate, insert, extension, remove\)"),
     ([{"propagate": {"named": "x", "rname": "y"}}], r"headers.all\[0\].propagate.rname: unknown key"),
-    ({"propagate": {}}, "expected a list of rules"),
+    ({"propagate": {}}, "headers.all: expected a list, got"),
 ])
 def test_config_errors_name_the_rule(rules, message):
     with pytest.raises(ConfigError, match=message):
@@ -73,9 +73,9 @@ def test_plugin_from_config():
     assert HeadersPlugin.from_config({}, None) is None
     p = HeadersPlugin.from_config({"all": [{"propagate": {"named": "authorization"}}],
                                    "subgraphs": {"reviews": [{"remove": {"named": "authorization"}}]}}, None)
-    assert list(p.per_subgraph) == ["reviews"] and not hasattr(p, "on_subgraph_request")
+    assert list(p.per_subgraph) == ["reviews"] and p.hooks() == {"on_request"}
     p = HeadersPlugin.from_config({"all": [{"extension": {"name": "u", "claim": "sub"}}]}, None)
-    assert hasattr(p, "on_subgraph_request")
+    assert p.hooks() == {"on_request", "on_subgraph_request"}
     with pytest.raises(ConfigError, match="headers.subgraphs.reviews"):
         HeadersPlugin.from_config({"subgraphs": {"reviews": {"remove": {}}}}, None)
 
