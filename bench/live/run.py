@@ -35,14 +35,13 @@ import httpx
 from devstack.ports import free_port, wait_for_port
 from supergraph.compose import SubgraphInput, compose
 
+from ..tools import procstat
 from . import clients
 from .subgraphs import orders_schema, payments_schema, sdl
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 ROOT = BENCH.parent
-TICK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 ROUTER_CONFIG = """\
 subscriptions: {max_per_client: 1000000, queue_size: 64, keep_alive: 15s, upstream_timeout: 60s}
@@ -58,21 +57,8 @@ def raise_fd_limit() -> None:
 
 def group_usage(pgid: int) -> tuple[float, int]:
     """CPU seconds and RSS bytes summed over the processes of a process group."""
-    ticks = rss = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                s = f.read()
-        except OSError:
-            continue
-        rest = s[s.rindex(")") + 2:].split()
-        if int(rest[2]) != pgid:
-            continue
-        ticks += int(rest[11]) + int(rest[12])
-        rss += int(rest[21]) * PAGE
-    return ticks / TICK, rss
+    ticks, rss, _ = procstat.sample(pgid)
+    return ticks / procstat.TICK, rss
 
 
 @dataclass
