@@ -28,11 +28,10 @@ class OrdersEnv(EnvSettings):
 def build(env: Env | None = None) -> tuple[Starlette, ServiceSettings]:
     env = env or Env()
     settings = ServiceSettings.from_env("orders", 3002, env)
-    orders_env = env.load(OrdersEnv)
-    seed = orders_env.seed_catalogue
+    seed = env.load(OrdersEnv).seed_catalogue
     events_settings = EventsSettings.from_env(env)
     events = EventsRuntime("orders", events_settings, NotifyingInbox({PAYMENT_SUCCEEDED: on_payment_succeeded, PAYMENT_REFUNDED: on_payment_refunded}))
-    fanout = live_fanout(orders_env, events_settings)
+    fanout = live_fanout(env, events_settings)
 
     async def startup(app: Starlette) -> None:
         if seed:
@@ -50,11 +49,11 @@ def build(env: Env | None = None) -> tuple[Starlette, ServiceSettings]:
     return app, settings
 
 
-def live_fanout(env: OrdersEnv, events: EventsSettings) -> AmqpFanout | None:
+def live_fanout(env: Env, events: EventsSettings) -> AmqpFanout | None:
     """ORDERS_LIVE_FANOUT: `amqp` (the default with AMQP_URL) tells every replica of every change,
     so each subscriber sees them all whichever replica it is connected to; `local` (the default
     without, as in `make dev`'s single replica) keeps notices in this process."""
-    mode = env.live_fanout or ("amqp" if events.amqp_url else "local")
+    mode = env.load(OrdersEnv).live_fanout or ("amqp" if events.amqp_url else "local")
     if mode == "local":
         return None
     if not events.amqp_url:
