@@ -22,8 +22,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "router"))
-import router_harness as h  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from tests.support import harness as h  # noqa: E402
+from tests.support.supergraphs import router_supergraph  # noqa: E402
 
 QUERY = '{ products(first: 3) { upc name ... @defer(label: "reviews") { reviews { body rating } } } }'
 ACCEPT = "multipart/mixed;deferSpec=20220824,application/json"
@@ -51,10 +52,10 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=200, help="ms the reviews subgraph adds")
     ap.add_argument("--requests", type=int, default=30)
     args = ap.parse_args()
-    proc, port = h.start_node(h.HERE / "server.mjs", "0")
+    proc, port = h.start_subgraphs(h.ROUTER_FIXTURES)
     proxy = slow_proxy(f"http://127.0.0.1:{port}/reviews/graphql", args.delay / 1000)
     try:
-        sdl = h.supergraph_for(port, h.closed_port()).replace(
+        sdl = router_supergraph(port, h.closed_port()).replace(
             f"http://127.0.0.1:{port}/reviews/graphql", f"{proxy.base}/graphql")
         path = Path(tempfile.mkdtemp()) / "supergraph.graphql"
         path.write_text(sdl)

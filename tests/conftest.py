@@ -4,7 +4,6 @@ router's Node test subgraphs with routers built in front of them."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Iterator
@@ -14,11 +13,10 @@ import pytest
 import pytest_asyncio
 from pymongo import AsyncMongoClient
 
+from tests.support import harness
 from tests.support.brokers import rabbitmq_server, redis_server
 from tests.support.shop import ADMIN_EMAIL, ADMIN_PASSWORD, REGISTER, Account, GraphQL, Shop, start_shop
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "router"))
-import router_harness  # noqa: E402
+from tests.support.supergraphs import router_sdl, router_supergraph, security_sdl
 
 
 @pytest.fixture(scope="session")
@@ -86,33 +84,54 @@ async def mongo(shop: Shop) -> AsyncIterator[AsyncMongoClient]:
 @pytest.fixture(scope="session")
 def subgraphs() -> Iterator[int]:
     """The router's test subgraphs (Node, fixed data), one process for the session; its port."""
-    if not router_harness.node_available():
+    if not harness.node_available():
         pytest.fail("tests/node/node_modules missing: run `make node`")
-    process, port = router_harness.start_node(router_harness.HERE / "server.mjs", "0")
+    process, port = harness.start_subgraphs(harness.ROUTER_FIXTURES)
     yield port
-    router_harness.stop(process)
+    harness.stop(process)
+
+
+@pytest.fixture(scope="session")
+def router_test_sdl() -> str:
+    """The router test supergraph, composed by our composer from the Node subgraphs' SDLs
+    (placeholder URLs): the supergraph the planner, executor and router tests run on."""
+    return router_sdl()
+
+
+@pytest.fixture(scope="session")
+def security_test_sdl() -> str:
+    """The security test supergraph, composed as `router_test_sdl` is."""
+    return security_sdl()
+
+
+@pytest.fixture(scope="session")
+def router_test_supergraph(router_test_sdl: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`router_test_sdl` in a file, for the command line."""
+    path = tmp_path_factory.mktemp("router-test-supergraph") / "supergraph.graphql"
+    path.write_text(router_test_sdl)
+    return path
 
 
 @pytest.fixture
 def supergraph_file(tmp_path: Path, subgraphs: int) -> Path:
     path = tmp_path / "supergraph.graphql"
-    path.write_text(router_harness.supergraph_for(subgraphs, router_harness.closed_port()))
+    path.write_text(router_supergraph(subgraphs, harness.closed_port()))
     return path
 
 
 @pytest.fixture
-def router_factory(tmp_path: Path) -> Iterator[Callable[..., router_harness.RouterServer]]:
+def router_factory(tmp_path: Path) -> Iterator[Callable[..., harness.RouterServer]]:
     """Routers in a thread, in front of the given supergraph, with the plugins of the given
     router.yaml text; stopped after the test. `make_router` and the router suites' own
     factories are this one bound to their supergraph."""
-    started: list[router_harness.RouterServer] = []
+    started: list[harness.RouterServer] = []
 
-    def make(supergraph: Path, config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
+    def make(supergraph: Path, config: str | None = None, env: dict | None = None) -> harness.RouterServer:
         path = None
         if config is not None:
             path = tmp_path / f"router{len(started)}.yaml"
             path.write_text(config)
-        router = router_harness.RouterServer(str(supergraph), str(path) if path else None, env)
+        router = harness.RouterServer(str(supergraph), str(path) if path else None, env)
         started.append(router)
         return router
 
@@ -123,10 +142,10 @@ def router_factory(tmp_path: Path) -> Iterator[Callable[..., router_harness.Rout
 
 @pytest.fixture
 def make_router(supergraph_file: Path,
-                router_factory: Callable[..., router_harness.RouterServer]) -> Callable[..., router_harness.RouterServer]:
+                router_factory: Callable[..., harness.RouterServer]) -> Callable[..., harness.RouterServer]:
     """Routers (with the plugins of the given router.yaml text) in front of the test subgraphs."""
 
-    def make(config: str | None = None, env: dict | None = None) -> router_harness.RouterServer:
+    def make(config: str | None = None, env: dict | None = None) -> harness.RouterServer:
         return router_factory(supergraph_file, config, env)
 
     return make

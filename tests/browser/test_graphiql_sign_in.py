@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import router_harness
 
+from tests.support.harness import RouterServer
 from tests.support.shop import REGISTER, supergraph_sdl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +21,8 @@ def test_sign_in_then_me_without_editing_headers(shop, browser, tmp_path: Path) 
     supergraph.write_text(supergraph_sdl(shop))
     config = tmp_path / "router.yaml"
     config.write_text((ROOT / "router" / "router.yaml").read_text())
-    r = router_harness.RouterServer(supergraph, config,
-                                    env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    r = RouterServer(supergraph, config,
+                     env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
     try:
         suffix = uuid.uuid4().hex[:10]
         account = {"username": f"g_{suffix}", "email": f"g_{suffix}@example.com", "password": "correct horse"}
@@ -66,8 +66,8 @@ def test_a_wrong_password_is_shown_in_the_form(shop, browser, tmp_path: Path) ->
     supergraph.write_text(supergraph_sdl(shop))
     config = tmp_path / "router.yaml"
     config.write_text((ROOT / "router" / "router.yaml").read_text())
-    r = router_harness.RouterServer(supergraph, config,
-                                    env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    r = RouterServer(supergraph, config,
+                     env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
     try:
         page = browser.new_page()
         page.goto(r.base + "/")

@@ -30,12 +30,12 @@ from graphql import (
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "fixtures" / "federations"))
-sys.path.insert(0, str(HERE.parents[1] / "fixtures" / "router"))
 import federation_harness as harness  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 import federation_diff  # noqa: E402
-import incremental as inc  # noqa: E402
+
+from tests.support import incremental as inc  # noqa: E402
 
 MIN_COMPARED = 150
 MIN_DEFERRED_PARTS = 150

@@ -1,10 +1,7 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
-import router_harness as h  # noqa: E402
+from tests.support import harness as h
+from tests.support.supergraphs import router_supergraph
 
 
 @pytest.fixture(scope="session")
@@ -12,11 +9,11 @@ def stack(tmp_path_factory):
     """Subgraphs, Apollo Gateway and our router over the same supergraph and servers."""
     if not h.node_available():
         pytest.fail("tests/node/node_modules missing: run `make node`")
-    sub, port = h.start_node(h.HERE / "server.mjs", "0")
+    sub, port = h.start_subgraphs(h.ROUTER_FIXTURES)
     tmp = tmp_path_factory.mktemp("router-diff")
     sg = tmp / "supergraph.graphql"
-    sg.write_text(h.supergraph_for(port, h.closed_port()))
-    gw, gw_port = h.start_node(h.HERE / "gateway.mjs", str(sg))
+    sg.write_text(router_supergraph(port, h.closed_port()))
+    gw, gw_port = h.start_node(h.ROUTER_FIXTURES / "gateway.mjs", str(sg))
     ours = h.RouterServer(str(sg))
     try:
         yield {"subgraph_port": port, "gateway": f"http://127.0.0.1:{gw_port}/", "router": ours.url,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import router_harness as h  # noqa: E402
 from corpus import OPERATIONS  # noqa: E402
 from fetch_failures import without_fetch_failure_paths  # noqa: E402
+
+from tests.support import harness as h  # noqa: E402
 
 
 def error_paths(body: dict) -> list:
@@ -23,10 +23,10 @@ def error_paths(body: dict) -> list:
 def run_both(stack, query, variables, mutation=False):
     if mutation:
         h.reset(stack["subgraph_port"])
-    theirs = h.post(stack["gateway"], query, variables)
+    theirs = h.post(stack["gateway"], query, variables=variables)
     if mutation:
         h.reset(stack["subgraph_port"])
-    ours = h.post(stack["router"], query, variables)
+    ours = h.post(stack["router"], query, variables=variables)
     return theirs, ours
 
 
@@ -46,8 +46,8 @@ def test_same_answer_as_apollo_gateway(stack, name, query, variables):
     is_mutation = query.lstrip().startswith("mutation")
     op_name = "A" if name == "operation_name_pick" else None
     if op_name:
-        theirs = h.post(stack["gateway"], query, variables, op_name)
-        ours = h.post(stack["router"], query, variables, op_name)
+        theirs = h.post(stack["gateway"], query, variables=variables, operation_name=op_name)
+        ours = h.post(stack["router"], query, variables=variables, operation_name=op_name)
     else:
         theirs, ours = run_both(stack, query, variables, is_mutation)
     t, o = theirs.json(), without_fetch_failure_paths(ours.json())

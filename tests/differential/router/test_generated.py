@@ -10,15 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
-import router_harness as h  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fetch_failures import without_fetch_failure_paths  # noqa: E402
 
 from router.supergraph import Supergraph  # noqa: E402
+from tests.support import harness as h  # noqa: E402
+from tests.support.supergraphs import router_sdl  # noqa: E402
 
-API = Supergraph(h.SUPERGRAPH.read_text()).api_schema
+API = Supergraph(router_sdl()).api_schema
 SCALARS = {
     "Money": st.sampled_from(["1.00 EUR", "2.50 USD"]).map(lambda v: StringValueNode(value=v)),
     "DateTime": st.just(StringValueNode(value="2024-01-01T00:00:00Z")),

@@ -8,7 +8,6 @@ exactly what the subgraphs decide."""
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 
 import pytest
@@ -17,10 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis_graphql import from_schema
 
 from router.supergraph import Supergraph
+from tests.support import harness as h
 from tests.support.shop import ROOT, events_settled, supergraph_sdl
-
-sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "router"))
-import router_harness as h  # noqa: E402
 
 API = Supergraph((ROOT / "schema" / "supergraph.graphql").read_text()).api_schema
 
@@ -34,7 +31,7 @@ def gateways(shop, tmp_path_factory):  # type: ignore[no-untyped-def]
     supergraph.write_text(supergraph_sdl(shop).replace(", for: SECURITY)", ")"))
     config = root / "router.yaml"
     config.write_text("headers:\n  all:\n    - propagate: {named: authorization}\n")
-    gateway, port = h.start_node(h.HERE / "gateway.mjs", str(supergraph), "authorization")
+    gateway, port = h.start_node(h.ROUTER_FIXTURES / "gateway.mjs", str(supergraph), "authorization")
     ours = h.RouterServer(str(supergraph), str(config))
     try:
         yield {"theirs": f"http://127.0.0.1:{port}/", "ours": ours.url}
@@ -69,7 +66,7 @@ async def world(gql, new_account, mongo, shop):  # type: ignore[no-untyped-def]
 
 def ask(url: str, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    return h.post(url, query, variables, headers=headers).json()
+    return h.post(url, query, variables=variables, headers=headers).json()
 
 
 def errors(body: dict) -> list[tuple[str, str | None]]:

@@ -11,16 +11,14 @@ of them). Here, on top:
   `module_security_router`, one per module), and the real shop behind a router with the shop's
   own router.yaml (`shop_router`)."""
 
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.router.harness import RouterProcess, StubSubgraph
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router_security"))
-import harness as h  # noqa: E402
+from tests.support import harness as h
+from tests.support.harness import RouterProcess, StubSubgraph
+from tests.support.supergraphs import security_supergraph
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def make_router_process(supergraph_file, tmp_path):
 def security_subgraph_port():
     if not h.node_available():
         pytest.fail("tests/node/node_modules missing: run `make node`")
-    proc, port = h.start_node(h.HERE / "server.mjs", "0")
+    proc, port = h.start_subgraphs(h.SECURITY_FIXTURES)
     yield port
     h.stop(proc)
 
@@ -59,7 +57,7 @@ def security_subgraph_port():
 @pytest.fixture(scope="session")
 def security_supergraph_file(security_subgraph_port, tmp_path_factory):
     p = tmp_path_factory.mktemp("sec") / "supergraph.graphql"
-    p.write_text(h.supergraph_for(security_subgraph_port))
+    p.write_text(security_supergraph(security_subgraph_port))
     return p
 
 
@@ -86,9 +84,9 @@ def module_security_router(security_supergraph_file, tmp_path_factory):
     """One router per test module: `module_security_router(config)` (the config must not change)."""
     started = {}
 
-    def make(config: str) -> h.Router:
+    def make(config: str) -> h.RouterServer:
         if config not in started:
-            started[config] = h.Router(security_supergraph_file, config, tmp_path_factory.mktemp("router"))
+            started[config] = h.yaml_router(security_supergraph_file, config, tmp_path_factory.mktemp("router"))
         return started[config]
 
     yield make
@@ -116,6 +114,6 @@ def shop_router(shop, tmp_path_factory):
     supergraph = root / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(shop))
     config = (h.ROOT / "router" / "router.yaml").read_text()
-    r = h.Router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    r = h.yaml_router(supergraph, config, root, env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
     yield r
     r.stop()

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
@@ -17,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
-import incremental as inc  # noqa: E402
-import router_harness as h  # noqa: E402
+from tests.support import harness as h
+from tests.support import incremental as inc
+from tests.support.supergraphs import router_supergraph
 
 MULTIPART = 'multipart/mixed;boundary="graphql";deferSpec=20220824'
 
@@ -173,7 +171,7 @@ def test_apollo_client_merges_the_deferred_parts(make_router):
     r = make_router()
     q = ('query Shelf { products(first: 3) { upc ... @defer(label: "rev") { name reviews { body '
          '... @defer(label: "author") { author { name } } } } } }')
-    out = subprocess.run(["node", str(h.HERE / "defer_client.mjs")], input=json.dumps({"url": r.url, "query": q}),
+    out = subprocess.run(["node", str(h.ROUTER_FIXTURES / "defer_client.mjs")], input=json.dumps({"url": r.url, "query": q}),
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
@@ -210,7 +208,7 @@ class _HeldSubgraph:
 
 def test_initial_payload_does_not_wait_for_a_slow_subgraph(subgraphs, tmp_path):
     held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
-    sdl = h.supergraph_for(subgraphs, h.closed_port()).replace(
+    sdl = router_supergraph(subgraphs, h.closed_port()).replace(
         f"http://127.0.0.1:{subgraphs}/reviews/graphql", f"{held.server.base}/graphql")
     path = tmp_path / "supergraph.graphql"
     path.write_text(sdl)

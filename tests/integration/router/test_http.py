@@ -1,12 +1,9 @@
 """GraphQL over HTTP against a running router and real subgraph servers."""
 
-import sys
-from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router"))
-import router_harness as h  # noqa: E402
+from tests.support import harness as h
 
 GQL = "application/graphql-response+json"
 

@@ -29,11 +29,11 @@ def test_hot_reload_swaps_and_ignores_broken_files(make_router, supergraph_file,
                       and httpx.post(r.url, json=probe).json()["data"] is not None, 10, 0.1)
 
 
-def test_cli_plan_prints_the_tree(tmp_path):
+def test_cli_plan_prints_the_tree(tmp_path, router_test_supergraph):
     q = tmp_path / "q.graphql"
     q.write_text("{ users { name reviews { body } } }")
     out = subprocess.run([sys.executable, "-m", "router", "plan", "--supergraph",
-                          str(ROOT / "tests/fixtures/router/supergraph.graphql"), str(q)],
+                          str(router_test_supergraph), str(q)],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.startswith("QueryPlan {")
     assert 'Fetch(service: "users", id: 0)' in out and 'Flatten(path: "users.@")' in out

@@ -5,15 +5,11 @@ an unknown key refetches at most once per cooldown."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "router_security"))
-from harness import JwksServer, SigningKey, claims  # noqa: E402
-
 from subgraphs.common.identity import InvalidToken, JwksKeys, TokenVerifier  # noqa: E402
+from tests.support.harness import JwksServer, SigningKey, claims
 
 
 def verifier(url: str, cooldown: float = 30.0) -> TokenVerifier:

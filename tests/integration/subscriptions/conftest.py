@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import harness as h
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-sys.path.insert(0, str(FIXTURES / "router_security"))
 sys.path.insert(0, str(FIXTURES / "subscriptions"))
 
-import harness as h  # noqa: E402
 import tick_subgraphs as ticks  # noqa: E402
 from live import Served, serve_router  # noqa: E402
 from tick_router import JWT  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def shop_routers(shop, tmp_path_factory) -> Iterator[Callable[[str], h.Router]]:
+def shop_routers(shop, tmp_path_factory) -> Iterator[Callable[[str], h.RouterServer]]:
     """Routers with the shop's router.yaml (plus `extra` YAML merged over it through
     `extends:`), in front of the session's shop, tokens verified against the users JWKS."""
     from tests.support.shop import supergraph_sdl
@@ -30,10 +30,10 @@ def shop_routers(shop, tmp_path_factory) -> Iterator[Callable[[str], h.Router]]:
     supergraph.write_text(supergraph_sdl(shop))
     base = root / "router.yaml"
     base.write_text((h.ROOT / "router" / "router.yaml").read_text())
-    started: list[h.Router] = []
+    started: list[h.RouterServer] = []
 
-    def make(extra: str = "") -> h.Router:
-        r = h.Router(supergraph, f"extends: {base}\n{extra}", root,
+    def make(extra: str = "") -> h.RouterServer:
+        r = h.yaml_router(supergraph, f"extends: {base}\n{extra}", root,
                      env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
         started.append(r)
         return r

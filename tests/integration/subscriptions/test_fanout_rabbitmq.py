@@ -15,13 +15,13 @@ from pathlib import Path
 import aio_pika
 import httpx
 import pytest
-from harness import ROOT, Router, register
 from live import node_client, sse
 
 from devstack.ports import free_port, wait_for_port
 from devstack.stack import DEV_PORTS, ServiceSpec, subgraph_specs
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 from subgraphs.orders.live import exchange_name
+from tests.support.harness import ROOT, RouterServer, register, yaml_router
 from tests.support.shop import Shop, start_process, wait_ready
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)
@@ -35,7 +35,7 @@ ORDER = "subscription($id: ID) { orderUpdated(orderId: $id) { id status amountDu
 
 @dataclasses.dataclass
 class Replicas:
-    router: Router
+    router: RouterServer
     specs: dict[str, ServiceSpec]  # orders-a, orders-b, payments
 
     def call(self, name: str, query: str, token: str, variables: dict) -> dict:
@@ -75,7 +75,7 @@ def replicas(shop: Shop, amqp_port: int, tmp_path_factory: pytest.TempPathFactor
             sdl = sdl.replace(f"http://127.0.0.1:{DEV_PORTS[name]}/graphql", f"{url}/graphql")
         supergraph = tmp / "supergraph.graphql"
         supergraph.write_text(sdl)
-        router = Router(supergraph, (ROOT / "router" / "router.yaml").read_text(), tmp,
+        router = yaml_router(supergraph, (ROOT / "router" / "router.yaml").read_text(), tmp,
                         env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
         yield Replicas(router, chosen)
     finally:

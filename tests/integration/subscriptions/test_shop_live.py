@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 
-from harness import gql, register
 from live import multipart, node_client, sse
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
+from tests.support.harness import gql, register
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)
 CREATE = "mutation($i: [OrderItemInput!]!) { createOrder(items: $i) { id total { amount currency } } }"
@@ -162,10 +162,10 @@ def test_a_bad_token_closes_the_socket_with_4403_and_json_post_needs_a_stream(sh
 def test_with_signing_the_subscription_upgrade_is_signed_and_a_direct_one_refused(shop, tmp_path):
     import dataclasses
 
-    from harness import ROOT, Router
     from live import RawWebSocket
 
     from devstack.ports import free_port, wait_for_port
+    from tests.support.harness import ROOT, yaml_router
     from tests.support.shop import start_process, supergraph_sdl, wait_ready
 
     secret = uuid.uuid4().hex + uuid.uuid4().hex
@@ -181,7 +181,7 @@ def test_with_signing_the_subscription_upgrade_is_signed_and_a_direct_one_refuse
         supergraph = tmp_path / "supergraph.graphql"
         supergraph.write_text(supergraph_sdl(shop))
         config = (ROOT / "router" / "router.yaml").read_text() + f'subgraph_signing:\n  secret: "{secret}"\n'
-        router = Router(supergraph, config, tmp_path, env={
+        router = yaml_router(supergraph, config, tmp_path, env={
             "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json", "ORDERS_URL": f"{spec.url}/graphql"})
         try:
             alice = register(router)

@@ -1,7 +1,6 @@
 """The planner's side of @defer (planner/defer.py): the same fetches as without @defer, split
 into the primary part's and each deferred fragment's; nothing changes without an active defer."""
 
-from pathlib import Path
 
 import pytest
 
@@ -9,12 +8,10 @@ from router.operation import DocumentCache, prepare_operation
 from router.planner import QueryPlanner, build_plan, plan_shape
 from router.supergraph import Supergraph
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
-
 
 @pytest.fixture(scope="module")
-def sg():
-    return Supergraph(FIXTURE.read_text())
+def sg(router_test_sdl):
+    return Supergraph(router_test_sdl)
 
 
 def op(sg, query, variables=None):

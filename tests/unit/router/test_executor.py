@@ -1,7 +1,6 @@
 """Executor behaviour with a scripted subgraph `send` (no network): batching, de-duplicated
 representations, merging, error re-pathing."""
 
-from pathlib import Path
 
 import orjson
 
@@ -9,8 +8,9 @@ from router.executor.run import Execution, SubgraphError
 from router.operation import DocumentCache, prepare_operation
 from router.planner import build_plan
 from router.supergraph import Supergraph
+from tests.support.supergraphs import router_sdl
 
-SG = Supergraph((Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql").read_text())
+SG = Supergraph(router_sdl())  # composed once per run (tests/support/supergraphs.py)
 
 
 def plan_for(query):

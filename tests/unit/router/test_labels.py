@@ -1,13 +1,10 @@
-from pathlib import Path
 
 from router.pipeline import active_labels
 from router.supergraph import Supergraph
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
 
-
-def test_percent_labels_are_found_and_drawn_per_request():
-    sg = Supergraph(FIXTURE.read_text().replace('"shipping-loyalty"', '"percent(25)"'))
+def test_percent_labels_are_found_and_drawn_per_request(router_test_sdl):
+    sg = Supergraph(router_test_sdl.replace('"shipping-loyalty"', '"percent(25)"'))
     assert sg.percent_labels == (("percent(25)", 25.0),)
     assert active_labels(frozenset(), sg.percent_labels, rand=lambda: 0.10) == {"percent(25)"}
     assert active_labels(frozenset(), sg.percent_labels, rand=lambda: 0.30) == frozenset()
@@ -15,5 +12,5 @@ def test_percent_labels_are_found_and_drawn_per_request():
     assert sg.resolving_graphs("User", "loyaltyPoints", frozenset({"percent(25)"})) == ("shipping",)
 
 
-def test_no_percent_labels_in_plain_supergraph():
-    assert Supergraph(FIXTURE.read_text()).percent_labels == ()
+def test_no_percent_labels_in_plain_supergraph(router_test_sdl):
+    assert Supergraph(router_test_sdl).percent_labels == ()

@@ -7,13 +7,12 @@ from router.planner import QueryPlanner, build_plan, plan_shape
 from router.supergraph import Supergraph
 
 HERE = Path(__file__).resolve()
-FIXTURE = HERE.parents[2] / "fixtures" / "router" / "supergraph.graphql"
 BENCH_DIR = HERE.parents[3] / "bench"
 
 
 @pytest.fixture(scope="module")
-def sg():
-    return Supergraph(FIXTURE.read_text())
+def sg(router_test_sdl):
+    return Supergraph(router_test_sdl)
 
 
 def plan(sg, query, variables=None, labels=frozenset(), name=None):

@@ -1,13 +1,12 @@
-from pathlib import Path
 
 from router.executor.merge import collect, merge, read_representation
 from router.executor.run import Execution
 from router.operation import DocumentCache, prepare_operation
 from router.planner import build_plan
 from router.supergraph import Supergraph
+from tests.support.supergraphs import router_sdl
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
-SG = Supergraph(FIXTURE.read_text())
+SG = Supergraph(router_sdl())  # composed once per run (tests/support/supergraphs.py)
 
 
 def respond(query, data, errors=()):

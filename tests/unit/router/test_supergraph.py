@@ -5,13 +5,12 @@ from graphql import print_schema
 
 from router.supergraph import Supergraph, SupergraphError
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "router" / "supergraph.graphql"
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "supergraph.graphql"
 
 
 @pytest.fixture(scope="module")
-def sg():
-    return Supergraph(FIXTURE.read_text())
+def sg(router_test_sdl):
+    return Supergraph(router_test_sdl)
 
 
 def test_api_schema_hides_federation_machinery_and_inaccessible_elements(sg):

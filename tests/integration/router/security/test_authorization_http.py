@@ -4,7 +4,8 @@ non-null propagation, fragments, unions, interfaces, scalars, enums; the field n
 reaches a subgraph; mutations refused are not run; reject mode."""
 
 import pytest
-from harness import claims, gql
+
+from tests.support.harness import claims, gql
 
 CODE = "UNAUTHORIZED_FIELD_OR_TYPE"
 

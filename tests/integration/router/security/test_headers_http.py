@@ -4,7 +4,8 @@ the request headers and extensions they received)."""
 import json
 
 import pytest
-from harness import claims, gql
+
+from tests.support.harness import claims, gql
 
 QUERY = "{ accountsHeaders { name value } reviewsHeaders { name value } extensionsSeen }"
 

@@ -4,7 +4,8 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from harness import JwksServer, claims
+
+from tests.support.harness import JwksServer, claims
 
 
 def config(url: str) -> str:

@@ -8,10 +8,10 @@ import time
 
 import httpx
 import pytest
-from harness import JwksServer, SigningKey, claims, gql
 
 from router.plugins.jwt import JwtPlugin
 from tests.support.clock import FakeClock
+from tests.support.harness import JwksServer, SigningKey, claims, gql
 from tests.support.wait import wait_until
 
 

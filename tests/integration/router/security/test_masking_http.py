@@ -1,6 +1,6 @@
 """Error masking on a real router: internals of failing subgraphs never reach the client."""
 
-from harness import closed_port, gql
+from tests.support.harness import closed_port, gql
 
 
 def test_internal_errors_masked_safe_ones_kept(module_security_router):

@@ -9,9 +9,9 @@ import uuid
 
 import httpx
 import pytest
-from harness import SigningKey, claims, gql, register
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
+from tests.support.harness import SigningKey, claims, gql, register
 from tests.support.wait import wait_until
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True) and p["price"] < 100_000)

@@ -7,10 +7,10 @@ import time
 import httpx
 import jwt
 import pytest
-from harness import ROOT, Router, gql, register
 
 from subgraphs.orders.catalogue import SEED_PRODUCTS
 from subgraphs.users.tokens import TokenIssuer, load_private_key
+from tests.support.harness import ROOT, gql, register, yaml_router
 from tests.support.shop import supergraph_sdl
 
 PRODUCT = next(p for p in SEED_PRODUCTS if p.get("available", True))
@@ -71,7 +71,7 @@ def test_a_black_holed_subgraph_costs_its_field_not_the_answer(router, shop, tmp
     hole.listen(64)  # never accepted: requests are taken in and never answered
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(shop))
-    blackholed = Router(supergraph, (ROOT / "router" / "router.yaml").read_text(), tmp_path, env={
+    blackholed = yaml_router(supergraph, (ROOT / "router" / "router.yaml").read_text(), tmp_path, env={
         "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json",
         "PAYMENTS_URL": f"http://127.0.0.1:{hole.getsockname()[1]}/graphql"})
     try:

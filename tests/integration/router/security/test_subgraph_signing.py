@@ -8,10 +8,10 @@ import uuid
 
 import httpx
 import pytest
-from harness import ROOT, Router, gql
 
 from devstack.ports import free_port, wait_for_port
 from router.plugins.signing import signature
+from tests.support.harness import ROOT, gql, yaml_router
 from tests.support.shop import start_process, supergraph_sdl, wait_ready
 
 SECRET = uuid.uuid4().hex + uuid.uuid4().hex
@@ -57,7 +57,7 @@ def test_the_router_signs_its_subgraph_requests(shop, signed_users, tmp_path):
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(shop))
     config = (ROOT / "router" / "router.yaml").read_text() + f'subgraph_signing:\n  secret: "{SECRET}"\n'
-    router = Router(supergraph, config, tmp_path, env={
+    router = yaml_router(supergraph, config, tmp_path, env={
         "USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json", "USERS_URL": f"{signed_users}/graphql"})
     try:
         suffix = uuid.uuid4().hex[:10]

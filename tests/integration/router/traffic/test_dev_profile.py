@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import router_harness
 
+from tests.support.harness import RouterServer
 from tests.support.shop import supergraph_sdl
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -22,7 +22,7 @@ def routers(shop, tmp_path_factory):  # type: ignore[no-untyped-def]
     supergraph = root / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(shop))
     env = {"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"}
-    started = {name: router_harness.RouterServer(supergraph, ROOT / "router" / f"{name}.yaml", env=env)
+    started = {name: RouterServer(supergraph, ROOT / "router" / f"{name}.yaml", env=env)
                for name in ("router.dev", "router")}
     yield started
     for r in started.values():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.router.harness import post
+from tests.support.harness import post
 
 Q = "{ reviews { id } }"
 

@@ -8,8 +8,8 @@ import time
 import httpx
 
 from router.plugins.limits import Limits
-from tests.integration.router.harness import post
 from tests.support.clock import FakeClock
+from tests.support.harness import post
 
 GQL = "application/graphql-response+json"
 
@@ -20,9 +20,9 @@ def code(resp) -> str:
 
 def test_operation_shape_limits(make_router):
     r = make_router("limits:\n  max_depth: 3\n  max_aliases: 2\n  max_root_fields: 2\n")
-    ok = post(r.url, "{ users { reviews { id } } }", {"accept": GQL})
+    ok = post(r.url, "{ users { reviews { id } } }", headers={"accept": GQL})
     assert ok.status_code == 200 and ok.json()["data"]["users"][0]["reviews"]
-    deep = post(r.url, "{ users { reviews { product { upc } } } }", {"accept": GQL})
+    deep = post(r.url, "{ users { reviews { product { upc } } } }", headers={"accept": GQL})
     assert deep.status_code == 400 and code(deep) == "MAX_DEPTH_LIMIT"
     assert "4 levels deep; the limit is 3" in deep.json()["errors"][0]["message"]
     via_fragment = post(r.url, "{ users { ...U } } fragment U on User { reviews { product { upc } } }")
@@ -41,7 +41,7 @@ def test_operation_shape_limits(make_router):
 def test_token_limit_refuses_before_parsing(make_router):
     r = make_router("limits:\n  max_tokens: 20\n")
     assert post(r.url, "{ reviews { id } }").status_code == 200
-    big = post(r.url, "{ reviews { " + "id " * 30 + "} }", {"accept": GQL})
+    big = post(r.url, "{ reviews { " + "id " * 30 + "} }", headers={"accept": GQL})
     assert big.status_code == 400 and code(big) == "MAX_TOKENS_LIMIT"
 
 

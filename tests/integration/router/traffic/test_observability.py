@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.integration.router.harness import post
+from tests.support.harness import post
 from tests.support.wait import wait_until
 
 TELEMETRY = """
@@ -105,12 +105,12 @@ def test_metrics_count_requests_errors_fetches_plan_cache_and_rejections(make_ro
 def test_one_json_access_line_per_request(make_router, capsys):
     r = make_router(TELEMETRY + "  trusted_proxies: [127.0.0.1/32]\n")
     capsys.readouterr()
-    ok = post(r.url, "query Reviews { reviews { id } }", {"x-request-id": "req-42", "x-forwarded-for": "203.0.113.9"})
+    ok = post(r.url, "query Reviews { reviews { id } }", headers={"x-request-id": "req-42", "x-forwarded-for": "203.0.113.9"})
     assert ok.headers["x-request-id"] == "req-42"
     bad = httpx.post(r.url, content=b"{", headers={"content-type": "application/json"})
     generated = bad.headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
-    forged = post(r.url, "{ reviews { id } }", {"x-request-id": "bad id <script>"})
+    forged = post(r.url, "{ reviews { id } }", headers={"x-request-id": "bad id <script>"})
     assert forged.headers["x-request-id"] != "bad id <script>"
     access: list[dict] = []
 

@@ -4,8 +4,8 @@ window), per client (IP with trusted proxies), global, per operation; no config,
 from __future__ import annotations
 
 from router.plugins.rate_limit import RateLimit
-from tests.integration.router.harness import post
 from tests.support.clock import FakeClock
+from tests.support.harness import post
 
 Q = "{ reviews { id } }"
 
@@ -43,28 +43,28 @@ rate_limit:
     r = make_router(cfg)
     alice = {"x-forwarded-for": "203.0.113.7"}
     bob = {"x-forwarded-for": "198.51.100.9"}
-    assert post(r.url, Q, alice).status_code == 200
-    assert post(r.url, Q, alice).status_code == 200
-    assert_refused(post(r.url, Q, alice), "client")
+    assert post(r.url, Q, headers=alice).status_code == 200
+    assert post(r.url, Q, headers=alice).status_code == 200
+    assert_refused(post(r.url, Q, headers=alice), "client")
     # a client cannot pose as someone else by prepending addresses: the proxy (127.0.0.1)
     # vouches only for the hop it appended last
-    assert_refused(post(r.url, Q, {"x-forwarded-for": "198.51.100.9, 203.0.113.7"}), "client")
-    assert post(r.url, Q, bob).status_code == 200
+    assert_refused(post(r.url, Q, headers={"x-forwarded-for": "198.51.100.9, 203.0.113.7"}), "client")
+    assert post(r.url, Q, headers=bob).status_code == 200
 
 
 def test_untrusted_peer_cannot_choose_its_identity(make_router):
     r = make_router("rate_limit:\n  per_client: { requests: 2, window: 30 }\n  trusted_proxies: [10.0.0.0/8]\n")
     for i in range(2):
-        assert post(r.url, Q, {"x-forwarded-for": f"203.0.113.{i}"}).status_code == 200
+        assert post(r.url, Q, headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code == 200
     # a new X-Forwarded-For from an untrusted peer is still the same client: 127.0.0.1
-    assert_refused(post(r.url, Q, {"x-forwarded-for": "203.0.113.99"}), "client")
+    assert_refused(post(r.url, Q, headers={"x-forwarded-for": "203.0.113.99"}), "client")
 
 
 def test_global_limit_counts_everyone(make_router):
     r = make_router("rate_limit:\n  global: { requests: 3, window: 30 }\n  trusted_proxies: [127.0.0.1/32]\n")
     for i in range(3):
-        assert post(r.url, Q, {"x-forwarded-for": f"203.0.113.{i}"}).status_code == 200
-    assert_refused(post(r.url, Q, {"x-forwarded-for": "203.0.113.50"}), "global")
+        assert post(r.url, Q, headers={"x-forwarded-for": f"203.0.113.{i}"}).status_code == 200
+    assert_refused(post(r.url, Q, headers={"x-forwarded-for": "203.0.113.50"}), "global")
 
 
 def test_per_operation_limit_by_the_operation_actually_run(make_router):

@@ -3,15 +3,9 @@ against their IP, and one IP with many accounts has one ceiling over all of them
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import httpx
 
-from tests.integration.router.harness import post
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "fixtures" / "router_security"))
-from harness import JwksServer, SigningKey, claims  # noqa: E402
+from tests.support.harness import JwksServer, SigningKey, claims, post
 
 Q = "{ reviews { id } }"
 

@@ -9,8 +9,8 @@ import uuid
 import pytest
 import redis
 
-from tests.integration.router.harness import post
 from tests.integration.router.traffic.test_rate_limit import Q, assert_refused
+from tests.support.harness import post
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import router_harness
 
+from tests.support.harness import RouterServer
 from tests.support.shop import Shop, supergraph_sdl
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -22,8 +22,8 @@ SHAPE = {"service", "version", "status", "timestamp", "checks"}
 def router(shop: Shop, tmp_path: Path):  # type: ignore[no-untyped-def]
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(shop))
-    r = router_harness.RouterServer(supergraph, ROOT / "router" / "router.yaml",
-                                    env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
+    r = RouterServer(supergraph, ROOT / "router" / "router.yaml",
+                     env={"USERS_JWKS_URL": f"{shop.base('users')}/.well-known/jwks.json"})
     yield r
     r.stop()
 

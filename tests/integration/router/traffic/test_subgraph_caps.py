@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.router.harness import post
+from tests.support.harness import post
 
 
 @pytest.mark.parametrize("client", ["pool", "httpx"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.router.harness import Router, post
+from tests.support.harness import RouterServer, post
 from tests.support.shop import supergraph_sdl
 from tests.support.wait import wait_until
 
@@ -37,10 +37,10 @@ def test_subgraph_continues_the_routers_trace(users, tmp_path, capsys):
     supergraph, log, _ = users
     cfg = tmp_path / "router.yaml"
     cfg.write_text("telemetry:\n  tracing: { enabled: true, exporter: none }\n  access_log: { enabled: true }\n")
-    r = Router(str(supergraph), str(cfg))
+    r = RouterServer(str(supergraph), str(cfg))
     try:
         capsys.readouterr()
-        resp = post(r.url, '{ user(id: "000000000000000000000000") { id username } }', {"x-request-id": "trace-1"})
+        resp = post(r.url, '{ user(id: "000000000000000000000000") { id username } }', headers={"x-request-id": "trace-1"})
         assert resp.status_code == 200 and resp.json()["data"] == {"user": None}
         access = wait_until(lambda: [json.loads(x) for x in capsys.readouterr().out.splitlines()
                                      if '"router.access"' in x], 5)
@@ -54,7 +54,7 @@ def test_subgraph_continues_the_routers_trace(users, tmp_path, capsys):
         client_trace = uuid.uuid4().hex
         traceparent = f"00-{client_trace}-{uuid.uuid4().hex[:16]}-01"
         post(r.url, '{ user(id: "000000000000000000000000") { id } }',
-             {"traceparent": traceparent, "x-request-id": "trace-2"})
+             headers={"traceparent": traceparent, "x-request-id": "trace-2"})
         at_subgraph = subgraph_lines(log, "trace-2")
         assert {x["trace_id"] for x in at_subgraph} == {client_trace}
         assert all(x["span_id"] != traceparent.split("-")[2] for x in at_subgraph)  # a span of its own

@@ -1,6 +1,5 @@
 """Authorization rules from the supergraph, the per-operation verdict and the pruned plan."""
 
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,9 @@ from router.pipeline import Context, GraphQLRequest
 from router.planner import build_plan
 from router.plugins.authorization import AuthorizationPlugin, Requirement, Rules, load_hook, scopes_of
 from router.supergraph import Supergraph
+from tests.support.supergraphs import router_sdl, security_sdl
 
-FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "router_security" / "supergraph.graphql"
-SDL = FIXTURE.read_text()
+SDL = security_sdl()  # composed once per run (tests/support/supergraphs.py)
 SG = Supergraph(SDL)
 
 
@@ -211,24 +210,12 @@ def test_all_root_fields_denied_means_no_fetch():
     assert ex.response() == {"data": {"bump": None}}
 
 
-def test_checked_in_fixture_is_what_apollo_composition_produces():
-    import subprocess
-
-    node_modules = FIXTURE.parents[2] / "node" / "node_modules"
-    if not node_modules.is_dir():
-        pytest.fail("tests/node/node_modules missing: run `make node`")
-    out = subprocess.run(["node", str(FIXTURE.parent / "compose.mjs")], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout == SDL, "recompose: node tests/fixtures/router_security/compose.mjs > supergraph.graphql"
-
-
 def test_unenforced_directives_are_reported(caplog):
     from router.plugins.authorization import warn_if_unenforced
 
     assert warn_if_unenforced(SG, []) is True and "does not enforce" in caplog.text
     assert warn_if_unenforced(SG, [AuthorizationPlugin()]) is False
-    plain = Path(__file__).resolve().parents[3] / "fixtures" / "router" / "supergraph.graphql"
-    assert warn_if_unenforced(Supergraph(plain.read_text()), []) is False
+    assert warn_if_unenforced(Supergraph(router_sdl()), []) is False
 
 
 def test_type_level_requirement_on_an_interface():
