@@ -4,9 +4,7 @@ The session fixtures built on it are in tests/conftest.py, shared by every test 
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from devstack.keys import ensure_key_pair
 from devstack.ports import free_port, wait_for_port
 from devstack.stack import DEV_PORTS, ServiceSpec, subgraph_specs
 from devstack.store import EmbeddedStore
-from tests.support.wait import wait_until
+from tests.support.wait import wait_for, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,12 +94,7 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
     """Polls an async check until it returns something truthy; events are asynchronous."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(interval)
+    return await wait_for(check, timeout, interval)
 
 
 async def events_settled(mongo, shop: Shop) -> None:  # type: ignore[no-untyped-def]

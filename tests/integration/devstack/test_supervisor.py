@@ -13,6 +13,7 @@ from devstack.dev import ServiceChild, start_store
 from devstack.ports import wait_for_port
 from devstack.store import EmbeddedStore
 from devstack.supervise import Backoff, Supervised
+from tests.support.wait import wait_for
 
 FAST = Backoff(first=0.05, longest=0.2, stable_after=60.0)
 
@@ -28,12 +29,7 @@ time.sleep(600)
 
 
 async def wait_until(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return False
+    return bool(await wait_for(predicate, timeout))
 
 
 async def test_a_crashed_child_is_reported_and_restarted(tmp_path: Path) -> None:

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from tests.support.shop import Account, GraphQL, Shop
+from tests.support.wait import wait_for
 
 ORDER = "query($id: ID!) { order(id: $id) { id status total { amount } } }"
 
 
-async def wait_for(http, url: str, status: int, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+async def answers(http, url: str, status: int, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    last: list[object] = [None]
+
+    async def answered() -> bool:
         try:
-            last = (await http.get(url, timeout=5)).status_code
+            last[0] = (await http.get(url, timeout=5)).status_code
         except Exception as error:  # noqa: BLE001 - any failure is "not yet"
-            last = repr(error)
-        if last == status:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} answered {last}, expected {status}")
+            last[0] = repr(error)
+        return last[0] == status
+
+    assert await wait_for(answered, timeout, 0.2), f"{url} answered {last[0]}, expected {status}"
 
 
 async def test_data_survives_a_store_crash(gql: GraphQL, http, shop: Shop, new_account) -> None:  # type: ignore[no-untyped-def]
@@ -42,11 +41,11 @@ async def test_data_survives_a_store_crash(gql: GraphQL, http, shop: Shop, new_a
 
     shop.store.kill()  # SIGKILL: no clean shutdown, no final flush
     for service in ("users", "orders", "payments"):
-        await wait_for(http, f"{shop.base(service)}/ready", 503)
+        await answers(http, f"{shop.base(service)}/ready", 503)
 
     await asyncio.to_thread(shop.store.start)
     for service in ("users", "orders", "payments"):
-        await wait_for(http, f"{shop.base(service)}/ready", 200)
+        await answers(http, f"{shop.base(service)}/ready", 200)
 
     login = await gql(
         "users",
@@ -55,12 +54,11 @@ async def test_data_survives_a_store_crash(gql: GraphQL, http, shop: Shop, new_a
     )
     assert login["data"]["login"]["user"]["id"] == account.id
     # The payment's event confirms the order, before or after the crash, but it does.
-    deadline = time.monotonic() + 30
-    while True:
+    async def confirmed() -> dict | None:
         after = await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
-        if after["data"]["order"]["status"] == "CONFIRMED" or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.2)
+        return after if after["data"]["order"]["status"] == "CONFIRMED" else None
+
+    after = await wait_for(confirmed, 30, 0.2) or await gql("orders", ORDER, {"id": order["id"]}, token=account.token)
     assert after["data"]["order"] == {"id": order["id"], "status": "CONFIRMED", "total": order["total"]}
     replay = await gql(
         "payments",

@@ -9,6 +9,8 @@ import time
 
 import httpx
 
+from tests.support.wait import wait_for
+
 Q = b'{"query": "{ reviews { id } }"}'
 CONFIG = "connections:\n  header_read_timeout: 2\n  body_read_timeout: 2\n  keep_alive_timeout: 1\n"
 HEAD = "POST /graphql HTTP/1.1\r\nhost: router\r\ncontent-type: application/json\r\n"
@@ -107,14 +109,11 @@ async def test_connections_per_address_are_capped(make_router_process):
         w.close()
         await w.wait_closed()
 
-    async def served_again() -> int:
+    async def served_again_ok() -> bool:
         async with httpx.AsyncClient() as client:
-            return (await client.post(r.url, content=Q, headers={"content-type": "application/json"})).status_code
+            return (await client.post(r.url, content=Q, headers={"content-type": "application/json"})).status_code == 200
 
-    deadline = time.monotonic() + 10
-    while await served_again() != 200:  # the server sees the closes asynchronously
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
+    assert await wait_for(served_again_ok, 10, 0.05)  # the server sees the closes asynchronously
 
 
 async def test_idle_keep_alive_connections_are_closed(make_router_process):

@@ -5,7 +5,6 @@ them answer health in one shape."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 
 from tests.support.harness import RouterServer
 from tests.support.shop import Shop, supergraph_sdl
+from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[4]
 SHAPE = {"service", "version", "status", "timestamp", "checks"}
@@ -29,15 +29,16 @@ def router(shop: Shop, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 async def answers(http: httpx.AsyncClient, url: str, status: int, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
+    last: list[object] = [None]
+
+    async def answered() -> dict | None:
         response = await http.get(url, timeout=5)
-        if response.status_code == status:
-            return dict(response.json())
-        last = response.status_code
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} answered {last}, expected {status}")
+        last[0] = response.status_code
+        return dict(response.json()) if response.status_code == status else None
+
+    body = await wait_for(answered, timeout, 0.2)
+    assert body is not None, f"{url} answered {last[0]}, expected {status}"
+    return body
 
 
 async def test_router_and_subgraphs_answer_health_in_one_shape(http, shop: Shop, router) -> None:  # type: ignore[no-untyped-def]
