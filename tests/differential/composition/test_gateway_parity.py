@@ -105,3 +105,8 @@ def test_same_answers_through_apollo_gateway(case: str, index: int, gateways: di
     assert answers["ours"] == answers["apollo"]
     data = answers["ours"]["data"]
     assert data and all(v not in (None, []) for v in data.values())
+
+
+def test_both_gateways_answer_every_operation() -> None:
+    """How many operations the parametrized comparison above sends to both gateways."""
+    assert len(PARAMS) == 7 and {case for case, _ in PARAMS} == set(QUERIES)

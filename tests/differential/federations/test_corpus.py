@@ -26,6 +26,12 @@ def test_supergraphs_are_fresh_compositions():
     assert r.returncode == 0, r.stderr + r.stdout
 
 
+def test_the_corpus_is_large_enough():
+    """How many federations the parametrized comparisons (here, test_federations.py and
+    test_plans.py) cover: a shrunken corpus fails."""
+    assert len(NAMES) >= 60 and len(set(NAMES)) == len(NAMES)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_our_composer_gives_apollos_supergraph(name):
     """The corpus through supergraph/: the same supergraph as @apollo/composition, byte for byte."""

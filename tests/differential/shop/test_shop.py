@@ -116,6 +116,12 @@ def test_signed_in_operations(gateways, world, name: str) -> None:  # type: igno
     assert body.get("data") and "errors" not in body, body
 
 
+def test_how_many_operations_are_compared() -> None:
+    """The parametrized comparisons' size: 8 signed-in operations, 4 anonymous or other-user
+    ones asked as two callers."""
+    assert (len(SIGNED_IN), len(ANONYMOUS_OR_OTHER)) == (8, 4)
+
+
 def test_the_paid_order_reads_the_same_everywhere(gateways, world) -> None:  # type: ignore[no-untyped-def]
     body = same(gateways, "query($o: ID!) { order(id: $o) { %s } }" % ORDER_FIELDS, {"o": world["orders"][0]}, world["alice"].token)
     order = body["data"]["order"]
