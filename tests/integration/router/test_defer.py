@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -242,4 +243,109 @@ def test_initial_payload_does_not_wait_for_a_slow_subgraph(subgraphs, tmp_path):
     finally:
         held.release.set()
         r.stop()
+        held.server.stop()
+
+
+def items_of(parts: list[dict]) -> list[dict]:
+    return [i for p in parts[1:] for i in p.get("incremental", ())]
+
+
+def _first_part(chunks) -> tuple[dict, bytes]:
+    """Reads the stream until the first part is whole: (that part, the bytes read)."""
+    buf = b""
+    while True:
+        buf += next(chunks)
+        _, _, payload = buf.partition(b"\r\n\r\n")
+        try:
+            return json.loads(payload.split(b"\r\n--graphql")[0]), buf
+        except ValueError:
+            continue
+
+
+def test_the_request_timeout_ends_a_deferred_stream(make_router, subgraphs):
+    """The deferred reviews fetch never answers: at limits.request_timeout the stream gets a
+    last part with REQUEST_TIMEOUT (the code a timed-out query answers) and closes."""
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"limits:\n  request_timeout: 0.5\nsubgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    try:
+        q = '{ products(first: 2) { upc ... @defer(label: "slow") { reviews { body } } } }'
+        with httpx.stream("POST", r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30) as resp:
+            assert resp.status_code == 200 and resp.headers["content-type"] == MULTIPART
+            body = resp.read()
+        assert held.arrived.is_set() and not held.answered.is_set()  # closed while the fetch was held
+        first, last = inc.parts(body, MULTIPART)
+        assert first["hasNext"] is True and [p["upc"] for p in first["data"]["products"]]
+        assert last == {"hasNext": False, "errors": [{"message": "Request timed out after 0.5 s.",
+                                                      "extensions": {"code": "REQUEST_TIMEOUT"}}]}
+        # a query that times out answers the same code (504)
+        plain_resp = httpx.post(r.url, json={"query": "{ products(first: 1) { reviews { body } } }"}, timeout=30)
+        assert plain_resp.status_code == 504
+        assert plain_resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    finally:
+        held.release.set()
+        held.server.stop()
+
+
+def test_a_timeout_before_the_initial_payload_is_the_queries_504(make_router, subgraphs):
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"limits:\n  request_timeout: 0.5\nsubgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    try:
+        q = "{ products(first: 2) { upc reviews { body } ... @defer { name } } }"
+        resp = httpx.post(r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30)
+        assert resp.status_code == 504 and resp.headers["content-type"].startswith("application/json")
+        assert resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    finally:
+        held.release.set()
+        held.server.stop()
+
+
+def test_telemetry_counts_a_deferred_request_once_until_its_last_part(make_router, subgraphs, capsys):
+    """One request in the metrics and one access line, written after the last part, with the
+    whole duration; the deferred parts' fetches and errors are counted too."""
+    from tests.integration.router.traffic.test_observability import metric
+    from tests.support.wait import wait_until
+
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router("telemetry:\n  metrics: { enabled: true }\n  access_log: { enabled: true }\n"
+                    f"subgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    access: list[dict] = []
+
+    def lines() -> int:
+        out = capsys.readouterr().out
+        access.extend(x for x in map(json.loads, filter(lambda s: s.startswith("{"), out.splitlines()))
+                      if x.get("logger") == "router.access")
+        return len(access)
+
+    try:
+        lines()
+        q = ('query Slow { users { id ... @defer(label: "slow") { reviews { body } } '
+             '... @defer(label: "down") { legacyScore } } }')
+        with httpx.stream("POST", r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30) as resp:
+            chunks = resp.iter_raw()
+            first, buf = _first_part(chunks)
+            got_first = time.perf_counter()
+            assert first["hasNext"] is True and held.arrived.wait(10)
+            assert lines() == 0  # the request is not over while a part is still to come
+            released = time.perf_counter()
+            held.release.set()
+            rest = buf + b"".join(chunks)
+        parts = inc.parts(rest, MULTIPART)
+        assert parts[-1]["hasNext"] is False
+        assert wait_until(lambda: lines() >= 1, 5)
+        [line] = access
+        assert line["operation"] == "Slow" and line["status"] == 200
+        assert line["duration_ms"] >= (released - got_first) * 1000
+        assert line["errors"] == ["SUBGRAPH_REQUEST_FAILED"]  # the deferred legacy fetch failed
+        text = httpx.get(r.base + "/metrics").text
+        assert metric(text, "router_http_requests_total", '{status="200"}') == 1
+        assert metric(text, "router_http_request_duration_seconds_count") == 1
+        sent = [e for i in items_of(parts) for e in i.get("errors", ())]
+        assert sent and {e["extensions"]["code"] for e in sent} == {"SUBGRAPH_REQUEST_FAILED"}
+        assert metric(text, "router_graphql_errors_total", '{code="SUBGRAPH_REQUEST_FAILED"}') == len(sent)
+        assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="users"}') == 1
+        assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="reviews"}') == 1
+        assert metric(text, "router_subgraph_fetch_errors_total",
+                      '{code="SUBGRAPH_REQUEST_FAILED",subgraph="legacy"}') == 1
+    finally:
+        held.release.set()
         held.server.stop()
