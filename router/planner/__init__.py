@@ -29,15 +29,18 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     if graph is None:
         graph = QueryGraph(sg)
     sel = normalize(sg.api_schema, operation)
+    planned = prune(sel, denied) if denied else sel
     split = split_defer(sg.api_schema, operation, denied) if has_defer(operation) else None
     if split is not None:
-        steps = plan_parts(sg, graph, labels, operation, split)
+        try:
+            steps = plan_parts(sg, graph, labels, operation, split, planned)
+        except PlanningError:  # parts the planner cannot place apart: planned as a whole below
+            steps = None
         if steps is not None:
             plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
             plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
             plan.defer = split
             return plan
-    planned = prune(sel, denied) if denied else sel
     finder = PathFinder(graph, labels)
     fetches = FetchGraph(sg, graph)
     root_fields = planned.by_type[planned.type]

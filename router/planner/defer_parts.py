@@ -12,8 +12,8 @@ nor batched with another part's, so no initial payload waits for them.
 
 Where the parent has no key in that subgraph the fields stay in the parent's fetch (as for a
 value type: nothing else can fetch them). When a fragment's position cannot be found in the
-fetches planned (an abstract position the planner did not split by type, say) `plan_parts`
-answers None and the operation is planned as a whole (`defer.assign_shared`).
+fetches planned, or sits on an abstract position the planner did not split by type (an
+interface object's), `plan_parts` answers None and the operation is planned as a whole (`defer.assign_shared`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from graphql import GraphQLSchema, is_abstract_type
 
 from ..operation import FieldSel, Operation, Sel
 from ..supergraph import Supergraph
-from .defer import DeferPlan, _closure, applies
-from .fetch import FetchGraph, FetchNode, Frame
+from .defer import DeferPlan, Step, _closure, applies
+from .fetch import FetchGraph, FetchNode, Frame, PathStep
 from .graph import OBJECT, QueryGraph
 from .paths import Jump, PathFinder, Placement
 from .plan import Fetch, emit
@@ -34,8 +34,10 @@ __all__ = ["plan_parts"]
 
 
 def plan_parts(sg: Supergraph, graph: QueryGraph, labels: frozenset[str], operation: Operation,
-               split: DeferPlan) -> list[Fetch] | None:
-    """The fetches of every part, ownership set on `split`; None: plan it as a whole."""
+               split: DeferPlan, whole: Sel) -> list[Fetch] | None:
+    """The fetches of every part, ownership set on `split`; None: plan it as a whole.
+    `whole`: the operation's selection with every fragment in place; working-data keys are
+    decided against it, so that a key field one part adds never takes another part's key."""
     schema = sg.api_schema
     finder = PathFinder(graph, labels)
     fg = FetchGraph(sg, graph)
@@ -43,9 +45,9 @@ def plan_parts(sg: Supergraph, graph: QueryGraph, labels: frozenset[str], operat
     primary = _with_typenames(schema, split.primary)
     root_fields = primary.by_type[primary.type]
     if operation.kind == "mutation":
-        fg.add_mutation(finder.place_mutation(root_fields), primary)
+        fg.add_mutation(finder.place_mutation(root_fields), whole)
     else:
-        fg.add_roots(finder.place_root(operation.kind, root_fields), primary)
+        fg.add_roots(finder.place_root(operation.kind, root_fields), whole)
     heads: dict[int, list[FetchNode]] = {}
     for d in split.deferred:
         fg.part = d.id
@@ -56,22 +58,25 @@ def plan_parts(sg: Supergraph, graph: QueryGraph, labels: frozenset[str], operat
             if operation.kind != "query":
                 return None
             if fields:
-                fg.add_roots(finder.place_root("query", fields), sel)
+                fg.add_roots(finder.place_root("query", fields), whole)
             continue
         wanted = {t: fs for t, fs in sel.by_type.items() if fs and all(applies(schema, c, t) for c in d.conditions)}
-        frames = fg.positions.get(tuple(k for k, _ in d.steps), [])
+        frames = [f for f in fg.positions.get(tuple(k for k, _ in d.steps), [])
+                  if _on_the_way(schema, f.path, d.steps)]
+        if any(f.node.kind != OBJECT for f in frames):
+            return None  # an abstract position not split by type (an interface object): planned as a whole
         for type_name, fields in sorted(wanted.items()):
-            frame = _head(frames, type_name)
-            if frame is None:
+            found = _heads(frames, type_name)
+            if not found:
                 if not [f for f in fields if f.name != "__typename"]:
                     continue  # only __typename: the primary part answers it
                 return None
-            heads[d.id].append(frame.fn)
-            placement = finder.place(frame.node, fields)
-            if placement.residual:
-                return None
-            fg._placement(frame.fn, frame.qs, _isolated(finder, graph, placement), frame.path,
-                          _user(sel, frame.user, type_name))
+            for frame in found:
+                heads[d.id].append(frame.fn)
+                placement = finder.place(frame.node, fields)
+                if placement.residual:
+                    return None
+                fg._placement(frame.fn, frame.qs, _isolated(finder, graph, placement), frame.path, frame.user)
     fg.part = None
     fg.merge()
     fg.merge_leaves()
@@ -80,15 +85,36 @@ def plan_parts(sg: Supergraph, graph: QueryGraph, labels: frozenset[str], operat
     return fetches
 
 
-def _head(frames: list[Frame], type_name: str) -> Frame | None:
-    """The first fetch holding an object of that type at the position."""
-    best = None
+def _heads(frames: list[Frame], type_name: str) -> list[Frame]:
+    """Per working-data position (type conditions included: one object may be reached through
+    several fragments), the first fetch holding an object of that type there."""
+    best: dict[tuple[object, ...], Frame] = {}
     for f in frames:
         if f.node.kind != OBJECT or f.node.type != type_name:
             continue
-        if best is None or (f.fn.depth, f.fn.id) < (best.fn.depth, best.fn.id):
-            best = f
-    return best
+        got = best.get(f.path)
+        if got is None or (f.fn.depth, f.fn.id) < (got.fn.depth, got.fn.id):
+            best[f.path] = f
+    return list(best.values())
+
+
+def _on_the_way(schema: GraphQLSchema, path: tuple[PathStep, ...], steps: tuple[Step, ...]) -> bool:
+    """Whether a working-data path runs where the fragment is: each type the path narrows an
+    object to on the way takes the type conditions the fragment sits under."""
+    i = 0
+    narrowed: list[str] = []
+    for p in path:
+        if isinstance(p, frozenset):
+            narrowed.extend(p)
+        elif p != "@":
+            if i >= len(steps):
+                return False
+            conds = steps[i][1]
+            if any(not applies(schema, c, t) for t in narrowed for c in conds):
+                return False
+            narrowed = []
+            i += 1
+    return True
 
 
 def _isolated(finder: PathFinder, graph: QueryGraph, pl: Placement) -> Placement:
@@ -111,22 +137,14 @@ def _isolated(finder: PathFinder, graph: QueryGraph, pl: Placement) -> Placement
     return pl
 
 
-def _user(sel: Sel, primary: Sel | None, type_name: str) -> Sel:
-    """The client's fields at the position: the fragment's first (their keys decide where the
-    deferred fields land), then the primary part's (so that added key fields avoid them)."""
-    fields = list(sel.by_type.get(type_name, ()))
-    if primary is not None:
-        taken = {f.key for f in fields}
-        fields.extend(f for f in primary.by_type.get(type_name, ()) if f.key not in taken)
-    return Sel(sel.type, sel.abstract, {**sel.by_type, type_name: fields}, sel.untyped)
-
-
 def _with_typenames(schema: GraphQLSchema, sel: Sel) -> Sel:
     """A copy where a composite field left with no field (its fields all deferred) asks for
-    `__typename`: a subgraph query cannot select nothing."""
+    `__typename` (a subgraph query cannot select nothing), and so does every abstract position."""
     by_type: dict[str, list[FieldSel]] = {}
     for t, fields in sel.by_type.items():
         out = []
+        if sel.abstract and not any(f.key == "__typename" for f in fields):
+            out.append(_TYPENAME)  # which fragments apply: a part may hold none of the fields that would tell
         for f in fields:
             if f.sub is not None:
                 sub = f.sub
@@ -141,8 +159,10 @@ def _with_typenames(schema: GraphQLSchema, sel: Sel) -> Sel:
 def _typename_only(schema: GraphQLSchema, sel: Sel) -> Sel:
     t = schema.get_type(sel.type)
     types = [o.name for o in schema.get_possible_types(t)] if t is not None and is_abstract_type(t) else [sel.type]
-    typename = FieldSel("__typename", "__typename", (), (), None, None, True)
-    return Sel(sel.type, sel.abstract, {name: [typename] for name in types}, sel.untyped)
+    return Sel(sel.type, sel.abstract, {name: [_TYPENAME] for name in types}, sel.untyped)
+
+
+_TYPENAME = FieldSel("__typename", "__typename", (), (), None, None, True)
 
 
 def _assign(split: DeferPlan, fetches: list[Fetch], heads: dict[int, list[FetchNode]],

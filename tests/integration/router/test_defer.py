@@ -349,3 +349,99 @@ def test_telemetry_counts_a_deferred_request_once_until_its_last_part(make_route
     finally:
         held.release.set()
         held.server.stop()
+
+
+# ---------------------------------------------------------------- nulls stop at the fragment
+# strictFlaky (String!) fails for reviews rated below 3 (r4, r6); review r4 is user u3's.
+
+def _items(parts: list[dict]) -> dict[tuple, dict]:
+    return {tuple(i["path"]): i for p in parts[1:] for i in p.get("incremental", ())}
+
+
+def test_a_failing_deferred_field_fetched_with_the_parent_spares_the_initial_payload(make_router):
+    """Without @defer the subgraph nulls the review and `reviews: [Review!]!` takes the whole
+    data with it; deferred, the field has a fetch of its own and only the failing items are null."""
+    r = make_router()
+    q = "{ reviews { id rating ... @defer { strictFlaky } } }"
+    _, parts = deferred(r.url, q)
+    first = parts[0]
+    assert "errors" not in first and first["hasNext"] is True
+    whole = plain(r.url, "{ reviews { id rating } }")
+    assert first["data"] == whole["data"]
+    items = _items(parts)
+    assert set(items) == {("reviews", n) for n in range(len(whole["data"]["reviews"]))}
+    for n, review in enumerate(whole["data"]["reviews"]):
+        item = items[("reviews", n)]
+        if review["rating"] < 3:
+            assert item["data"] is None
+            assert [e["path"] for e in item["errors"]] == [["reviews", n, "strictFlaky"]]
+            assert item["errors"][0]["extensions"]["code"] == "FLAKY"
+        else:
+            assert item == {"data": {"strictFlaky": f"ok-{review['id']}"}, "path": ["reviews", n]}
+    assert plain(r.url, q.replace("... @defer", "..."))["data"] is None  # what @defer spared
+
+
+def test_a_failing_deferred_field_two_entity_levels_down(make_router):
+    r = make_router()
+    q = "{ users { id reviews { id rating ... @defer(label: \"s\") { strictFlaky } } } }"
+    _, parts = deferred(r.url, q)
+    assert "errors" not in parts[0]
+    assert parts[0]["data"] == plain(r.url, "{ users { id reviews { id rating } } }")["data"]
+    items = _items(parts)
+    failing = {p: i for p, i in items.items() if i["data"] is None}
+    assert list(failing) == [("users", 2, "reviews", 0)]
+    assert failing[("users", 2, "reviews", 0)]["errors"][0]["path"] == ["users", 2, "reviews", 0, "strictFlaky"]
+    assert all(i["label"] == "s" for i in items.values())
+    assert plain(r.url, q.replace('... @defer(label: "s")', "..."))["data"] is None
+
+
+def test_a_null_stops_at_the_nearest_nullable_field_inside_the_fragment(make_router):
+    """`review(id:)` is nullable: the failing non-null field under it nulls it, the item keeps
+    its data, and the root fields of the initial payload are whole."""
+    r = make_router()
+    q = '{ me { id } ... @defer(label: "top") { review(id: "r4") { id strictFlaky } ok: review(id: "r1") { id } } }'
+    _, parts = deferred(r.url, q)
+    assert parts[0] == {"data": {"me": {"id": "u1"}}, "hasNext": True}
+    [item] = _items(parts).values()
+    assert item["path"] == [] and item["label"] == "top"
+    assert item["data"] == {"review": None, "ok": {"id": "r1"}}
+    assert [e["path"] for e in item["errors"]] == [["review", "strictFlaky"]]
+    assert inc.merge(parts) == plain(r.url, q.replace('... @defer(label: "top")', "..."))
+
+
+class _NullingSubgraph:
+    """A proxy in front of one subgraph that answers null (and no error) for every
+    `strictFlaky` in `_entities` answers: a subgraph breaking its own schema."""
+
+    def __init__(self, target: str) -> None:
+        async def handle(request: Request) -> Response:
+            body = await request.body()
+            async with httpx.AsyncClient() as c:
+                resp = await c.post(target, content=body, headers={"content-type": "application/json"})
+            out = resp.json()
+            for entity in (out.get("data") or {}).get("_entities") or ():
+                if isinstance(entity, dict) and "strictFlaky" in entity:
+                    entity["strictFlaky"] = None
+            out.pop("errors", None)
+            return Response(json.dumps(out), media_type="application/json")
+
+        self.server = h.AppServer(Starlette(routes=[Route("/graphql", handle, methods=["POST"])]))
+
+
+def test_a_null_without_error_for_a_deferred_non_null_field(make_router, subgraphs):
+    nulling = _NullingSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"subgraphs:\n  reviews:\n    url: {nulling.server.base}/graphql\n")
+    try:
+        _, parts = deferred(r.url, "{ reviews { id rating ... @defer { body strictFlaky } } }")
+        reviews = parts[0]["data"]["reviews"]
+        assert "errors" not in parts[0] and len(reviews) > 1
+        items = _items(parts)
+        assert set(items) == {("reviews", n) for n in range(len(reviews))}
+        for n, review in enumerate(reviews):
+            item = items[("reviews", n)]
+            assert item["data"] is None
+            [error] = item["errors"]
+            # a failing review comes back a null entity (its error dropped): its first field is reported
+            assert error["path"] == ["reviews", n, "strictFlaky" if review["rating"] >= 3 else "body"]
+    finally:
+        nulling.server.stop()
