@@ -4,6 +4,10 @@ multipart/mixed`) and whose operation defers a fragment is answered as
 `multipart/mixed;boundary="graphql";deferSpec=20220824`, one part per payload
 (`executor/incremental.py`), framed as the multipart subscriptions are. The same request
 without an active `@defer` gets the ordinary JSON answer, as Apollo Router does.
+
+Each payload goes through the after-execution plugins (`payload_scope.py`), and
+`limits.request_timeout` bounds the whole stream: a timeout before the initial payload is the
+queries' 504, a later one ends the stream with a last part carrying `REQUEST_TIMEOUT`.
 """
 
 from __future__ import annotations

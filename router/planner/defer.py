@@ -1,14 +1,13 @@
 """`@defer`: which fetches of a plan the initial payload waits for, and what each deferred
 fragment waits for and delivers.
 
-The operation is planned once, as if nothing were deferred (the same fetches, merged the
-same way). The deferred fragments are then split out of the client's selection: the
-*primary* selection is the operation without them, and each deferred fragment keeps its own
-selection at its own position. A fetch belongs to the primary part when it brings a field the
-primary selection asks for (and so do the fetches it waits for); the others only feed deferred
-fragments, and the initial payload does not wait for them. A deferred field that the same
-fetch as its parent brings is therefore delivered right after the initial payload, and one that
-needs another subgraph arrives when that fetch is done: Apollo Router's behaviour.
+The deferred fragments are split out of the client's selection: the *primary* selection is the
+operation without them, and each deferred fragment keeps its own selection at its own position
+(`split_defer`). `defer_parts.py` then plans each part into fetches of its own, which say whose
+they are. When it cannot, the operation is planned as if nothing were deferred and
+`assign_shared` decides: a fetch belongs to the primary part when it brings a field the primary
+selection asks for (and so do the fetches it waits for); the others only feed deferred
+fragments, and the initial payload does not wait for them.
 
 Pure: no I/O. The executor's side is `router/executor/incremental.py`.
 """
