@@ -82,3 +82,16 @@ def test_actual_cost_is_measured_over_every_part(router):
     assert "cost" not in parts[0].get("extensions", {})
     assert parts[-1]["hasNext"] is False
     assert parts[-1]["extensions"]["cost"]["actual"] == whole["extensions"]["cost"]["actual"] > 0
+
+
+def test_a_denied_non_null_deferred_field_nulls_only_its_item(router):
+    """User.secret is String!: in a query the user becomes null; deferred, the null stops at the
+    fragment and the initial payload keeps the user."""
+    q = '{ user(id: "2") { name ... @defer(label: "s") { secret } } }'
+    parts = deferred(router, q)
+    assert parts[0] == {"data": {"user": {"name": "Bob"}}, "hasNext": True}
+    [item] = items(parts)
+    assert item["data"] is None and item["path"] == ["user"]
+    assert [(e["path"], e["extensions"]["code"]) for e in item["errors"]] == [(["user", "secret"], CODE)]
+    whole = plain(router, '{ user(id: "2") { name secret } }')
+    assert whole["data"] == {"user": None}
