@@ -101,7 +101,7 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
         except TimeoutError:
             await payloads.aclose()
             return _json(504, _timed_out(timeout), req, accept)
-        merged = _Merged(first)
+        merged = _Merged(first, any(p.reads_merged_data for p in router.plugins))
         if expose_plan and router.config.expose_query_plan:
             first.setdefault("extensions", {})["queryPlan"] = plan.print()
         await _respond(router, ctx, scope, first, merged, ex.fragment_of, initial=True)
@@ -154,12 +154,13 @@ class _Merged:
     """The data a client holds after the parts so far (each item merged at its path), for
     the plugins that measure the whole answer."""
 
-    def __init__(self, first: dict[str, Any]) -> None:
-        self.data = copy.deepcopy(first.get("data"))
+    def __init__(self, first: dict[str, Any], enabled: bool) -> None:
+        self.enabled = enabled  # only when a plugin reads it
+        self.data = first.get("data")  # the initial payload is sent before anything is merged into it
 
     def add(self, item: dict[str, Any]) -> None:
         data = item.get("data")
-        if data is None or self.data is None:
+        if not self.enabled or data is None or self.data is None:
             return
         node: Any = self.data
         for key in item.get("path") or ():
@@ -168,7 +169,7 @@ class _Merged:
             except (KeyError, IndexError, TypeError):
                 return
         if isinstance(node, dict) and isinstance(data, dict):
-            _deep_merge(node, copy.deepcopy(data))
+            _deep_merge(node, copy.deepcopy(data))  # a copy: the item itself is sent as it is
 
 
 def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:

@@ -378,6 +378,7 @@ def parse_config(raw: Any) -> DemandControlConfig:
 
 
 class DemandControl(Plugin):
+    reads_merged_data = True  # the actual cost of a deferred answer is measured over every part
     section = SECTION
     settings = DemandControlSettings
 
