@@ -76,7 +76,7 @@ def plan_parts(sg: Supergraph, graph: QueryGraph, labels: frozenset[str], operat
                 placement = finder.place(frame.node, fields)
                 if placement.residual:
                     return None
-                fg._placement(frame.fn, frame.qs, _isolated(finder, graph, placement), frame.path, frame.user)
+                fg.add_at(frame, _isolated(finder, graph, placement))
     fg.part = None
     fg.merge()
     fg.merge_leaves()
@@ -126,7 +126,7 @@ def _isolated(finder: PathFinder, graph: QueryGraph, pl: Placement) -> Placement
     for edge in graph.key_edges(node):
         if edge.tail.subgraph != node.subgraph or edge.tail.type != node.type:
             continue
-        key = finder._condition(node, ("key", id(edge)), edge.key)
+        key = finder.key_placement(node, edge)
         if key is None:
             continue
         at_tail = finder.place(edge.tail, [loc.field for loc in pl.locals])

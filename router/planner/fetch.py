@@ -140,6 +140,11 @@ class FetchGraph:
             c.add(fn)
         return fn
 
+    def add_at(self, frame: Frame, pl: Placement) -> None:
+        """A placement built at a position already planned (a deferred fragment's, from the
+        fetch holding the object there)."""
+        self._placement(frame.fn, frame.qs, pl, frame.path, frame.user)
+
     def _placement(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...],
                    user: Sel | None) -> None:
         frame = Frame(pl.node, fn, qs, path, user)
