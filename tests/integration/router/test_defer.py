@@ -445,3 +445,25 @@ def test_a_null_without_error_for_a_deferred_non_null_field(make_router, subgrap
             assert error["path"] == ["reviews", n, "strictFlaky" if review["rating"] >= 3 else "body"]
     finally:
         nulling.server.stop()
+
+
+def test_apollo_client_keeps_the_initial_data_when_a_deferred_field_fails(make_router):
+    """What an @apollo/client user sees (errorPolicy: all): every review in the first result;
+    then the deferred field merged where it succeeded, and where it failed the item's null
+    (the client writes it at the item's path) with its error."""
+    r = make_router()
+    q = "query Flaky { reviews { id rating ... @defer { strictFlaky } } }"
+    out = subprocess.run(["node", str(h.HERE / "defer_client.mjs")], input=json.dumps({"url": r.url, "query": q}),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    whole = plain(r.url, "{ reviews { id rating } }")["data"]["reviews"]
+    assert got["results"][0]["data"]["reviews"] == whole and not got["results"][0].get("errors")
+    final = got["final"]["reviews"]
+    assert len(final) == len(whole)
+    failing = [n for n, x in enumerate(whole) if x["rating"] < 3]
+    assert failing
+    for n, review in enumerate(whole):
+        assert final[n] == (None if n in failing else {**review, "strictFlaky": f"ok-{review['id']}"})
+    errors = got["results"][-1]["errors"]
+    assert [e["path"] for e in errors] == [["reviews", n, "strictFlaky"] for n in failing]
