@@ -219,6 +219,10 @@ async def _respond(router: Router, ctx: Context, scope: PayloadScope, part: dict
             scope.data = merged.data
             ctx.result = {"data": merged.data}
             await router.respond(ctx)
+            errors = ctx.result.get("errors")
+            if errors:  # about fields no payload held (authorization's, under a null parent)
+                part.setdefault("errors", []).extend(errors)
+                scope.errors.extend(errors)
             extensions = ctx.result.get("extensions")
             if extensions:
                 part.setdefault("extensions", {}).update(extensions)

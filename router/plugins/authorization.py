@@ -366,10 +366,11 @@ class AuthorizationPlugin(Plugin):
                        "extensions": {"code": UNAUTHORIZED}} for p in paths]
         scope = ctx.payload
         if scope is not None:  # a deferred answer: each error in the payload holding its field, once
+            # (the last call: those whose items were never delivered, their parent being null)
             mine = []
             for e in errors:
                 path = tuple(e["path"])
-                if path not in scope.reported and scope.owns(e["path"]):
+                if path not in scope.reported and (scope.owns(e["path"]) or scope.final):
                     scope.reported.add(path)
                     mine.append(e)
             errors = mine

@@ -95,3 +95,14 @@ def test_a_denied_non_null_deferred_field_nulls_only_its_item(router):
     assert [(e["path"], e["extensions"]["code"]) for e in item["errors"]] == [(["user", "secret"], CODE)]
     whole = plain(router, '{ user(id: "2") { name secret } }')
     assert whole["data"] == {"user": None}
+
+
+def test_a_denied_field_under_a_null_parent_is_reported_on_the_last_part(router):
+    """No item is delivered (the user is null), yet the field was refused: as in a query, the
+    client hears of it, here on the last part."""
+    parts = deferred(router, '{ user(id: "nobody") { name ... @defer { email } } }')
+    assert parts[0]["data"] == {"user": None} and "errors" not in parts[0]
+    assert not items(parts)
+    assert parts[-1] == {"hasNext": False, "errors": [{"message": "Unauthorized field or type",
+                                                         "path": ["user", "email"], "extensions": {"code": CODE}}]}
+    assert plain(router, '{ user(id: "nobody") { name email } }')["errors"] == parts[-1]["errors"]
