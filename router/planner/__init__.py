@@ -31,7 +31,7 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     sel = normalize(sg.api_schema, operation)
     planned = prune(sel, denied) if denied else sel
     split = split_defer(sg.api_schema, operation, denied) if has_defer(operation) else None
-    if split is not None:
+    if split is not None and operation.kind != "subscription":  # events carry deferred fields inline
         try:
             steps = plan_parts(sg, graph, labels, operation, split, planned)
         except PlanningError:  # parts the planner cannot place apart: planned as a whole below
