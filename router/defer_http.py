@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -63,6 +63,7 @@ def _json(status: int, body: dict[str, Any], req: GraphQLRequest, accept: str) -
 async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: bool = False) -> Response:
     timeout = next((p.request_timeout for p in router.plugins if getattr(p, "request_timeout", None)), None)
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+    payloads: AsyncGenerator[dict[str, Any], None] | None = None
     try:
         ctx = await router.prepare(req)
         if not isinstance(ctx, Context):
@@ -107,6 +108,8 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
         await _respond(router, ctx, scope, first, merged, ex.fragment_of, initial=True)
     except Exception:  # never a stack trace to the client
         log.exception("request failed")
+        if payloads is not None:
+            await payloads.aclose()  # its fetches stop with it
         return _json(500, {"errors": [{"message": "Internal router error.",
                                        "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}, req, accept)
 
