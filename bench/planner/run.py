@@ -61,9 +61,9 @@ def federations(subgraphs: int) -> list[Federation]:
                       [Case("BenchQuery", (ROOT / "bench" / "operations" / "query.graphql").read_text(), "BenchQuery")])]
     sys.path.insert(0, str(ROOT))
     from tests.differential.router.corpus import OPERATIONS
+    from tests.support.supergraphs import router_sdl
 
-    router_sdl = (ROOT / "tests" / "fixtures" / "router" / "supergraph.graphql").read_text()
-    out.append(Federation("router-fixture", router_sdl,
+    out.append(Federation("router-fixture", router_sdl(),
                           [Case(n, q, "A" if n == "operation_name_pick" else None) for n, q, _ in OPERATIONS
                            if not q.lstrip().startswith("mutation")]))
     corpus = ROOT / "tests" / "fixtures" / "federations"
