@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from router.transport import HTTPPool, TransportError
+from tests.support.wait import wait_for
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -168,7 +169,7 @@ async def test_bytes_after_the_response_retire_the_connection(servers: list[asyn
     handler, opened = answering(ok + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale", ok)
     pool = await pool_for(servers, handler)
     assert await pool.post(b"{}") == (200, BODY)
-    await asyncio.sleep(0)
+    assert await wait_for(lambda: all(c.closed for c in pool.idle), 5)  # the stray bytes retired it
     assert await pool.post(b"{}") == (200, BODY)  # not the stale answer left on the first connection
     assert len(opened) == 2
     pool.close()
