@@ -136,7 +136,7 @@ def _err(message: str, code: str) -> dict[str, Any]:
 
 
 class Router:
-    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Plugin] | None = None) -> None:
+    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Plugin[Any]] | None = None) -> None:
         self.config = config
         self.state = RouterState(supergraph, config)
         self.plugins = list(plugins or [])

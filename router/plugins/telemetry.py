@@ -103,7 +103,11 @@ class TelemetrySettings(Settings):
 
 
 def parse(raw: Any) -> TelemetryConfig:
-    s = validate(TelemetrySettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the plugin reads its validated one."""
+    return config_of(validate(TelemetrySettings, SECTION, raw))
+
+
+def config_of(s: TelemetrySettings) -> TelemetryConfig:
     cfg = TelemetryConfig(service_name=s.service_name)
     if (m := s.metrics) is not None:
         cfg.metrics, cfg.metrics_path, cfg.metrics_listen = m.enabled, m.path, m.listen
@@ -145,13 +149,13 @@ def _access_logger() -> logging.Logger:
     return logger
 
 
-class Telemetry(Plugin):
+class Telemetry(Plugin[TelemetrySettings]):
     section = SECTION
     settings = TelemetrySettings
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "Telemetry | None":
-        cfg = parse(body)
+    def from_config(cls, s: TelemetrySettings, config: Config) -> "Telemetry | None":
+        cfg = config_of(s)
         if not (cfg.metrics or cfg.tracing or cfg.access_log):
             return None
         if cfg.metrics and cfg.metrics_listen is None and is_production(os.environ):
@@ -359,6 +363,5 @@ def _client(ctx: Context | None, req: GraphQLRequest | None, scope: Scope) -> st
 
 
 def build(config: Config) -> Telemetry | None:
-    if SECTION not in config.plugins:
-        return None
-    return Telemetry.from_config(config.plugins[SECTION], config)
+    s = config.section(SECTION, TelemetrySettings)
+    return Telemetry.from_config(s, config) if s is not None else None

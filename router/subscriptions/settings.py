@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from ..config import Config
-from ..settings import Duration, Settings, validate
+from ..settings import Duration, Settings
 
 SECTION = "subscriptions"
 
@@ -57,7 +57,7 @@ class SubscriptionsSection(Settings):
 
 
 def load(config: Config) -> SubscriptionSettings:
-    s = validate(SubscriptionsSection, SECTION, config.plugins.get(SECTION))
+    s = config.section(SECTION, SubscriptionsSection) or SubscriptionsSection()
     again = s.resubscribe
     return SubscriptionSettings(
         enabled=s.enabled, max_per_client=s.max_per_client, queue_size=s.queue_size, keep_alive=s.keep_alive,
