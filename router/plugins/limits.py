@@ -162,6 +162,10 @@ def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- plugin
+# Failures a re-send cannot fix: the same query gets the same too-large answer again.
+NOT_RETRIED = frozenset({"SUBGRAPH_RESPONSE_TOO_LARGE"})
+
+
 class Limits(Plugin[LimitsSettings]):
     section = SECTION
     settings = LimitsSettings
@@ -243,10 +247,10 @@ class Limits(Plugin[LimitsSettings]):
                                         "SUBGRAPH_CIRCUIT_OPEN")
                 try:
                     result = await send(service, body, headers)
-                except SubgraphError:
+                except SubgraphError as e:
                     if br is not None:
                         br.failure()
-                    if retry is None or attempt >= retry.attempts:
+                    if retry is None or attempt >= retry.attempts or e.code in NOT_RETRIED:
                         raise
                     delay = min(retry.max_backoff, retry.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
                     attempt += 1
