@@ -386,7 +386,7 @@ class JwtPlugin(Plugin[JwtSettings]):
 
     async def aclose(self) -> None:
         for src in self.sources:
-            if hasattr(src, "aclose"):
+            if isinstance(src, JwksUrl):  # the only source holding a connection
                 await src.aclose()
 
 

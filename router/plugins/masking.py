@@ -114,7 +114,7 @@ class MaskingPlugin(Plugin[MaskingSettings]):
                 out.append(_clean(e))
                 continue
             if request_id is None:
-                request_id = getattr(ctx, "request_id", None) or uuid.uuid4().hex
+                request_id = uuid.uuid4().hex
             log.error("masked subgraph error (request %s, subgraph %s, code %s): %s", request_id, service, code,
                       e.get("message"))
             retryable = code in RETRYABLE_CODES

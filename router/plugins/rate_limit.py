@@ -373,10 +373,9 @@ class RateLimit(Plugin[RateLimitSettings]):
             limit, retry_after = refused
             headers["ratelimit"] = f'"{limit.name}";r=0;t={max(1, math.ceil(retry_after))}'
             return
-        remaining = getattr(self.store, "remaining", None)
-        if remaining is None:
+        if not isinstance(self.store, MemoryWindows):  # only fixed windows in memory can tell what is left
             return
-        states = [(*remaining(key, limit), limit.name) for key, limit in checks]
+        states = [(*self.store.remaining(key, limit), limit.name) for key, limit in checks]
         left, reset, name = min(states)
         headers["ratelimit"] = f'"{name}";r={left};t={math.ceil(reset)}'
 

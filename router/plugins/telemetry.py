@@ -261,10 +261,10 @@ class Telemetry(Plugin[TelemetrySettings]):
         errors = body.get("errors") if isinstance(body, dict) else None
         if self.metrics is not None:
             self.metrics.request(status, seconds, errors)
-            cost = getattr(ctx, "cost_estimated", None)  # set by demand_control
-            if cost is not None:
+            cost = ctx.cost_estimated if ctx is not None else None  # set by demand_control
+            if ctx is not None and cost is not None:
                 self.metrics.cost.observe(cost)
-                measured = getattr(ctx, "cost_actual", None)
+                measured = ctx.cost_actual
                 if measured is not None:
                     self.metrics.cost_actual.observe(measured)
         op_name = op_type = None
