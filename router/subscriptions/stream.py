@@ -37,6 +37,7 @@ from ..executor.run import Execution, Send
 from ..pipeline import Context, GraphQLRequest, Router, RouterState
 from ..planner.plan import Fetch, Plan
 from ..plugins.signing import SubgraphSigning
+from ..plugins.telemetry import Telemetry
 from .settings import SubscriptionSettings
 from .upstream import Upstream
 
@@ -117,13 +118,10 @@ class Hub:
         from .metrics import SubscriptionMetrics
 
         for p in self.router.plugins:
-            metrics = getattr(p, "metrics", None)
-            registry = getattr(metrics, "registry", None)
-            if registry is not None:
-                registry.register(SubscriptionMetrics(self))
-            access = getattr(p, "log", None)
-            if isinstance(access, logging.Logger) and access.name == "router.access":
-                self.access = access
+            if isinstance(p, Telemetry):
+                if p.metrics is not None:
+                    p.metrics.registry.register(SubscriptionMetrics(self))
+                self.access = p.log
 
     def reloaded(self, old: RouterState, new: RouterState) -> None:
         """A new supergraph: each subscription keeps running on the one it started on (its plan,
@@ -178,7 +176,7 @@ class Hub:
         self._counts.per_client[client] = held + 1
         sub = Subscription(self, ctx, roots[0], client)
         self.open.add(sub)
-        ctx.state.users.add(sub)  # its subgraph clients stay open across a reload until it ends
+        ctx.state.use(sub)  # its subgraph clients stay open across a reload until it ends
         sub.start()
         return sub
 
