@@ -23,6 +23,7 @@ from .errors import defer_not_acceptable
 from .executor.run import Execution, Send
 from .introspection import introspect
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
+from .payload_scope import PayloadScope
 from .planner import Plan, PlanningError, QueryPlanner
 from .plugins.base import HeadersSend, Plugin
 from .supergraph import Supergraph, SupergraphError
@@ -75,6 +76,9 @@ class Context:
     cost_estimated: int | None = None
     cost_actual: int | None = None
     cost_directives: Any = None
+    # Set while a deferred answer's payloads go through the after-execution plugins: which
+    # payload `result` is (payload_scope.py); None for a one-payload answer.
+    payload: PayloadScope | None = None
 
 
 # The plugin contract (hooks, capabilities) is router/plugins/base.py; re-exported for plugins.

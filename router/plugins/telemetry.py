@@ -259,6 +259,9 @@ class Telemetry(Plugin[TelemetrySettings]):
         body = scope.get("router.body")
         ctx = record.ctx
         errors = body.get("errors") if isinstance(body, dict) else None
+        payload = getattr(ctx, "payload", None)
+        if errors is None and payload is not None:  # a deferred answer: the errors of all its parts
+            errors = payload.errors
         if self.metrics is not None:
             self.metrics.request(status, seconds, errors)
             cost = ctx.cost_estimated if ctx is not None else None  # set by demand_control
