@@ -259,7 +259,7 @@ class Telemetry(Plugin[TelemetrySettings]):
         body = scope.get("router.body")
         ctx = record.ctx
         errors = body.get("errors") if isinstance(body, dict) else None
-        payload = getattr(ctx, "payload", None)
+        payload = ctx.payload if ctx is not None else None
         if errors is None and payload is not None:  # a deferred answer: the errors of all its parts
             errors = payload.errors
         if self.metrics is not None:
