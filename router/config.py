@@ -44,6 +44,7 @@ class Config:
     max_response_bytes: int = 64 * 1024 * 1024  # a larger subgraph answer fails its fetch
     subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
     plan_cache_entries: int = 2048
+    plan_cache_bytes: int = 64 * 1024 * 1024  # estimated memory of plans kept, their compiled code included
     document_cache_entries: int = 2048
     document_cache_bytes: int = 64 * 1024 * 1024  # estimated memory of parsed documents kept
     expose_query_plan: bool = False
@@ -74,6 +75,7 @@ class TrafficSection(Settings):
 
 class PlanSection(Settings):
     cache_entries: int = Field(2048, ge=0)
+    cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of plans kept, their compiled code included
     document_cache_entries: int = Field(2048, ge=0)
     document_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of parsed documents kept
     expose_query_plan: bool = False
@@ -170,7 +172,8 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
         max_response_bytes=core.traffic.max_response_bytes,
         subgraphs={name: SubgraphConfig(sub.url, sub.timeout) for name, sub in core.subgraphs.items()},
-        plan_cache_entries=core.plan.cache_entries, document_cache_entries=core.plan.document_cache_entries,
+        plan_cache_entries=core.plan.cache_entries, plan_cache_bytes=core.plan.cache_bytes,
+        document_cache_entries=core.plan.document_cache_entries,
         document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
         introspection=core.introspection.enabled is not False, override_labels=frozenset(core.override_labels),
         plugins={name: body for name, body in raw.items() if name not in CoreSections.model_fields})
@@ -193,6 +196,8 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
         raise ConfigError("traffic.max_response_bytes: must be at least 1")
     if cfg.workers < 1:
         raise ConfigError("server.workers: must be at least 1")
+    if cfg.plan_cache_bytes < 0:
+        raise ConfigError("plan.cache_bytes: must be at least 0")
     if cfg.document_cache_bytes < 0:
         raise ConfigError("plan.document_cache_bytes: must be at least 0")
     return cfg
@@ -228,7 +233,7 @@ def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
         ("supergraph", "poll_interval"): "poll_interval", ("server", "host"): "host", ("server", "port"): "port",
         ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
         ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
-        ("plan", "document_cache_entries"): "document_cache_entries",
+        ("plan", "cache_bytes"): "plan_cache_bytes", ("plan", "document_cache_entries"): "document_cache_entries",
         ("plan", "document_cache_bytes"): "document_cache_bytes",
         ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",
     }[(section, key)]
