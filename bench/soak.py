@@ -2,7 +2,7 @@
 
     python -m bench.soak [--minutes 10] [--interval 30] [--operation bench] [--workers 1] [--cpus 1]
     python -m bench.soak --distinct 6000      # cycle through 6,000 generated operations
-    make bench-soak SOAK_ARGS='--minutes 10 --distinct 6000'
+    make bench-soak SOAK_DISTINCT=6000 SOAK_ARGS='--minutes 10'
 
 Starts the bench subgraphs (`bench/subgraphs/server.mjs`, needs `npm ci` in `bench/` once) and
 one router on free ports, loads it with wrk exactly as `make bench` does (50 connections,
