@@ -139,3 +139,18 @@ def test_plan_cache_bytes_setting(tmp_path: Path) -> None:
     path.write_text("plan:\n  cache_bytes: -1\n")
     with pytest.raises(ConfigError):
         load_config(str(path), env={})
+
+
+def test_the_soak_operations_are_distinct_and_valid() -> None:
+    from bench.soak import distinct_operations
+
+    sg = Supergraph((BENCH / "supergraph.graphql").read_text())
+    bodies = [json.loads(b) for b in distinct_operations(300)]
+    assert len({b["query"] for b in bodies}) == 300
+    planner = QueryPlanner(sg, 1000, prepare=compile_plan)
+    docs = DocumentCache(sg.api_schema, 1000)
+    fetches = set()
+    for b in bodies:  # OperationError or PlanningError would fail the test
+        plan = planner.plan(prepare_operation(sg.api_schema, docs.get(b["query"]), b["operationName"], {}))
+        fetches.add(len(plan.fetches))
+    assert len(planner._cache) == 300 and len(fetches) >= 3  # plans of different sizes, not one shape
