@@ -137,11 +137,13 @@ def _wait_ready(url: str, body: bytes, seconds: float) -> None:
                 answer = json.loads(r.read())
                 if "errors" not in answer and answer.get("data"):
                     return
-                raise SystemExit(f"the router answers with errors: {str(answer)[:300]}")
+                # the subgraphs may not listen yet (node starts slower than the router)
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the router answers with errors: {str(answer)[:300]}")
         except OSError:
             if time.monotonic() > deadline:
                 raise SystemExit(f"no answer from {url} after {seconds:.0f} s") from None
-            time.sleep(0.5)
+        time.sleep(0.5)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
