@@ -33,6 +33,7 @@ from .config import Config
 from .executor.footprint import compile_plan
 from .executor.run import Execution, Send
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
+from .payload_scope import PayloadScope
 from .planner import Plan, PlanningError, QueryPlanner
 from .plugins.base import HeadersSend, Plugin
 from .supergraph import Supergraph, SupergraphError
@@ -85,6 +86,9 @@ class Context:
     cost_estimated: int | None = None
     cost_actual: int | None = None
     cost_directives: Any = None
+    # Set while a deferred answer's payloads go through the after-execution plugins: which
+    # payload `result` is (payload_scope.py); None for a one-payload answer.
+    payload: PayloadScope | None = None
 
 
 # The plugin contract (hooks, capabilities) is router/plugins/base.py; re-exported for plugins.

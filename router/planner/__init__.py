@@ -14,7 +14,8 @@ from shared.lru import LRU
 
 from ..operation import Operation, Sel, normalize
 from ..supergraph import Supergraph
-from .defer import has_defer, plan_defer
+from .defer import assign_shared, has_defer, split_defer
+from .defer_parts import plan_parts
 from .fetch import FetchGraph
 from .graph import QueryGraph
 from .paths import PathFinder, PlanningError
@@ -31,6 +32,17 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
         graph = QueryGraph(sg)
     sel = normalize(sg.api_schema, operation)
     planned = prune(sel, denied) if denied else sel
+    split = split_defer(sg.api_schema, operation, denied) if has_defer(operation) else None
+    if split is not None and operation.kind != "subscription":  # events carry deferred fields inline
+        try:
+            steps = plan_parts(sg, graph, labels, operation, split, planned)
+        except PlanningError:  # parts the planner cannot place apart: planned as a whole below
+            steps = None
+        if steps is not None:
+            plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
+            plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
+            plan.defer = split
+            return plan
     finder = PathFinder(graph, labels)
     fetches = FetchGraph(sg, graph)
     root_fields = planned.by_type[planned.type]
@@ -43,8 +55,9 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     steps = emit(fetches, operation.kind, operation.name, operation.definition)
     plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
     plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
-    if has_defer(operation):
-        plan.defer = plan_defer(sg.api_schema, operation, plan, denied)
+    if split is not None:  # a fragment the parts planner could not place: planned as a whole
+        assign_shared(split, plan)
+        plan.defer = split
     return plan
 
 

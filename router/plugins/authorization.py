@@ -364,6 +364,18 @@ class AuthorizationPlugin(Plugin):
             _walk(self.analysis(ctx).sel, (), set(ctx.unauthorized), set(), paths)
             errors = [{"message": "Unauthorized field or type", "path": list(p),
                        "extensions": {"code": UNAUTHORIZED}} for p in paths]
+        scope = ctx.payload
+        if scope is not None:  # a deferred answer: each error in the payload holding its field, once
+            # (the last call: those whose items were never delivered, their parent being null)
+            mine = []
+            for e in errors:
+                path = tuple(e["path"])
+                if path not in scope.reported and (scope.owns(e["path"]) or scope.final):
+                    scope.reported.add(path)
+                    mine.append(e)
+            errors = mine
+            if not errors:
+                return
         result = ctx.result
         result["errors"] = [*errors, *result.get("errors", ())]
         if "data" in result:  # keep errors before data, as the executor does

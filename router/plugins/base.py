@@ -38,6 +38,7 @@ class Plugin:
     request_timeout: float | None = None  # seconds for one whole request
     max_batch_size: int = 1  # more than 1: a JSON array of operations is accepted
     resolves_persisted_queries: bool = False  # a request may carry only a persisted query hash
+    reads_merged_data: bool = False  # a deferred answer keeps its merged data for the last `on_response`
 
     @classmethod
     def from_config(cls, body: Any, config: Config) -> Plugin | None:

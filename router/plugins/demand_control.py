@@ -378,6 +378,7 @@ def parse_config(raw: Any) -> DemandControlConfig:
 
 
 class DemandControl(Plugin):
+    reads_merged_data = True  # the actual cost of a deferred answer is measured over every part
     section = SECTION
     settings = DemandControlSettings
 
@@ -432,8 +433,12 @@ class DemandControl(Plugin):
         exposed = ctx.request.headers.get(EXPOSE_HEADER) == "true"
         if not (exposed or self.metrics):
             return
+        scope = ctx.payload
+        if scope is not None and not scope.final:
+            return  # a deferred answer is measured once, over its merged data
+        data = scope.data if scope is not None else ctx.result.get("data")
         measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,
-                          op.definition, op.document.fragments, op.coerced, ctx.result.get("data"))
+                          op.definition, op.document.fragments, op.coerced, data)
         ctx.cost_actual = measured
         if exposed:
             ctx.result.setdefault("extensions", {})["cost"] = self._report(cost, measured)["cost"]

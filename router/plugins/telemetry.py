@@ -255,6 +255,9 @@ class Telemetry(Plugin):
         body = scope.get("router.body")
         ctx = record.ctx
         errors = body.get("errors") if isinstance(body, dict) else None
+        payload = getattr(ctx, "payload", None)
+        if errors is None and payload is not None:  # a deferred answer: the errors of all its parts
+            errors = payload.errors
         if self.metrics is not None:
             self.metrics.request(status, seconds, errors)
             cost = getattr(ctx, "cost_estimated", None)  # set by demand_control
