@@ -48,6 +48,7 @@ class TrafficSection(Settings):
 
 class PlanSection(Settings):
     cache_entries: int = Field(2048, ge=0)
+    cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of plans kept, their compiled code included
     document_cache_entries: int = Field(2048, ge=0)
     document_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of parsed documents kept
     expose_query_plan: bool = False
@@ -96,6 +97,7 @@ class Config:
     max_response_bytes: int = _DEFAULT.traffic.max_response_bytes
     subgraphs: dict[str, SubgraphSection] = field(default_factory=dict)
     plan_cache_entries: int = _DEFAULT.plan.cache_entries
+    plan_cache_bytes: int = _DEFAULT.plan.cache_bytes
     document_cache_entries: int = _DEFAULT.plan.document_cache_entries
     document_cache_bytes: int = _DEFAULT.plan.document_cache_bytes
     expose_query_plan: bool = _DEFAULT.plan.expose_query_plan
@@ -114,7 +116,8 @@ class Config:
             subgraph_timeout=core.traffic.subgraph_timeout, client=core.traffic.client,
             max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
             max_response_bytes=core.traffic.max_response_bytes, subgraphs=dict(core.subgraphs),
-            plan_cache_entries=core.plan.cache_entries, document_cache_entries=core.plan.document_cache_entries,
+            plan_cache_entries=core.plan.cache_entries, plan_cache_bytes=core.plan.cache_bytes,
+            document_cache_entries=core.plan.document_cache_entries,
             document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
             # production: the schema is not handed to anyone who asks, unless said so
             introspection=enabled if enabled is not None else not production,

@@ -20,6 +20,7 @@ from . import heap
 from .client import SubgraphClients
 from .config import Config
 from .errors import defer_not_acceptable
+from .executor.footprint import compile_plan
 from .executor.run import Execution, Send
 from .introspection import introspect
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
@@ -93,7 +94,7 @@ class RouterState:
         self.supergraph_hash = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
         self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries,
                                        config.document_cache_bytes)
-        self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
+        self.planner = QueryPlanner(supergraph, config.plan_cache_entries, config.plan_cache_bytes, compile_plan)
         urls: dict[str, str] = {}
         timeouts: dict[str, float] = {}
         for name in supergraph.graph_names:
