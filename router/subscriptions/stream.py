@@ -178,7 +178,14 @@ class Hub:
                                           "per client): end one first.", LIMIT)]}
         self._counts.per_client[client] = held + 1
         sub = Subscription(self, ctx, roots[0], client)
-        await self._join(sub)
+        try:
+            await self._join(sub)
+        except BaseException:
+            if held:
+                self._counts.per_client[client] = held
+            else:
+                self._counts.per_client.pop(client, None)
+            raise
         self.open.add(sub)
         ctx.state.users.add(sub)  # its subgraph clients stay open across a reload until it ends
         sub.start()
