@@ -235,6 +235,11 @@ class Router:
             body = await h(ctx, service, body)
         return body
 
+    @property
+    def rewrites_subgraph_bodies(self) -> bool:
+        """Whether a plugin may change a subgraph request's body per client request."""
+        return bool(self._on_subgraph_request)
+
     async def respond(self, ctx: Context) -> None:
         """The plugins after execution (authorization errors, masking, cost) on `ctx.result`; a
         subscription calls it once per event."""
