@@ -19,32 +19,40 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .errors import DEFER_ACCEPT
 from .executor.incremental import IncrementalExecution
+from .introspection import introspect
 from .payload_scope import NOWHERE, PRIMARY, PayloadScope
-from .pipeline import Context, GraphQLRequest, Router, _introspect
+from .pipeline import Context, GraphQLRequest, Router
+from .streamed_request import read_request
 from .subscriptions.multipart import CLOSE, HEADERS, PART
 
 log = logging.getLogger("router.defer")
 
 MEDIA = 'multipart/mixed;boundary="graphql";deferSpec=20220824'
-ACCEPT = "multipart/mixed;deferSpec=20220824"
+ACCEPT = DEFER_ACCEPT
 _REQUEST_ERRORS = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT",
                    "OPERATION_RESOLUTION_FAILURE", "QUERY_PLANNING_FAILED"}
 
-__all__ = ["wants", "answer", "MEDIA", "ACCEPT", "not_acceptable"]
+__all__ = ["wants", "serve", "answer", "MEDIA", "ACCEPT"]
+
+
+async def serve(router: Router, request: Request, max_body: int) -> Response:
+    """The answer to a GraphQL request whose Accept allows multipart (`wants`): its parts when
+    the operation defers a fragment, else its one JSON answer."""
+    parsed = await read_request(request, max_body)
+    if isinstance(parsed, Response):
+        return parsed
+    return await answer(router, parsed, request.headers.get("accept", ""),
+                        request.headers.get("x-router-expose-plan") == "true")
 
 
 def wants(accept: str) -> bool:
     """A multipart answer is allowed and the request is not a multipart subscription."""
     return "multipart/mixed" in accept and "subscriptionspec" not in accept.lower()
-
-
-def not_acceptable() -> dict[str, Any]:
-    return {"errors": [{"message": "The operation uses @defer, but the request's Accept header does not allow "
-                                   f"multipart responses: send 'Accept: {ACCEPT},application/json'.",
-                        "extensions": {"code": "NOT_ACCEPTABLE"}}]}
 
 
 def _json(status: int, body: dict[str, Any], req: GraphQLRequest, accept: str) -> Response:
@@ -61,7 +69,7 @@ def _json(status: int, body: dict[str, Any], req: GraphQLRequest, accept: str) -
 
 
 async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: bool = False) -> Response:
-    timeout = next((p.request_timeout for p in router.plugins if getattr(p, "request_timeout", None)), None)
+    timeout = next((p.request_timeout for p in router.plugins if p.request_timeout), None)
     deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     payloads: AsyncGenerator[dict[str, Any], None] | None = None
     try:
@@ -87,7 +95,7 @@ async def answer(router: Router, req: GraphQLRequest, accept: str, expose_plan: 
             if not router.config.introspection:
                 return _json(400, {"errors": [{"message": "Introspection is disabled.",
                                                "extensions": {"code": "INTROSPECTION_DISABLED"}}]}, req, accept)
-            prefill, errs = _introspect(ctx.state.supergraph, ctx.operation)
+            prefill, errs = introspect(ctx.state.supergraph, ctx.operation)
             if errs:
                 return _json(200, {"errors": errs, "data": None}, req, accept)
         ex = IncrementalExecution(plan, ctx.operation.variables, router.subgraph_send(ctx),

@@ -47,7 +47,7 @@ from shared.lru import LRU
 from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
-from ..settings import Settings, validate
+from ..settings import Settings
 from ..supergraph import Supergraph
 from .base import Plugin
 from .jwt import claim
@@ -265,7 +265,7 @@ class AuthorizationSettings(Settings):
     cache_entries: int = Field(2048, ge=0)
 
 
-class AuthorizationPlugin(Plugin):
+class AuthorizationPlugin(Plugin[AuthorizationSettings]):
     section = "authorization"
     settings = AuthorizationSettings
 
@@ -280,8 +280,7 @@ class AuthorizationPlugin(Plugin):
         self._ops: LRU[tuple[str, str | None, tuple[bool, ...]], Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
-        s = validate(AuthorizationSettings, cls.section, body)
+    def from_config(cls, s: AuthorizationSettings, config: Config) -> "AuthorizationPlugin | None":
         if not s.enabled:
             return None
         hook = s.policy_hook
@@ -398,7 +397,7 @@ class AuthorizationPlugin(Plugin):
         return {p for p in got if p in policies}
 
 
-def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin]) -> bool:
+def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin[Any]]) -> bool:
     """The supergraph declares authorization requirements but nothing enforces them in the
     router (only the subgraphs' own checks stand): say so loudly at start."""
     if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:
