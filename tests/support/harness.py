@@ -38,12 +38,26 @@ NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 # ---------------------------------------------------------------------- processes and ports
 
 
+# Sockets bound and never listening, kept for the session: a connection to one is refused at
+# once, and no other server (of this run or another process) can take the port meanwhile, as it
+# could once a released port went back to the pool.
+_HELD: list[socket.socket] = []
+
+
+def free_port() -> int:
+    """A loopback port free now, for a server about to bind it (bound then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
+    """A loopback port nothing listens on, for as long as the test session runs."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    _HELD.append(s)
+    port: int = s.getsockname()[1]
     return port
 
 
@@ -152,7 +166,7 @@ class RouterProcess:
     """`python -m router` as its own process (what production runs), stdout to a file."""
 
     def __init__(self, supergraph_path: str, config_path: str, log_path: Path, env: dict | None = None) -> None:
-        self.port = closed_port()
+        self.port = free_port()
         self.log_path = log_path
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "router", "--supergraph", supergraph_path, "--config", config_path,
