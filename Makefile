@@ -105,10 +105,12 @@ bench: $(STAMP)
 	for op in $(OPERATIONS); do echo; echo "## $$op"; python3 bench/ratios.py "$$RUN/$$op"; done
 
 # Memory under load: the router under the bench load for SOAK_ARGS (default 10 minutes), RSS
-# every 30 s and its slope (bench/soak.py; a benchmark, not a test).
+# every 30 s and its slope (bench/soak.py; a benchmark, not a test). SOAK_DISTINCT=N cycles
+# through N generated operations instead (more than the plan and document caches hold).
+SOAK_DISTINCT ?= 0
 bench-soak: $(STAMP)
 	cd bench && (test -d node_modules/@apollo/subgraph || npm ci --no-audit --no-fund --loglevel=error)
-	$(PY) -m bench.soak $(SOAK_ARGS)
+	$(PY) -m bench.soak --distinct $(SOAK_DISTINCT) $(SOAK_ARGS)
 
 # The hostile traffic replayed against a fresh shop (bounded: about a minute), then a
 # table: attack, result, status counts, router RSS before/after; exit 1 when one got through.

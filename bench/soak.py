@@ -1,14 +1,17 @@
 """Memory under a long load: does the router's RSS stay flat?
 
     python -m bench.soak [--minutes 10] [--interval 30] [--operation bench] [--workers 1] [--cpus 1]
-    make bench-soak SOAK_ARGS='--minutes 10'
+    python -m bench.soak --distinct 6000      # cycle through 6,000 generated operations
+    make bench-soak SOAK_DISTINCT=6000 SOAK_ARGS='--minutes 10'
 
 Starts the bench subgraphs (`bench/subgraphs/server.mjs`, needs `npm ci` in `bench/` once) and
 one router on free ports, loads it with wrk exactly as `make bench` does (50 connections,
 `UNIQUE=1`: every request carries a new variable value), and prints the router's RSS (all its
 processes) every `--interval` seconds, then wrk's totals and the RSS slope: least squares over
 the samples after the first minute (the warm-up, when caches fill), in MB per minute and as the
-growth over the whole run. It is a benchmark, not a test: run it on a quiet machine and read
+growth over the whole run. `--distinct N` sends N generated operations instead, in turn (each
+a different document, so a different plan: more than the plan and document caches hold, so
+that they fill and evict for the whole run). It is a benchmark, not a test: run it on a quiet machine and read
 the slope, not the RPS.
 """
 
@@ -29,6 +32,33 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 BODIES = {"bench": "body.json", "one-fetch": "one-fetch.body.json", "sequential": "sequential.body.json",
           "catalog": "catalog.body.json"}
+
+
+PRODUCT = ("upc", "name", "price", "weight", "inStock", "shippingEstimate")
+REVIEW = ("id", "body", "rating")
+USER = ("id", "name", "username", "birthYear")
+
+
+def _pick(fields: tuple[str, ...], bits: int) -> str:
+    """The fields whose bit is set in `bits` (the first one when none is)."""
+    chosen = [f for k, f in enumerate(fields) if bits >> k & 1] or [fields[0]]
+    return " ".join(chosen)
+
+
+def distinct_operations(n: int) -> list[bytes]:
+    """`n` request bodies, each a different valid operation on the bench supergraph: the
+    fields of each type picked by the bits of the index, one alias named after it (so no two
+    documents are the same text), and one of three root selections (users' reviews and their
+    products, the top products' reviews and authors, or both), so that plans differ in size
+    and fetches as well as in text."""
+    out: list[bytes] = []
+    for i in range(n):
+        p, r, u = _pick(PRODUCT, i * 7 + 1), _pick(REVIEW, i // 3 + 1), _pick(USER, i // 5 + 1)
+        users = f"users {{ a{i}: id {u} reviews {{ {r} product {{ {p} }} }} }}"
+        top = (f"topProducts(first: {1 + i % 5}) {{ {p} reviews {{ {r} author {{ {u} }} }} }}")
+        root = (users, top, f"{users} {top}")[i % 3]
+        out.append(json.dumps({"query": f"query Soak{i} {{ {root} }}", "operationName": f"Soak{i}"}).encode())
+    return out
 
 
 def free_port() -> int:
@@ -107,11 +137,13 @@ def _wait_ready(url: str, body: bytes, seconds: float) -> None:
                 answer = json.loads(r.read())
                 if "errors" not in answer and answer.get("data"):
                     return
-                raise SystemExit(f"the router answers with errors: {str(answer)[:300]}")
+                # the subgraphs may not listen yet (node starts slower than the router)
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the router answers with errors: {str(answer)[:300]}")
         except OSError:
             if time.monotonic() > deadline:
                 raise SystemExit(f"no answer from {url} after {seconds:.0f} s") from None
-            time.sleep(0.5)
+        time.sleep(0.5)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -136,6 +168,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--cpus", default="1", help="taskset CPU list for the router ('' for none)")
     ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--distinct", type=int, default=0,
+                    help="cycle through this many generated operations instead of --operation")
     args = ap.parse_args()
     for tool in ("wrk", "node"):
         if shutil.which(tool) is None:
@@ -163,16 +197,23 @@ def main() -> int:
         router = subprocess.Popen(cmd, cwd=os.path.dirname(HERE), start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "router.log"), "wb"))
         started.append(router)
+        env = {**os.environ, "BENCH_BODY": body_path, "BENCH_UNIQUE": "1", "BENCH_THREADS": "1"}
+        what = args.operation
+        if args.distinct > 0:
+            bodies = distinct_operations(args.distinct)
+            env["BENCH_BODIES"] = os.path.join(tmp, "bodies.jsonl")
+            with open(env["BENCH_BODIES"], "wb") as f:
+                f.write(b"\n".join(bodies) + b"\n")
+            body, what = bodies[0], f"{args.distinct} distinct operations"
         try:
             url = f"http://127.0.0.1:{port}/graphql"
             _wait_ready(url, body, 60)
             seconds = int(args.minutes * 60)
-            env = {**os.environ, "BENCH_BODY": body_path, "BENCH_UNIQUE": "1", "BENCH_THREADS": "1"}
             wrk = subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "10s",
                                     "-s", os.path.join(HERE, "load", "graphql.lua"), url],
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
             started.append(wrk)
-            print(f"router pid {router.pid} on :{port}, {args.operation}, {args.connections} connections, "
+            print(f"router pid {router.pid} on :{port}, {what}, {args.connections} connections, "
                   f"{args.minutes:g} min, workers {args.workers}, cpus {args.cpus or 'any'}")
             print(f"{'t (s)':>6} {'RSS (MB)':>9}")
             t0 = time.monotonic()

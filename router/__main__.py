@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "url": f"http://{cfg.host}:{cfg.port}/graphql",
         "supergraph": supergraph_hash(sdl),
         "supergraph_path": cfg.supergraph_path,
-        "plugins": list(cfg.plugins),
+        "plugins": list(cfg.sections),
         "workers": cfg.workers,
     }
 

@@ -12,44 +12,17 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
-from . import config_env, config_files
+from . import config_env, config_files, transport
 from .config_error import ConfigError
 from .settings import Settings, validate
 
-__all__ = ["Config", "ConfigError", "SubgraphConfig", "load_config"]
+S = TypeVar("S", bound=BaseModel)
 
-
-@dataclass
-class SubgraphConfig:
-    url: str | None = None
-    timeout: float | None = None
-
-
-@dataclass
-class Config:
-    supergraph_path: str | None = None
-    hot_reload: bool = True
-    poll_interval: float = 1.0
-    host: str = "127.0.0.1"
-    port: int = 4000
-    workers: int = 1
-    graphql_path: str = "/graphql"
-    subgraph_timeout: float = 30.0
-    client: str = "pool"
-    max_connections_per_subgraph: int = 512  # open at once; more fetches wait for a free one
-    max_response_bytes: int = 64 * 1024 * 1024  # a larger subgraph answer fails its fetch
-    subgraphs: dict[str, SubgraphConfig] = field(default_factory=dict)
-    plan_cache_entries: int = 2048
-    document_cache_entries: int = 2048
-    document_cache_bytes: int = 64 * 1024 * 1024  # estimated memory of parsed documents kept
-    expose_query_plan: bool = False
-    introspection: bool = True
-    override_labels: frozenset[str] = frozenset()
-    plugins: dict[str, Any] = field(default_factory=dict)  # sections owned by plugins (router/plugins/)
+__all__ = ["Config", "ConfigError", "SubgraphSection", "load_config"]
 
 
 class SupergraphSection(Settings):
@@ -68,12 +41,14 @@ class ServerSection(Settings):
 class TrafficSection(Settings):
     subgraph_timeout: float = Field(30.0, gt=0)  # seconds per subgraph request (subgraphs.<name>.timeout overrides)
     client: Literal["pool", "httpx"] = "pool"
-    max_connections_per_subgraph: int = Field(512, ge=1)  # open at once; more fetches wait for a free one
-    max_response_bytes: int = Field(64 * 1024 * 1024, ge=1)  # a larger subgraph answer fails its fetch
+    # open at once; more fetches wait for a free one
+    max_connections_per_subgraph: int = Field(transport.MAX_CONNECTIONS, ge=1)
+    max_response_bytes: int = Field(transport.MAX_RESPONSE_BYTES, ge=1)  # a larger subgraph answer fails its fetch
 
 
 class PlanSection(Settings):
     cache_entries: int = Field(2048, ge=0)
+    cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of plans kept, their compiled code included
     document_cache_entries: int = Field(2048, ge=0)
     document_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)  # estimated memory of parsed documents kept
     expose_query_plan: bool = False
@@ -101,6 +76,63 @@ class CoreSections(Settings):
     subgraphs: dict[str, SubgraphSection] = {}
 
 
+_DEFAULT = CoreSections()  # the defaults, written once: in the section models
+
+
+@dataclass
+class Config:
+    """What the router reads at run time: the core sections flattened (their defaults are the
+    models'), and every other section's validated model by name (`sections`)."""
+
+    supergraph_path: str | None = _DEFAULT.supergraph.path
+    hot_reload: bool = _DEFAULT.supergraph.hot_reload
+    poll_interval: float = _DEFAULT.supergraph.poll_interval
+    host: str = _DEFAULT.server.host
+    port: int = _DEFAULT.server.port
+    workers: int = _DEFAULT.server.workers
+    graphql_path: str = _DEFAULT.server.graphql_path
+    subgraph_timeout: float = _DEFAULT.traffic.subgraph_timeout
+    client: Literal["pool", "httpx"] = _DEFAULT.traffic.client
+    max_connections_per_subgraph: int = _DEFAULT.traffic.max_connections_per_subgraph
+    max_response_bytes: int = _DEFAULT.traffic.max_response_bytes
+    subgraphs: dict[str, SubgraphSection] = field(default_factory=dict)
+    plan_cache_entries: int = _DEFAULT.plan.cache_entries
+    plan_cache_bytes: int = _DEFAULT.plan.cache_bytes
+    document_cache_entries: int = _DEFAULT.plan.document_cache_entries
+    document_cache_bytes: int = _DEFAULT.plan.document_cache_bytes
+    expose_query_plan: bool = _DEFAULT.plan.expose_query_plan
+    introspection: bool = True  # `introspection.enabled` unset: on, off in production (load_config)
+    override_labels: frozenset[str] = frozenset()
+    sections: dict[str, BaseModel] = field(default_factory=dict)  # the others, validated (plugins/registry.py)
+
+    @classmethod
+    def of(cls, core: CoreSections, sections: dict[str, BaseModel], production: bool = False) -> Config:
+        """The run-time view of validated sections: the one place core sections are flattened."""
+        enabled = core.introspection.enabled
+        return cls(
+            supergraph_path=core.supergraph.path, hot_reload=core.supergraph.hot_reload,
+            poll_interval=core.supergraph.poll_interval, host=core.server.host, port=core.server.port,
+            workers=core.server.workers, graphql_path=core.server.graphql_path,
+            subgraph_timeout=core.traffic.subgraph_timeout, client=core.traffic.client,
+            max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
+            max_response_bytes=core.traffic.max_response_bytes, subgraphs=dict(core.subgraphs),
+            plan_cache_entries=core.plan.cache_entries, plan_cache_bytes=core.plan.cache_bytes,
+            document_cache_entries=core.plan.document_cache_entries,
+            document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
+            # production: the schema is not handed to anyone who asks, unless said so
+            introspection=enabled if enabled is not None else not production,
+            override_labels=frozenset(core.override_labels), sections=sections)
+
+    def section(self, name: str, model: type[S]) -> S | None:
+        """The validated section `name` (None when the file has none), typed as its model."""
+        body = self.sections.get(name)
+        if body is None:
+            return None
+        if not isinstance(body, model):
+            raise TypeError(f"section {name!r} holds a {type(body).__name__}, not a {model.__name__}")
+        return body
+
+
 def section_models() -> dict[str, Any]:
     """Every router.yaml section by name, with its type (a model, or `list[str]` and such)."""
     # imported here: the plugin modules import the pipeline, which imports this module
@@ -108,6 +140,16 @@ def section_models() -> dict[str, Any]:
 
     core = {name: info.annotation for name, info in CoreSections.model_fields.items()}
     return {**core, **registry.section_models()}
+
+
+def validate_sections(raw: Mapping[str, Any]) -> dict[str, BaseModel]:
+    """The sections owned outside config.py, each validated by its model (for `Config.sections`)."""
+    models = section_models()
+    unknown = [name for name in raw if name not in models or name in CoreSections.model_fields]
+    if unknown:
+        raise ConfigError(f"unknown config section {unknown[0]!r} (known: {', '.join(sorted(models))})")
+    validated: dict[str, BaseModel] = {name: validate(models[name], name, body) for name, body in raw.items()}
+    return validated
 
 
 def router_yaml_model() -> type[BaseModel]:
@@ -152,50 +194,23 @@ def load_config(path: str | None = None, env: Mapping[str, str] | None = None) -
     raw = _expand(raw, "", env)
     models = section_models()
     raw = config_env.apply(raw, env, models)  # ROUTER_SECTION__KEY=value
-    unknown = [name for name in raw if name not in models]
-    if unknown:
-        raise ConfigError(f"unknown config section {unknown[0]!r} (known: {', '.join(sorted(models))})")
-    try:
-        core = validate(CoreSections, "", {k: v for k, v in raw.items() if k in CoreSections.model_fields})
-        for name, body in raw.items():  # every other section checked at start by its own model
-            if name not in CoreSections.model_fields:
-                validate(models[name], name, body)  # raw for the module: it builds from its own model
-    except ConfigError as e:
-        raise ConfigError(f"{os.path.basename(path)}: {e}" if path else str(e)) from None
-    cfg = Config(
-        supergraph_path=core.supergraph.path, hot_reload=core.supergraph.hot_reload,
-        poll_interval=core.supergraph.poll_interval, host=core.server.host, port=core.server.port,
-        workers=core.server.workers, graphql_path=core.server.graphql_path,
-        subgraph_timeout=core.traffic.subgraph_timeout, client=core.traffic.client,
-        max_connections_per_subgraph=core.traffic.max_connections_per_subgraph,
-        max_response_bytes=core.traffic.max_response_bytes,
-        subgraphs={name: SubgraphConfig(sub.url, sub.timeout) for name, sub in core.subgraphs.items()},
-        plan_cache_entries=core.plan.cache_entries, document_cache_entries=core.plan.document_cache_entries,
-        document_cache_bytes=core.plan.document_cache_bytes, expose_query_plan=core.plan.expose_query_plan,
-        introspection=core.introspection.enabled is not False, override_labels=frozenset(core.override_labels),
-        plugins={name: body for name, body in raw.items() if name not in CoreSections.model_fields})
-    for name, (section, key, conv) in _ENV.items():
+    for name, (section, key, conv) in _ENV.items():  # ROUTER_PORT=... and such, last: they win
         if name in env:
             try:
                 value = conv(env[name])
             except ValueError:
                 raise ConfigError(f"{name}: invalid value {env[name]!r}") from None
-            _apply(cfg, section, key, value)
-    if is_production(env) and "enabled" not in (raw.get("introspection") or {}) and "ROUTER_INTROSPECTION" not in env:
-        cfg.introspection = False  # production: the schema is not handed to anyone who asks, unless said so
-    if cfg.port < 0 or cfg.port > 65535:
-        raise ConfigError(f"server.port: {cfg.port} is not a TCP port")
-    if cfg.client not in ("pool", "httpx"):
-        raise ConfigError(f"traffic.client: must be 'pool' or 'httpx', got {cfg.client!r}")
-    if cfg.max_connections_per_subgraph < 1:
-        raise ConfigError("traffic.max_connections_per_subgraph: must be at least 1")
-    if cfg.max_response_bytes < 1:
-        raise ConfigError("traffic.max_response_bytes: must be at least 1")
-    if cfg.workers < 1:
-        raise ConfigError("server.workers: must be at least 1")
-    if cfg.document_cache_bytes < 0:
-        raise ConfigError("plan.document_cache_bytes: must be at least 0")
-    return cfg
+            current = raw.get(section)
+            raw[section] = {**(current if isinstance(current, dict) else {}), key: value}
+    unknown = [name for name in raw if name not in models]
+    if unknown:
+        raise ConfigError(f"unknown config section {unknown[0]!r} (known: {', '.join(sorted(models))})")
+    try:
+        core = validate(CoreSections, "", {k: v for k, v in raw.items() if k in CoreSections.model_fields})
+        sections = validate_sections({k: v for k, v in raw.items() if k not in CoreSections.model_fields})
+    except ConfigError as e:
+        raise ConfigError(f"{os.path.basename(path)}: {e}" if path else str(e)) from None
+    return Config.of(core, sections, production=is_production(env))
 
 
 def is_production(env: Mapping[str, str]) -> bool:
@@ -221,15 +236,3 @@ _ENV: dict[str, tuple[str, str, Callable[[str], object]]] = {
     "ROUTER_INTROSPECTION": ("introspection", "enabled", _bool),
 }
 
-
-def _apply(cfg: Config, section: str, key: str, value: Any) -> None:
-    target = {
-        ("supergraph", "path"): "supergraph_path", ("supergraph", "hot_reload"): "hot_reload",
-        ("supergraph", "poll_interval"): "poll_interval", ("server", "host"): "host", ("server", "port"): "port",
-        ("server", "workers"): "workers", ("server", "graphql_path"): "graphql_path",
-        ("traffic", "subgraph_timeout"): "subgraph_timeout", ("traffic", "client"): "client", ("plan", "cache_entries"): "plan_cache_entries",
-        ("plan", "document_cache_entries"): "document_cache_entries",
-        ("plan", "document_cache_bytes"): "document_cache_bytes",
-        ("plan", "expose_query_plan"): "expose_query_plan", ("introspection", "enabled"): "introspection",
-    }[(section, key)]
-    setattr(cfg, target, value)

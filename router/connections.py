@@ -62,7 +62,7 @@ def parse(raw: Any) -> ConnectionLimits:
 
 
 def from_config(config: Config) -> ConnectionLimits:
-    return parse(config.plugins.get(SECTION))
+    return ConnectionLimits(**(config.section(SECTION, ConnectionsSettings) or ConnectionsSettings()).model_dump())
 
 
 @dataclass

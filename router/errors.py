@@ -14,6 +14,16 @@ class SubgraphError(Exception):
         self.code = code
 
 
+DEFER_ACCEPT = "multipart/mixed;deferSpec=20220824"  # what a client sends to receive @defer's parts
+
+
+def defer_not_acceptable() -> dict[str, Any]:
+    """The 406 answer to an operation that defers a fragment sent without a multipart Accept."""
+    return {"errors": [graphql_error("The operation uses @defer, but the request's Accept header does not allow "
+                                     f"multipart responses: send 'Accept: {DEFER_ACCEPT},application/json'.",
+                                     "NOT_ACCEPTABLE")]}
+
+
 def graphql_error(message: str, code: str, **extra: Any) -> dict[str, Any]:
     e: dict[str, Any] = {"message": message, "extensions": {"code": code}}
     e.update(extra)

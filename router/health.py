@@ -58,7 +58,11 @@ class HealthSettings(Settings):
 
 
 def parse(raw: Any) -> HealthConfig:
-    s = validate_section(HealthSettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the router reads its validated one."""
+    return config_of(validate_section(HealthSettings, SECTION, raw))
+
+
+def config_of(s: HealthSettings) -> HealthConfig:
     ready_path = s.ready_path or "/ready"
     if not ready_path.startswith("/"):
         raise ConfigError(f"health.ready_path: expected a path starting with '/', got {ready_path!r}")
@@ -124,7 +128,7 @@ async def _probe(http: httpx.AsyncClient, cfg: HealthConfig, name: str, url: str
 class Readiness:
     def __init__(self, router: Any, cfg: HealthConfig | None = None) -> None:
         self.router = router
-        self.cfg = cfg if cfg is not None else parse(router.config.plugins.get(SECTION))
+        self.cfg = cfg if cfg is not None else from_config(router.config)
         self._cached: tuple[float, Any, tuple[bool, dict[str, Any]]] | None = None
         self._lock = asyncio.Lock()
 
@@ -149,4 +153,8 @@ class Readiness:
 
 def validate(config: Config) -> None:
     """At start, with the other sections: a bad `health` key stops the router."""
-    parse(config.plugins.get(SECTION))
+    from_config(config)
+
+
+def from_config(config: Config) -> HealthConfig:
+    return config_of(config.section(SECTION, HealthSettings) or HealthSettings())

@@ -22,8 +22,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import defer_http, heap
 from . import graphiql as graphiql_ide
-from . import heap
 from .health import Readiness, liveness
 from .pipeline import GraphQLRequest, Router
 from .subscriptions.routes import Streams
@@ -157,7 +157,8 @@ class PostPath:
 def _one_answer(scope: Scope) -> Incoming | None:
     """The POST as an Incoming, read in one pass over its headers; None for a POST that asks
     for a stream (GraphQL over SSE, multipart subscriptions, graphql-sse's single-connection
-    mode), which Starlette's route hands to router/subscriptions."""
+    mode, `@defer`'s multipart parts), which Starlette's route hands to router/subscriptions or
+    defer_http.py."""
     if b"token=" in scope.get("query_string", b""):
         return None
     headers: dict[str, str] = {}
@@ -289,6 +290,8 @@ def create_app(router: Router, supergraph_path: str | None = None) -> Starlette:
     async def graphql(request: Request) -> Response:
         if ide is not None and request.method == "GET" and graphiql_ide.wants_html(request):
             return ide.response(request)
+        if defer_http.wants(request.headers.get("accept", "")) and not streams.in_single_connection(request):
+            return await defer_http.serve(router, request, max_body)  # @defer's parts (or one JSON answer)
         streamed = await streams.http(request)
         if streamed is not None:
             return streamed

@@ -12,6 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.metrics_core import Metric
 
+from .planner import QueryPlanner
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_CODES = 64
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
@@ -22,7 +24,7 @@ _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 class _PlanCache:
     """Reads the planner's own hit/miss counters at scrape time (nothing on the request path)."""
 
-    def __init__(self, planner: Callable[[], Any]) -> None:
+    def __init__(self, planner: Callable[[], QueryPlanner]) -> None:
         self.planner = planner
 
     def describe(self) -> Iterable[Metric]:
@@ -32,14 +34,14 @@ class _PlanCache:
         p = self.planner()
         hits = CounterMetricFamily("router_plan_cache_hits", "Query plans served from the plan cache.")
         misses = CounterMetricFamily("router_plan_cache_misses", "Query plans computed (not in the plan cache).")
-        hits.add_metric([], getattr(p, "hits", 0))
-        misses.add_metric([], getattr(p, "misses", 0))
+        hits.add_metric([], p.hits)
+        misses.add_metric([], p.misses)
         yield hits
         yield misses
 
 
 class RouterMetrics:
-    def __init__(self, planner: Callable[[], Any] | None = None) -> None:
+    def __init__(self, planner: Callable[[], QueryPlanner] | None = None) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("router_http_requests", "HTTP requests answered, by status.",
                                 ["status"], registry=r)

@@ -165,6 +165,7 @@ class DocumentCache:
             elif isinstance(d, FragmentDefinitionNode):
                 fragments[d.name.value] = d
         cond = {k: tuple(sorted(_condition_variables(op, fragments))) for k, op in operations.items()}
+        _unlink_tokens(ast)
         return Document(text, ast, operations, fragments, cond)
 
 
@@ -179,6 +180,19 @@ def _weight(text: str, got: Document | OperationError) -> int:
         tokens += 1
         token = token.next
     return 2 * len(text) + tokens * _BYTES_PER_TOKEN
+
+
+def _unlink_tokens(ast: DocumentNode) -> None:
+    """Drops each token's link to the one before it. The lexer links tokens both ways, so a
+    cached document is a reference cycle per token pair: once evicted it is freed only by a
+    full collection, which the router's collector thresholds (`heap.py`) make rare, and a
+    cache that churns (many distinct documents) grew the process by its evictions until one
+    ran. Nothing reads `prev` after parsing; with `next` alone the document is freed by
+    reference counting as soon as the cache and the requests using it let go."""
+    token = ast.loc.start_token if ast.loc is not None else None
+    while token is not None:
+        token.prev = None
+        token = token.next
 
 
 def _locations(e: GraphQLError) -> dict[str, Any]:

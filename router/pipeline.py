@@ -16,22 +16,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLFormattedError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    execute_sync,
-)
-
 from . import heap
 from .client import SubgraphClients
 from .config import Config
+from .errors import defer_not_acceptable
+from .executor.footprint import compile_plan
 from .executor.run import Execution, Send
+from .introspection import introspect
 from .operation import DocumentCache, Operation, OperationError, prepare_operation
+from .payload_scope import PayloadScope
 from .planner import Plan, PlanningError, QueryPlanner
 from .plugins.base import HeadersSend, Plugin
 from .supergraph import Supergraph, SupergraphError
@@ -84,6 +77,9 @@ class Context:
     cost_estimated: int | None = None
     cost_actual: int | None = None
     cost_directives: Any = None
+    # Set while a deferred answer's payloads go through the after-execution plugins: which
+    # payload `result` is (payload_scope.py); None for a one-payload answer.
+    payload: PayloadScope | None = None
 
 
 # The plugin contract (hooks, capabilities) is router/plugins/base.py; re-exported for plugins.
@@ -98,7 +94,7 @@ class RouterState:
         self.supergraph_hash = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
         self.documents = DocumentCache(supergraph.api_schema, config.document_cache_entries,
                                        config.document_cache_bytes)
-        self.planner = QueryPlanner(supergraph, config.plan_cache_entries)
+        self.planner = QueryPlanner(supergraph, config.plan_cache_entries, config.plan_cache_bytes, compile_plan)
         urls: dict[str, str] = {}
         timeouts: dict[str, float] = {}
         for name in supergraph.graph_names:
@@ -111,24 +107,21 @@ class RouterState:
         # Long-lived users (running subscriptions) of this state: after a reload its clients are
         # closed only once the last of them let go.
         self.users: set[object] = set()
-        self._released: asyncio.Event | None = None
+        self._idle = asyncio.Event()  # set while no one uses the state; one event, waited on by _retire
+        self._idle.set()
+
+    def use(self, user: object) -> None:
+        self.users.add(user)
+        self._idle.clear()
 
     def release(self, user: object) -> None:
         self.users.discard(user)
-        if not self.users and self._released is not None:
-            self._released.set()
+        if not self.users:
+            self._idle.set()
 
     async def idle(self) -> None:
         """Returns when no subscription uses this state any more."""
-        if self.users:
-            self._released = asyncio.Event()
-            await self._released.wait()
-
-
-def _defer_not_acceptable() -> dict[str, Any]:
-    from .defer_http import not_acceptable
-
-    return not_acceptable()
+        await self._idle.wait()
 
 
 def _err(message: str, code: str) -> dict[str, Any]:
@@ -136,7 +129,7 @@ def _err(message: str, code: str) -> dict[str, Any]:
 
 
 class Router:
-    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Plugin] | None = None) -> None:
+    def __init__(self, config: Config, supergraph: Supergraph, plugins: list[Plugin[Any]] | None = None) -> None:
         self.config = config
         self.state = RouterState(supergraph, config)
         self.plugins = list(plugins or [])
@@ -168,12 +161,12 @@ class Router:
                                          "Accept: text/event-stream (GraphQL over SSE) or Accept: multipart/mixed;"
                                          "subscriptionSpec=1.0.", "SUBSCRIPTION_TRANSPORT_REQUIRED")]}
         if plan.defer is not None:  # deferred fragments need a multipart answer (defer_http.py)
-            return 406, _defer_not_acceptable()
+            return 406, defer_not_acceptable()
         prefill = None
         if plan.introspection:
             if not self.config.introspection:
                 return 400, {"errors": [_err("Introspection is disabled.", "INTROSPECTION_DISABLED")]}
-            prefill, errs = _introspect(state.supergraph, op)
+            prefill, errs = introspect(state.supergraph, op)
             if errs:
                 return 200, {"errors": errs, "data": None}
         ex = Execution(plan, op.variables, self.subgraph_send(ctx))
@@ -241,6 +234,11 @@ class Router:
         for h in self._on_subgraph_request:
             body = await h(ctx, service, body)
         return body
+
+    @property
+    def rewrites_subgraph_bodies(self) -> bool:
+        """Whether a plugin may change a subgraph request's body per client request."""
+        return bool(self._on_subgraph_request)
 
     async def respond(self, ctx: Context) -> None:
         """The plugins after execution (authorization errors, masking, cost) on `ctx.result`; a
@@ -327,32 +325,6 @@ def active_labels(configured: frozenset[str], percent: tuple[tuple[str, float], 
         return configured
     drawn = {label for label, pct in percent if rand() * 100.0 < pct}
     return configured | drawn if drawn else configured
-
-
-def _introspect(sg: Supergraph, op: Operation) -> tuple[dict[str, Any], list[GraphQLFormattedError]]:
-    """Answer the root introspection fields (__schema, __type) from the API schema."""
-    frags = op.document.fragments
-    picked: list[FieldNode] = []
-
-    def walk(ss: SelectionSetNode) -> None:
-        for s in ss.selections:
-            if isinstance(s, FieldNode):
-                if s.name.value in ("__schema", "__type"):
-                    picked.append(s)
-            elif isinstance(s, InlineFragmentNode):
-                walk(s.selection_set)
-            elif isinstance(s, FragmentSpreadNode) and s.name.value in frags:
-                walk(frags[s.name.value].selection_set)
-
-    walk(op.definition.selection_set)
-    definition = OperationDefinitionNode(
-        operation=op.definition.operation, name=None,
-        variable_definitions=op.definition.variable_definitions,
-        directives=(), selection_set=SelectionSetNode(selections=tuple(picked)))
-    doc = DocumentNode(definitions=(definition, *frags.values()))
-    res = execute_sync(sg.api_schema, doc, variable_values=op.variables)
-    errs = [e.formatted for e in res.errors or ()]
-    return res.data or {}, errs
 
 
 async def _retire(state: RouterState) -> None:

@@ -24,6 +24,7 @@ class Subscriber:
         self.ready = asyncio.Event()  # the first event (the order's current state) arrived
         self.changed = asyncio.Event()  # set at each event
         self.failed: str | None = None
+        self.errors = b""  # the last event that carried only errors
         self.writer: asyncio.StreamWriter | None = None
 
     def close(self) -> None:
@@ -32,6 +33,8 @@ class Subscriber:
 
     def saw(self, chunk: bytes) -> None:
         now = time.perf_counter()
+        if b'"errors"' in chunk and not VERSION.search(chunk):
+            self.errors = chunk  # an event without the order: why the stream is about to end
         for m in VERSION.finditer(chunk):
             self.received.setdefault(int(m.group(1)), now)
         if self.received:
@@ -107,7 +110,7 @@ async def websocket(sub: Subscriber, port: int, path: str, order_id: str) -> Non
             elif b'"next"' in data:
                 sub.saw(data)
             elif b'"error"' in data or b'"complete"' in data:
-                sub.failed = data.decode(errors="replace")[:200]
+                sub.failed = (sub.errors or data).decode(errors="replace")[:300]
                 sub.ready.set()
                 return
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
@@ -139,7 +142,7 @@ async def sse(sub: Subscriber, port: int, path: str, order_id: str) -> None:
                 if not data:
                     break
             if b"event: complete" in data:
-                sub.failed = "completed"
+                sub.failed = "completed" + (f" after {sub.errors.decode(errors='replace')[:300]}" if sub.errors else "")
                 sub.ready.set()
                 return
             if b"data:" in data:

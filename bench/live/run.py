@@ -2,7 +2,7 @@
 through our router and through Hive Gateway, on the same subgraphs and the same events.
 
   python -m bench.live.run [--subscribers 1000,10000] [--transports ws,sse]
-                           [--gateways router,hive-gateway] [--events 5]
+                           [--gateways router,router-dedupe,hive-gateway] [--events 5]
 
 Per gateway, subscriber count and transport: every subscriber opens `orderUpdated(id)` (its first
 event is the order's current state: then it is live), the gateway's RSS is read before and
@@ -98,9 +98,12 @@ def stop(p: subprocess.Popen[bytes]) -> None:
 
 
 def gateway_argv(name: str, supergraph: Path, port: int, tmp: Path) -> tuple[list[str], Path]:
-    if name == "router":
-        cfg = tmp / "router.yaml"
-        cfg.write_text(ROUTER_CONFIG)
+    if name in ("router", "router-dedupe"):
+        cfg = tmp / f"{name}.yaml"
+        # router-dedupe: the subscribers share one subgraph subscription (its first event, the
+        # order's state, replayed to each joiner: what a subscription of its own would send first)
+        dedupe = "replay_last" if name == "router-dedupe" else "false"
+        cfg.write_text(ROUTER_CONFIG.replace("upstream_timeout: 60s", f"upstream_timeout: 60s, dedupe: {dedupe}"))
         return [sys.executable, "-m", "router", "--supergraph", str(supergraph), "--config", str(cfg),
                 "--port", str(port)], ROOT
     if name == "hive-gateway":
@@ -109,7 +112,7 @@ def gateway_argv(name: str, supergraph: Path, port: int, tmp: Path) -> tuple[lis
             raise SystemExit("bench/node_modules missing: run `cd bench && npm ci` (make bench-live does)")
         return [str(hive), "supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(port), "--fork", "1",
                 "--polling", "1h", "-c", str(HERE / "hive-gateway.config.mjs")], BENCH
-    raise SystemExit(f"unknown gateway {name!r} (router, hive-gateway)")
+    raise SystemExit(f"unknown gateway {name!r} (router, router-dedupe, hive-gateway)")
 
 
 def ready(url: str, timeout: float = 60) -> None:
@@ -208,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench-live", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--subscribers", default="1000,10000")
     ap.add_argument("--transports", default="ws,sse")
-    ap.add_argument("--gateways", default="router,hive-gateway")
+    ap.add_argument("--gateways", default="router,router-dedupe,hive-gateway")
     ap.add_argument("--events", type=int, default=5)
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the gateways and subgraphs too

@@ -105,7 +105,10 @@ def sdl(schema: strawberry.federation.Schema) -> str:
 
 
 def app() -> Starlette:
-    orders: Any = GraphQL(orders_schema, graphql_ide=None)
+    # no cap on subscriptions per WebSocket (Strawberry's default is 100): Hive Gateway sends all
+    # of its subscriptions to a subgraph over one socket, our router one socket per subscription
+    # (or one per group with subscriptions.dedupe)
+    orders: Any = GraphQL(orders_schema, graphql_ide=None, max_subscriptions_per_connection=None)
     payments: Any = GraphQL(payments_schema, graphql_ide=None)
     return Starlette(routes=[Route("/orders/graphql", orders, methods=["GET", "POST"]),
                              WebSocketRoute("/orders/graphql", orders),

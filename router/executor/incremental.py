@@ -38,7 +38,7 @@ class _Item:
 
 
 class IncrementalExecution(Execution):
-    __slots__ = ("schema", "defer", "finished", "progress", "marks")
+    __slots__ = ("schema", "defer", "finished", "progress", "marks", "_fragments")
 
     def __init__(self, plan: Plan, variables: dict[str, Any], send: Send, schema: GraphQLSchema) -> None:
         super().__init__(plan, variables, send)
@@ -49,6 +49,11 @@ class IncrementalExecution(Execution):
         # (index in self.errors, fetch id): every error from that index on, up to the next mark,
         # was recorded by that fetch (a fetch records its errors without yielding in between)
         self.marks: list[tuple[int, int]] = []
+        self._fragments: dict[int, int] = {}  # id() of an incremental item -> its fragment's id
+
+    def fragment_of(self, item: dict[str, Any]) -> int:
+        """The deferred fragment an incremental item delivers."""
+        return self._fragments[id(item)]
 
     async def fetch(self, f: Fetch) -> None:
         try:
@@ -233,6 +238,7 @@ class IncrementalExecution(Execution):
                 entry["errors"] = all_errors
             item.out = None if data is INVALID else data  # nested fragments are delivered under this
             results.append(entry)
+            self._fragments[id(entry)] = d.id
         placed = {id(e) for r in results for e in r.get("errors", ())}
         rest = [e for e in errors if id(e) not in placed]
         if rest:

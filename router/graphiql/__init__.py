@@ -65,9 +65,13 @@ class GraphiQLSettings(Settings):
 
 
 def parse(raw: Any, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
+    """A raw section (a test, a tool) read as the router reads its validated one."""
+    return config_of(validate(GraphiQLSettings, SECTION, raw), env)
+
+
+def config_of(s: GraphiQLSettings, env: Mapping[str, str] | None = None) -> GraphiQLConfig:
     env = os.environ if env is None else env
     production = env.get("ROUTER_ENV", "").lower() in ("production", "prod")
-    s = validate(GraphiQLSettings, SECTION, raw)
     return GraphiQLConfig(enabled=s.enabled if s.enabled is not None else not production, title=s.title,
                           default_headers=s.default_headers, sign_in=sign_in_form.parse(s.sign_in))
 
@@ -176,5 +180,5 @@ class GraphiQL:
 
 
 def build(config: Config, env: Mapping[str, str] | None = None) -> GraphiQL | None:
-    cfg = parse(config.plugins.get(SECTION), env)
+    cfg = config_of(config.section(SECTION, GraphiQLSettings) or GraphiQLSettings(), env)
     return GraphiQL(cfg, config.graphql_path) if cfg.enabled else None

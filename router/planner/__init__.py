@@ -8,11 +8,14 @@ needs), `fetch` (the fetch dependency graph built from those paths, merged), `al
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shared.lru import LRU
 
-from ..operation import Operation, normalize
+from ..operation import Operation, Sel, normalize
 from ..supergraph import Supergraph
-from .defer import has_defer, plan_defer
+from .defer import assign_shared, has_defer, split_defer
+from .defer_parts import plan_parts
 from .fetch import FetchGraph
 from .graph import QueryGraph
 from .paths import PathFinder, PlanningError
@@ -29,6 +32,17 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
         graph = QueryGraph(sg)
     sel = normalize(sg.api_schema, operation)
     planned = prune(sel, denied) if denied else sel
+    split = split_defer(sg.api_schema, operation, denied) if has_defer(operation) else None
+    if split is not None and operation.kind != "subscription":  # events carry deferred fields inline
+        try:
+            steps = plan_parts(sg, graph, labels, operation, split, planned)
+        except PlanningError:  # parts the planner cannot place apart: planned as a whole below
+            steps = None
+        if steps is not None:
+            plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
+            plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
+            plan.defer = split
+            return plan
     finder = PathFinder(graph, labels)
     fetches = FetchGraph(sg, graph)
     root_fields = planned.by_type[planned.type]
@@ -41,18 +55,25 @@ def build_plan(sg: Supergraph, operation: Operation, labels: frozenset[str] = fr
     steps = emit(fetches, operation.kind, operation.name, operation.definition)
     plan = Plan(operation.kind, steps, sel, root_type=operation.root_type)
     plan.introspection = [f for f in sel.by_type[sel.type] if f.introspection]
-    if has_defer(operation):
-        plan.defer = plan_defer(sg.api_schema, operation, plan, denied)
+    if split is not None:  # a fragment the parts planner could not place: planned as a whole
+        assign_shared(split, plan)
+        plan.defer = split
     return plan
 
 
 class QueryPlanner:
     """Plans cached by (document, operation name, @skip/@include variable values, labels,
     denied coordinates). The cache is an LRU bounded by entry count and by an estimate of
-    the plans' size. The query graph is built once, with the planner."""
+    the plans' size. The query graph is built once, with the planner.
 
-    def __init__(self, sg: Supergraph, max_entries: int = 2048, max_bytes: int = 64 << 20) -> None:
+    `prepare` (the executor's `footprint.compile_plan`) is called on each new plan before it is
+    cached and returns the bytes of what it attached (compiled code): part of the plan's weight,
+    and most of it on large selections."""
+
+    def __init__(self, sg: Supergraph, max_entries: int = 2048, max_bytes: int = 64 << 20,
+                 prepare: Callable[[Plan], int] | None = None) -> None:
         self.sg = sg
+        self.prepare = prepare
         self.graph = QueryGraph(sg)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -69,6 +90,33 @@ class QueryPlanner:
             return got
         self.misses += 1
         plan = build_plan(self.sg, operation, labels, denied, self.graph)
-        size = 4 * len(operation.document.text) + sum(len(f.operation) for f in plan.fetches) + 4096
+        size = plan_bytes(operation, plan)
+        if self.prepare is not None:
+            size += self.prepare(plan)
         self._cache.put(key, plan, size)
         return plan
+
+
+def plan_bytes(operation: Operation, plan: Plan) -> int:
+    """Estimated bytes of a plan without its compiled code: per field of the normalised
+    selection (a `FieldSel` and its lists), per fetch (its nodes, calls and targets) and the
+    fetches' operation strings. Fitted to tracemalloc's count of a plan's allocations on the
+    bench operations (`tests/unit/router/test_plan_footprint.py` keeps it within 2x)."""
+    return 2048 + 2560 * len(plan.fetches) + 600 * selected_fields(plan.selection) + sum(
+        len(f.operation) for f in plan.fetches)
+
+
+def selected_fields(sel: Sel) -> int:
+    """Fields in a selection, each shared sub-selection counted once."""
+    seen: set[int] = set()
+    todo = [sel]
+    n = 0
+    while todo:
+        s = todo.pop()
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        for fields in s.by_type.values():
+            n += len(fields)
+            todo.extend(f.sub for f in fields if f.sub is not None)
+    return n

@@ -1,14 +1,13 @@
 """`@defer`: which fetches of a plan the initial payload waits for, and what each deferred
 fragment waits for and delivers.
 
-The operation is planned once, as if nothing were deferred (the same fetches, merged the
-same way). The deferred fragments are then split out of the client's selection: the
-*primary* selection is the operation without them, and each deferred fragment keeps its own
-selection at its own position. A fetch belongs to the primary part when it brings a field the
-primary selection asks for (and so do the fetches it waits for); the others only feed deferred
-fragments, and the initial payload does not wait for them. A deferred field that the same
-fetch as its parent brings is therefore delivered right after the initial payload, and one that
-needs another subgraph arrives when that fetch is done: Apollo Router's behaviour.
+The deferred fragments are split out of the client's selection: the *primary* selection is the
+operation without them, and each deferred fragment keeps its own selection at its own position
+(`split_defer`). `defer_parts.py` then plans each part into fetches of its own, which say whose
+they are. When it cannot, the operation is planned as if nothing were deferred and
+`assign_shared` decides: a fetch belongs to the primary part when it brings a field the primary
+selection asks for (and so do the fetches it waits for); the others only feed deferred
+fragments, and the initial payload does not wait for them.
 
 Pure: no I/O. The executor's side is `router/executor/incremental.py`.
 """
@@ -63,6 +62,7 @@ class Deferred:
     keys: frozenset[str]  # response keys it selects at its position
     fetches: tuple[int, ...] = ()  # fetches it waits for (their own dependencies included)
     shape: Shape | None = None
+    reach: Sel | None = None  # the selection from the root down to the fragment
 
     @property
     def path_text(self) -> str:
@@ -232,10 +232,10 @@ def _wrap(wrappers: tuple[FieldNode | InlineFragmentNode, ...], inner: Selection
     return inner
 
 
-def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
-               denied: frozenset[tuple[str, str]] = frozenset()) -> DeferPlan | None:
-    """The deferred fragments of a planned operation, or None when none is active (every
-    `if` false: the operation is answered in one payload)."""
+def split_defer(schema: GraphQLSchema, operation: Operation,
+                denied: frozenset[tuple[str, str]] = frozenset()) -> DeferPlan | None:
+    """The operation's primary selection and deferred fragments, no fetch assigned yet; None
+    when no `@defer` is active (every `if` false: the operation is answered in one payload)."""
     root = schema.get_type(operation.root_type)
     assert isinstance(root, GraphQLObjectType)
     splitter = _Splitter(schema, operation)
@@ -251,21 +251,7 @@ def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
         return sel
 
     primary = normalized(root, primary_ss)
-    fetches = plan.fetches
-    deps = {f.id: f.deps for f in fetches}
-
-    def closure(ids: set[int]) -> tuple[int, ...]:
-        todo = list(ids)
-        while todo:
-            for d in deps[todo.pop()]:
-                if d not in ids:
-                    ids.add(d)
-                    todo.append(d)
-        return tuple(sorted(ids))
-
-    primary_fetches = closure({f.id for f in fetches if any(_contributes(node, primary) for node in f.nodes)})
-    out = DeferPlan(primary, compile_shape(primary), primary_fetches)
-    owner: dict[int, int | None] = {fid: None for fid in primary_fetches}
+    out = DeferPlan(primary, compile_shape(primary), ())
     for found in splitter.found:
         steps, conds = _steps(found.wrappers)
         if found.type_condition is not None:
@@ -277,11 +263,33 @@ def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
         sel = normalized(found.parent_type, SelectionSetNode(selections=(fragment,)))
         keys = frozenset(f.key for fields in sel.by_type.values() for f in fields)
         reach = normalized(root, _wrap(found.wrappers, SelectionSetNode(selections=(fragment,))))
-        mine = closure({f.id for f in fetches if any(_contributes(node, reach) for node in f.nodes)})
-        d = Deferred(found.id, found.label, found.parent, steps, conds, found.parent_type.name, sel, keys, mine,
-                     compile_shape(sel))
+        d = Deferred(found.id, found.label, found.parent, steps, conds, found.parent_type.name, sel, keys, (),
+                     compile_shape(sel), reach)
         out.deferred.append(d)
-        for fid in mine:
+    return out
+
+
+def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
+               denied: frozenset[tuple[str, str]] = frozenset()) -> DeferPlan | None:
+    """The deferred fragments of an operation planned as a whole (as if nothing were
+    deferred): each fragment waits for the fetches that bring its fields."""
+    out = split_defer(schema, operation, denied)
+    if out is None:
+        return None
+    assign_shared(out, plan)
+    return out
+
+
+def assign_shared(out: DeferPlan, plan: Any) -> None:
+    """Which fetches of a plan made for the whole operation each part waits for."""
+    fetches = plan.fetches
+    closure = _closure(fetches)
+    out.primary_fetches = closure({f.id for f in fetches if any(_contributes(node, out.primary) for node in f.nodes)})
+    owner: dict[int, int | None] = {fid: None for fid in out.primary_fetches}
+    for d in out.deferred:
+        assert d.reach is not None
+        d.fetches = closure({f.id for f in fetches if any(_contributes(node, d.reach) for node in f.nodes)})
+        for fid in d.fetches:
             owner.setdefault(fid, d.id)
     unnamed = [f.id for f in fetches if f.id not in owner]
     if unnamed:  # a fetch no payload named (defensive): every deferred payload waits for it
@@ -290,7 +298,21 @@ def plan_defer(schema: GraphQLSchema, operation: Operation, plan: Any,
         for fid in unnamed:
             owner[fid] = out.deferred[0].id
     out.owner = owner
-    return out
+
+
+def _closure(fetches: Any) -> Any:
+    deps = {f.id: f.deps for f in fetches}
+
+    def closure(ids: set[int]) -> tuple[int, ...]:
+        todo = list(ids)
+        while todo:
+            for d in deps[todo.pop()]:
+                if d not in ids:
+                    ids.add(d)
+                    todo.append(d)
+        return tuple(sorted(ids))
+
+    return closure
 
 
 def _contributes(node: Any, target: Sel) -> bool:

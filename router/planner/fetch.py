@@ -42,7 +42,8 @@ Draft = dict[str, tuple[str, "Draft | ByType | None"]]
 
 
 class FetchNode:
-    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth", "contexts", "private")
+    __slots__ = ("id", "subgraph", "root", "path", "parents", "post", "sel", "inputs", "depth", "contexts", "private",
+                 "part")
 
     def __init__(self, nid: int, subgraph: str, root: bool, path: tuple[PathStep, ...],
                  parents: frozenset["FetchNode"], post: bool) -> None:
@@ -57,6 +58,7 @@ class FetchNode:
         self.depth: int = 1 + max((p.depth for p in parents), default=0)
         self.contexts: list[ContextInput] = []  # @fromContext arguments, one variable each
         self.private: dict[str, str] = {}  # keys of fields the planner added under a name of their own
+        self.part: int | None = None  # @defer: the deferred fragment it was planned for (None: the primary part)
 
     def __repr__(self) -> str:
         return f"FetchNode({self.id}, {self.subgraph}, {self.path}, parents={sorted(p.id for p in self.parents)})"
@@ -73,7 +75,7 @@ class ContextInput:
 
 
 @dataclass(slots=True)
-class _Frame:
+class Frame:
     node: Node
     fn: "FetchNode"
     qs: QuerySel
@@ -98,7 +100,12 @@ class FetchGraph:
         self.nodes: list[FetchNode] = []
         self._entities: dict[tuple[object, ...], FetchNode] = {}
         self._collect: list[set[FetchNode]] = []
-        self._frames: list[_Frame] = []  # the positions being built, outermost first (for @fromContext)
+        self._frames: list[Frame] = []  # the positions being built, outermost first (for @fromContext)
+        # @defer (planner/defer.py): the part being planned, and every position built so far by
+        # its response path (the fetch holding the object there, its node, its selection)
+        self.part: int | None = None
+        self.positions: dict[tuple[str, ...], list[Frame]] | None = None
+        self.merged_into: dict[FetchNode, FetchNode] = {}  # nodes merged away -> the node holding them
 
     # ------------------------------------------------------------------ roots
     def add_roots(self, roots: dict[str, list[Local]], sel: Sel) -> None:
@@ -118,23 +125,32 @@ class FetchGraph:
     def _node(self, subgraph: str, root: bool, path: tuple[PathStep, ...], parents: frozenset[FetchNode],
               post: object) -> FetchNode:
         if not root:
-            k = (subgraph, path, parents, post)
+            k = (subgraph, path, parents, post, self.part)
             got = self._entities.get(k)
             if got is not None:
                 for c in self._collect:
                     c.add(got)
                 return got
         fn = FetchNode(len(self.nodes), subgraph, root, path, parents, bool(post))
+        fn.part = self.part
         self.nodes.append(fn)
         if not root:
-            self._entities[(subgraph, path, parents, post)] = fn
+            self._entities[(subgraph, path, parents, post, self.part)] = fn
         for c in self._collect:
             c.add(fn)
         return fn
 
+    def add_at(self, frame: Frame, pl: Placement) -> None:
+        """A placement built at a position already planned (a deferred fragment's, from the
+        fetch holding the object there)."""
+        self._placement(frame.fn, frame.qs, pl, frame.path, frame.user)
+
     def _placement(self, fn: FetchNode, qs: QuerySel, pl: Placement, path: tuple[PathStep, ...],
                    user: Sel | None) -> None:
-        self._frames.append(_Frame(pl.node, fn, qs, path, user))
+        frame = Frame(pl.node, fn, qs, path, user)
+        self._frames.append(frame)
+        if self.positions is not None:
+            self.positions.setdefault(response_path(path), []).append(frame)
         try:
             self._locals(fn, qs, pl.node.type, pl.locals, path, user)
             for j in pl.jumps:
@@ -224,7 +240,7 @@ class FetchGraph:
             qf.arguments = qf.arguments + (ArgumentNode(name=NameNode(value=ca.name),
                                                         value=VariableNode(name=NameNode(value=var))),)
 
-    def _context_selection(self, frame: "_Frame", ca: ContextArgument) -> tuple[str, ...]:
+    def _context_selection(self, frame: "Frame", ca: ContextArgument) -> tuple[str, ...]:
         """Adds the context's selection (one field, possibly nested) to the fetch holding the
         enclosing object; the working-data keys leading to the value."""
         qs, type_name, fields = frame.qs, frame.node.type, user_fields(frame.user, frame.node.type)
@@ -284,7 +300,7 @@ class FetchGraph:
             buckets: dict[tuple[object, ...], list[FetchNode]] = {}
             for n in self.nodes:
                 if not n.root:
-                    buckets.setdefault((n.subgraph, n.depth, _untyped(n.path)), []).append(n)
+                    buckets.setdefault((n.subgraph, n.depth, _untyped(n.path), n.part), []).append(n)
             for group in buckets.values():
                 if len(group) < 2:
                     continue
@@ -309,7 +325,7 @@ class FetchGraph:
                 if n.root or n in parents:
                     continue
                 for m in self.nodes:
-                    if (m is not n and not m.root and m.subgraph == n.subgraph and m.depth > n.depth
+                    if (m is not n and not m.root and m.subgraph == n.subgraph and m.depth > n.depth and m.part == n.part
                             and _untyped(m.path) == _untyped(n.path) and n.parents <= ancestors[m]
                             and _mergeable_inputs(m, n)):
                         self._merge(m, n)
@@ -328,6 +344,7 @@ class FetchGraph:
         a.post = a.post or b.post
         a.private.update(b.private)
         self.nodes.remove(b)
+        self.merged_into[b] = a
         for n in self.nodes:
             if b in n.parents:
                 n.parents.discard(b)
@@ -463,6 +480,11 @@ def freeze_reader(r: Draft) -> Reader:
         else:
             out.append((name, key, freeze_reader(sub)))
     return tuple(out)
+
+
+def response_path(path: tuple[PathStep, ...]) -> tuple[str, ...]:
+    """The response keys of a working-data path (list levels and type conditions left out)."""
+    return tuple(p for p in path if isinstance(p, str) and p != "@")
 
 
 def _untyped(path: tuple[PathStep, ...]) -> tuple[str, ...]:

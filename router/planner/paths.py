@@ -142,6 +142,11 @@ class PathFinder:
         self._memo[key] = (result, assumed)
         return result
 
+    def key_placement(self, node: Node, edge: KeyEdge) -> Placement | None:
+        """A key edge's field set planned at `node` (None: not to be had there), for a jump
+        the caller builds itself (`defer_parts`)."""
+        return self._condition(node, ("key", id(edge)), edge.key)
+
     def _close(self) -> frozenset[Marker]:
         """Ends a computation: what it assumed, which its caller now assumes too."""
         assumed = frozenset(self._assumed.pop())

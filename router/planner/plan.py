@@ -54,6 +54,7 @@ class Fetch:
     head: str = ""  # "query Name", for `render`
     error_keys: dict[str, str] = field(default_factory=dict)  # query key -> the name errors report
     declarations: tuple[str, ...] = ()  # the client variables' definitions it uses
+    part: int | None = None  # @defer: the deferred fragment it was planned for (None: the primary part)
 
     def render(self, groups: dict[int, int]) -> str:
         """The operation when calls with @fromContext arguments are sent `groups[call index]`
@@ -112,7 +113,7 @@ class Plan:
 def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: OperationDefinitionNode) -> list[Fetch]:
     var_defs = {vd.variable.name.value: print_ast(vd) for vd in definition.variable_definitions or ()}
     batches: list[list[FetchNode]] = []
-    index: dict[tuple[str, int], int] = {}
+    index: dict[tuple[str, int, int | None], int] = {}
     slot = _slots(graph.ordered())
     for n in sorted(graph.ordered(), key=lambda n: (slot[n], n.id)):
         if n.sel.empty():
@@ -120,7 +121,7 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
         if n.root:
             batches.append([n])
             continue
-        k = (n.subgraph, slot[n])
+        k = (n.subgraph, slot[n], n.part)
         if k in index:
             batches[index[k]].append(n)
         else:
@@ -137,7 +138,8 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
             used = sorted(first.sel.variables(set()))
             text = f"{kind}{' ' + name if name else ''}{_decl(used, var_defs, [])}{first.sel.print()}"
             fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], True,
-                                 renames=renames, nodes=batch, error_keys=_error_keys(batch, renames)))
+                                 renames=renames, nodes=batch, error_keys=_error_keys(batch, renames),
+                                 part=first.part))
             continue
         by_text: dict[str, tuple[list[FetchNode], tuple[Rename, ...]]] = {}
         for n in batch:
@@ -169,7 +171,7 @@ def emit(graph: FetchGraph, kind: str, op_name: str | None, definition: Operatio
         fetches.append(Fetch(i, first.subgraph, text, name, tuple(used), deps, slot[first], False, calls,
                              nodes=batch, head=head_text,
                              error_keys=_error_keys(batch, tuple(r for c in calls for r in c.renames)),
-                             declarations=tuple(var_defs[v] for v in used if v in var_defs)))
+                             declarations=tuple(var_defs[v] for v in used if v in var_defs), part=first.part))
     return fetches
 
 

@@ -47,7 +47,7 @@ from shared.lru import LRU
 from ..config import Config, ConfigError
 from ..operation import Sel, list_depth, normalize
 from ..pipeline import Context
-from ..settings import Settings, validate
+from ..settings import Settings
 from ..supergraph import Supergraph
 from .base import Plugin
 from .jwt import claim
@@ -265,7 +265,7 @@ class AuthorizationSettings(Settings):
     cache_entries: int = Field(2048, ge=0)
 
 
-class AuthorizationPlugin(Plugin):
+class AuthorizationPlugin(Plugin[AuthorizationSettings]):
     section = "authorization"
     settings = AuthorizationSettings
 
@@ -280,8 +280,7 @@ class AuthorizationPlugin(Plugin):
         self._ops: LRU[tuple[str, str | None, tuple[bool, ...]], Analysis] = LRU(max(cache_entries, 1), ANALYSIS_CACHE_BYTES)
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "AuthorizationPlugin | None":
-        s = validate(AuthorizationSettings, cls.section, body)
+    def from_config(cls, s: AuthorizationSettings, config: Config) -> "AuthorizationPlugin | None":
         if not s.enabled:
             return None
         hook = s.policy_hook
@@ -364,6 +363,18 @@ class AuthorizationPlugin(Plugin):
             _walk(self.analysis(ctx).sel, (), set(ctx.unauthorized), set(), paths)
             errors = [{"message": "Unauthorized field or type", "path": list(p),
                        "extensions": {"code": UNAUTHORIZED}} for p in paths]
+        scope = ctx.payload
+        if scope is not None:  # a deferred answer: each error in the payload holding its field, once
+            # (the last call: those whose items were never delivered, their parent being null)
+            mine = []
+            for e in errors:
+                path = tuple(e["path"])
+                if path not in scope.reported and (scope.owns(e["path"]) or scope.final):
+                    scope.reported.add(path)
+                    mine.append(e)
+            errors = mine
+            if not errors:
+                return
         result = ctx.result
         result["errors"] = [*errors, *result.get("errors", ())]
         if "data" in result:  # keep errors before data, as the executor does
@@ -386,7 +397,7 @@ class AuthorizationPlugin(Plugin):
         return {p for p in got if p in policies}
 
 
-def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin]) -> bool:
+def warn_if_unenforced(sg: Supergraph, plugins: list[Plugin[Any]]) -> bool:
     """The supergraph declares authorization requirements but nothing enforces them in the
     router (only the subgraphs' own checks stand): say so loudly at start."""
     if any(isinstance(p, AuthorizationPlugin) for p in plugins) or not Rules(sg).active:

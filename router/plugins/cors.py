@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from ..config import Config, ConfigError
-from ..settings import Settings, StringList, validate
+from ..settings import Settings, StringList
 from .base import Plugin
 from .csrf import DEFAULT_HEADERS
 
@@ -34,7 +34,7 @@ class CorsSettings(Settings):
     max_age: int = Field(600, ge=0)
 
 
-class CorsPlugin(Plugin):
+class CorsPlugin(Plugin[CorsSettings]):
     """Contributes an ASGI middleware (no pipeline hooks)."""
 
     section = "cors"
@@ -47,8 +47,7 @@ class CorsPlugin(Plugin):
                            expose_headers=expose_headers, allow_methods=methods, max_age=max_age)
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "CorsPlugin | None":
-        s = validate(CorsSettings, cls.section, body)
+    def from_config(cls, s: CorsSettings, config: Config) -> "CorsPlugin | None":
         if not s.enabled:
             return None
         origins = s.origins

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from ..settings import Settings, StringList, validate
+from ..settings import Settings, StringList
 from .base import Plugin
 
 SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
@@ -47,7 +47,7 @@ class CsrfSettings(Settings):
     required_headers: StringList = list(DEFAULT_HEADERS)
 
 
-class CsrfPlugin(Plugin):
+class CsrfPlugin(Plugin[CsrfSettings]):
     section = "csrf"
     settings = CsrfSettings
 
@@ -58,8 +58,7 @@ class CsrfPlugin(Plugin):
                         "or text/plain, or one of these headers: " + ", ".join(self.required_headers) + ".")
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "CsrfPlugin | None":
-        s = validate(CsrfSettings, cls.section, body)
+    def from_config(cls, s: CsrfSettings, config: Config) -> "CsrfPlugin | None":
         if not s.enabled:
             return None
         headers = s.required_headers

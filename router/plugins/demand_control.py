@@ -371,21 +371,26 @@ class DemandControlSettings(Settings):
 
 
 def parse_config(raw: Any) -> DemandControlConfig:
-    s = validate(DemandControlSettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the plugin reads its validated one."""
+    return config_of(validate(DemandControlSettings, SECTION, raw))
+
+
+def config_of(s: DemandControlSettings) -> DemandControlConfig:
     if s.mode == "enforce" and s.max_cost is None:
         raise ConfigError(f"{SECTION}.max_cost: required in enforce mode")
     return DemandControlConfig(s.mode, s.max_cost, s.list_size)
 
 
-class DemandControl(Plugin):
+class DemandControl(Plugin[DemandControlSettings]):
+    reads_merged_data = True  # the actual cost of a deferred answer is measured over every part
     section = SECTION
     settings = DemandControlSettings
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "DemandControl":
-        telemetry_section = config.plugins.get(SECTION_TELEMETRY)
-        metrics = telemetry_section is not None and telemetry.parse(telemetry_section).metrics
-        return cls(parse_config(body), metrics)
+    def from_config(cls, s: DemandControlSettings, config: Config) -> "DemandControl":
+        observed = config.section(SECTION_TELEMETRY, telemetry.TelemetrySettings)
+        metrics = observed is not None and telemetry.config_of(observed).metrics
+        return cls(config_of(s), metrics)
 
     def __init__(self, cfg: DemandControlConfig, metrics: bool = False) -> None:
         self.cfg = cfg
@@ -432,8 +437,12 @@ class DemandControl(Plugin):
         exposed = ctx.request.headers.get(EXPOSE_HEADER) == "true"
         if not (exposed or self.metrics):
             return
+        scope = ctx.payload
+        if scope is not None and not scope.final:
+            return  # a deferred answer is measured once, over its merged data
+        data = scope.data if scope is not None else ctx.result.get("data")
         measured = actual(ctx.state.supergraph.api_schema, ctx.cost_directives,
-                          op.definition, op.document.fragments, op.coerced, ctx.result.get("data"))
+                          op.definition, op.document.fragments, op.coerced, data)
         ctx.cost_actual = measured
         if exposed:
             ctx.result.setdefault("extensions", {})["cost"] = self._report(cost, measured)["cost"]
@@ -447,6 +456,5 @@ class DemandControl(Plugin):
 
 
 def build(config: Config) -> DemandControl | None:
-    if SECTION not in config.plugins:
-        return None
-    return DemandControl.from_config(config.plugins[SECTION], config)
+    s = config.section(SECTION, DemandControlSettings)
+    return DemandControl.from_config(s, config) if s is not None else None

@@ -213,7 +213,7 @@ def apply(rules: list[Rule], incoming: dict[str, str], claims: dict[str, Any] | 
                 del out[name]
 
 
-class HeadersPlugin(Plugin):
+class HeadersPlugin(Plugin[HeadersSettings]):
     section = "headers"
     settings = HeadersSettings
 
@@ -230,8 +230,7 @@ class HeadersPlugin(Plugin):
         return self._hooks
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "HeadersPlugin | None":
-        s = validate(HeadersSettings, cls.section, body)
+    def from_config(cls, s: HeadersSettings, config: Config) -> "HeadersPlugin | None":
         all_rules = rules_of("headers.all", s.all)
         per: dict[str, list[Rule]] = {}
         for name, rules in s.subgraphs.items():

@@ -39,7 +39,7 @@ from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from ..settings import Settings, StringList, as_list, validate
+from ..settings import Settings, StringList, as_list
 from .base import Plugin
 from .rate_limit import RateLimit
 
@@ -159,7 +159,7 @@ class JwtSettings(Settings):
     cache_entries: int = Field(4096, ge=0)
 
 
-class JwtPlugin(Plugin):
+class JwtPlugin(Plugin[JwtSettings]):
     section = "jwt"
     settings = JwtSettings
 
@@ -193,8 +193,7 @@ class JwtPlugin(Plugin):
 
     # ------------------------------------------------------------------ config
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "JwtPlugin | None":
-        s = validate(JwtSettings, cls.section, body)
+    def from_config(cls, s: JwtSettings, config: Config) -> "JwtPlugin | None":
         if not s.enabled:
             return None
         algs = s.algorithms if s.algorithms is not None else sorted(ALL_ALGORITHMS - FAMILIES["oct"]) + (
@@ -253,7 +252,7 @@ class JwtPlugin(Plugin):
                    required=list(s.required_claims), allow_anonymous=s.allow_anonymous,
                    ignore_other_prefixes=s.ignore_other_prefixes, cache_entries=s.cache_entries)
 
-    def connect(self, plugins: list[Plugin]) -> None:
+    def connect(self, plugins: list[Plugin[Any]]) -> None:
         """Requests refused for a bad token still count against their IP's rate limits."""
         limiter = next((p for p in plugins if isinstance(p, RateLimit)), None)
         if limiter is not None:
@@ -387,7 +386,7 @@ class JwtPlugin(Plugin):
 
     async def aclose(self) -> None:
         for src in self.sources:
-            if hasattr(src, "aclose"):
+            if isinstance(src, JwksUrl):  # the only source holding a connection
                 await src.aclose()
 
 

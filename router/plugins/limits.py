@@ -89,7 +89,11 @@ class LimitsSettings(Settings):
 
 
 def parse(raw: Any) -> LimitsConfig:
-    s = validate(LimitsSettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the plugin reads its validated one."""
+    return config_of(validate(LimitsSettings, SECTION, raw))
+
+
+def config_of(s: LimitsSettings) -> LimitsConfig:
     r, b = s.retry, s.circuit_breaker
     return LimitsConfig(
         max_depth=s.max_depth, max_aliases=s.max_aliases, max_root_fields=s.max_root_fields,
@@ -158,7 +162,11 @@ def _refuse(ctx: Context, message: str, code: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- plugin
-class Limits(Plugin):
+# Failures a re-send cannot fix: the same query gets the same too-large answer again.
+NOT_RETRIED = frozenset({"SUBGRAPH_RESPONSE_TOO_LARGE"})
+
+
+class Limits(Plugin[LimitsSettings]):
     section = SECTION
     settings = LimitsSettings
 
@@ -181,8 +189,8 @@ class Limits(Plugin):
         self._hooks = frozenset(hooks)
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "Limits":
-        return cls(parse(body))
+    def from_config(cls, s: LimitsSettings, config: Config) -> "Limits":
+        return cls(config_of(s))
 
     def hooks(self) -> frozenset[Hook]:
         return self._hooks
@@ -239,10 +247,10 @@ class Limits(Plugin):
                                         "SUBGRAPH_CIRCUIT_OPEN")
                 try:
                     result = await send(service, body, headers)
-                except SubgraphError:
+                except SubgraphError as e:
                     if br is not None:
                         br.failure()
-                    if retry is None or attempt >= retry.attempts:
+                    if retry is None or attempt >= retry.attempts or e.code in NOT_RETRIED:
                         raise
                     delay = min(retry.max_backoff, retry.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
                     attempt += 1
@@ -260,6 +268,5 @@ class Limits(Plugin):
 
 
 def build(config: Config) -> Limits | None:
-    if SECTION not in config.plugins:
-        return None
-    return Limits(parse(config.plugins[SECTION]))
+    s = config.section(SECTION, LimitsSettings)
+    return Limits(config_of(s)) if s is not None else None

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from ..config import Config
 from ..pipeline import Context
-from ..settings import Settings, StringList, validate
+from ..settings import Settings, StringList
 from .base import Plugin
 
 log = logging.getLogger("router.masking")
@@ -58,7 +58,7 @@ class MaskingSettings(Settings):
     message: str = "Internal server error"
 
 
-class MaskingPlugin(Plugin):
+class MaskingPlugin(Plugin[MaskingSettings]):
     section = "error_masking"
     settings = MaskingSettings
 
@@ -73,8 +73,7 @@ class MaskingPlugin(Plugin):
         self.message = message
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "MaskingPlugin | None":
-        s = validate(MaskingSettings, cls.section, body)
+    def from_config(cls, s: MaskingSettings, config: Config) -> "MaskingPlugin | None":
         if not s.enabled:
             return None
         inc = s.include_subgraph_errors
@@ -115,7 +114,7 @@ class MaskingPlugin(Plugin):
                 out.append(_clean(e))
                 continue
             if request_id is None:
-                request_id = getattr(ctx, "request_id", None) or uuid.uuid4().hex
+                request_id = uuid.uuid4().hex
             log.error("masked subgraph error (request %s, subgraph %s, code %s): %s", request_id, service, code,
                       e.get("message"))
             retryable = code in RETRYABLE_CODES

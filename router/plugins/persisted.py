@@ -30,7 +30,7 @@ from shared.lru import LRU
 
 from ..config import Config, ConfigError
 from ..pipeline import Context
-from ..settings import Settings, validate
+from ..settings import Settings
 from .base import Plugin
 
 log = logging.getLogger("router.persisted")
@@ -101,7 +101,7 @@ class PersistedSettings(Settings):
     log_unknown: bool = False
 
 
-class PersistedPlugin(Plugin):
+class PersistedPlugin(Plugin[PersistedSettings]):
     section = "persisted_queries"
     settings = PersistedSettings
     resolves_persisted_queries = True  # http.py lets hash-only requests through
@@ -121,8 +121,7 @@ class PersistedPlugin(Plugin):
         self._checked: LRU[str, bool] = LRU(4096, CHECKED_CACHE_BYTES)
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "PersistedPlugin | None":
-        s = validate(PersistedSettings, cls.section, body)
+    def from_config(cls, s: PersistedSettings, config: Config) -> "PersistedPlugin | None":
         if not s.enabled:
             return None
         manifest_path = s.manifest

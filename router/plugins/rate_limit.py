@@ -284,7 +284,11 @@ def _limit(name: str, s: LimitSettings | None) -> Limit | None:
 
 
 def parse(raw: Any) -> RateLimitConfig:
-    s = validate(RateLimitSettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the plugin reads its validated one."""
+    return config_of(validate(RateLimitSettings, SECTION, raw))
+
+
+def config_of(s: RateLimitSettings) -> RateLimitConfig:
     cfg = RateLimitConfig(per_client=_limit("client", s.per_client), per_ip=_limit("ip", s.per_ip),
                           global_=_limit("global", s.global_), store=s.store, algorithm=s.algorithm,
                           max_clients=s.max_clients, redis_url=s.redis.url, redis_prefix=s.redis.key_prefix)
@@ -302,7 +306,7 @@ def parse(raw: Any) -> RateLimitConfig:
 
 
 # ---------------------------------------------------------------------------------- plugin
-class RateLimit(Plugin):
+class RateLimit(Plugin[RateLimitSettings]):
     """on_request: client and global limits (before parsing, so floods of invalid documents are
     limited too); on_operation: per-operation limits by the operation actually selected (a
     client cannot dodge one by leaving out `operationName`)."""
@@ -311,9 +315,9 @@ class RateLimit(Plugin):
     settings = RateLimitSettings
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "RateLimit | None":
+    def from_config(cls, s: RateLimitSettings, config: Config) -> "RateLimit | None":
         """None when no limit is configured (a section with only trusted_proxies limits nothing)."""
-        cfg = parse(body)
+        cfg = config_of(s)
         if cfg.per_client is None and cfg.per_ip is None and cfg.global_ is None and not cfg.per_operation:
             return None
         return cls(cfg)
@@ -369,10 +373,9 @@ class RateLimit(Plugin):
             limit, retry_after = refused
             headers["ratelimit"] = f'"{limit.name}";r=0;t={max(1, math.ceil(retry_after))}'
             return
-        remaining = getattr(self.store, "remaining", None)
-        if remaining is None:
+        if not isinstance(self.store, MemoryWindows):  # only fixed windows in memory can tell what is left
             return
-        states = [(*remaining(key, limit), limit.name) for key, limit in checks]
+        states = [(*self.store.remaining(key, limit), limit.name) for key, limit in checks]
         left, reset, name = min(states)
         headers["ratelimit"] = f'"{name}";r={left};t={math.ceil(reset)}'
 
@@ -422,7 +425,6 @@ class RateLimit(Plugin):
 def build(config: Config) -> RateLimit | None:
     """No section, or a section without any limit: no plugin (the router with no config has
     no limit and pays nothing)."""
-    if SECTION not in config.plugins:
-        return None
-    return RateLimit.from_config(config.plugins[SECTION], config)
+    s = config.section(SECTION, RateLimitSettings)
+    return RateLimit.from_config(s, config) if s is not None else None
 

@@ -4,6 +4,8 @@ with its model at start; `build_plugins` creates the configured plugins in this 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from .. import connections, health
@@ -29,11 +31,11 @@ from .telemetry import Telemetry
 # then identity (jwt) so that rate limits can key on a verified `sub`, then authorization, then
 # what touches subgraph requests and the response (persisted queries, headers, masking), and
 # signing last: its wrapper is the closest to the wire.
-PLUGINS: tuple[type[Plugin], ...] = (
+PLUGINS: tuple[type[Plugin[Any]], ...] = (
     Telemetry, CorsPlugin, CsrfPlugin, Limits, DemandControl, JwtPlugin, RateLimit, AuthorizationPlugin,
     PersistedPlugin, HeadersPlugin, MaskingPlugin, SubgraphSigning,
 )
-BY_SECTION: dict[str, type[Plugin]] = {p.section: p for p in PLUGINS}
+BY_SECTION: dict[str, type[Plugin[Any]]] = {p.section: p for p in PLUGINS}
 
 # Sections that configure the router itself rather than a plugin.
 OTHER_SECTIONS: dict[str, type[BaseModel]] = {
@@ -49,12 +51,14 @@ def section_models() -> dict[str, type[BaseModel]]:
     return {**{p.section: p.settings for p in PLUGINS}, **OTHER_SECTIONS}
 
 
-def build(config: Config) -> list[Plugin]:
-    """The configured plugins, in PLUGINS order; a plugin its section turns off is left out."""
-    plugins: list[Plugin] = []
+def build(config: Config) -> list[Plugin[Any]]:
+    """The configured plugins, in PLUGINS order, each from its validated section; a plugin its
+    section turns off is left out."""
+    plugins: list[Plugin[Any]] = []
     for cls in PLUGINS:
-        if cls.section in config.plugins:
-            plugin = cls.from_config(config.plugins[cls.section], config)
+        settings = config.section(cls.section, cls.settings)
+        if settings is not None:
+            plugin = cls.from_config(settings, config)
             if plugin is not None:
                 plugins.append(plugin)
     for plugin in plugins:

@@ -24,7 +24,7 @@ class SigningSettings(Settings):
     secret: str = ""  # empty (`"${env.ROUTER_SIGNING_SECRET:-}"` unset): no signing
 
 
-class SubgraphSigning(Plugin):
+class SubgraphSigning(Plugin[SigningSettings]):
     section = SECTION
     settings = SigningSettings
 
@@ -32,7 +32,7 @@ class SubgraphSigning(Plugin):
         self.secret = secret
 
     @classmethod
-    def from_settings(cls, settings: SigningSettings, config: Config) -> "SubgraphSigning | None":
+    def from_config(cls, settings: SigningSettings, config: Config) -> "SubgraphSigning | None":
         secret = settings.secret
         if not secret:
             return None  # `secret: "${env.ROUTER_SIGNING_SECRET:-}"` unset: no signing (dev without it)
@@ -49,7 +49,5 @@ class SubgraphSigning(Plugin):
 
 
 def build(config: Config) -> SubgraphSigning | None:
-    if SECTION not in config.plugins:
-        return None
-    plugin = SubgraphSigning.from_config(config.plugins[SECTION], config)
-    return plugin if isinstance(plugin, SubgraphSigning) else None
+    s = config.section(SECTION, SigningSettings)
+    return SubgraphSigning.from_config(s, config) if s is not None else None

@@ -103,7 +103,11 @@ class TelemetrySettings(Settings):
 
 
 def parse(raw: Any) -> TelemetryConfig:
-    s = validate(TelemetrySettings, SECTION, raw)
+    """A raw section (a test, a tool) read as the plugin reads its validated one."""
+    return config_of(validate(TelemetrySettings, SECTION, raw))
+
+
+def config_of(s: TelemetrySettings) -> TelemetryConfig:
     cfg = TelemetryConfig(service_name=s.service_name)
     if (m := s.metrics) is not None:
         cfg.metrics, cfg.metrics_path, cfg.metrics_listen = m.enabled, m.path, m.listen
@@ -145,13 +149,13 @@ def _access_logger() -> logging.Logger:
     return logger
 
 
-class Telemetry(Plugin):
+class Telemetry(Plugin[TelemetrySettings]):
     section = SECTION
     settings = TelemetrySettings
 
     @classmethod
-    def from_config(cls, body: Any, config: Config) -> "Telemetry | None":
-        cfg = parse(body)
+    def from_config(cls, s: TelemetrySettings, config: Config) -> "Telemetry | None":
+        cfg = config_of(s)
         if not (cfg.metrics or cfg.tracing or cfg.access_log):
             return None
         if cfg.metrics and cfg.metrics_listen is None and is_production(os.environ):
@@ -255,12 +259,15 @@ class Telemetry(Plugin):
         body = scope.get("router.body")
         ctx = record.ctx
         errors = body.get("errors") if isinstance(body, dict) else None
+        payload = ctx.payload if ctx is not None else None
+        if errors is None and payload is not None:  # a deferred answer: the errors of all its parts
+            errors = payload.errors
         if self.metrics is not None:
             self.metrics.request(status, seconds, errors)
-            cost = getattr(ctx, "cost_estimated", None)  # set by demand_control
-            if cost is not None:
+            cost = ctx.cost_estimated if ctx is not None else None  # set by demand_control
+            if ctx is not None and cost is not None:
                 self.metrics.cost.observe(cost)
-                measured = getattr(ctx, "cost_actual", None)
+                measured = ctx.cost_actual
                 if measured is not None:
                     self.metrics.cost_actual.observe(measured)
         op_name = op_type = None
@@ -359,6 +366,5 @@ def _client(ctx: Context | None, req: GraphQLRequest | None, scope: Scope) -> st
 
 
 def build(config: Config) -> Telemetry | None:
-    if SECTION not in config.plugins:
-        return None
-    return Telemetry.from_config(config.plugins[SECTION], config)
+    s = config.section(SECTION, TelemetrySettings)
+    return Telemetry.from_config(s, config) if s is not None else None

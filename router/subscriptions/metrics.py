@@ -25,6 +25,10 @@ class SubscriptionMetrics:
         open_ = GaugeMetricFamily("router_subscriptions_open", "Client subscriptions open now.")
         open_.add_metric([], len(hub.open))
         yield open_
+        upstreams = GaugeMetricFamily("router_subscription_upstreams",
+                                      "Subgraph subscriptions open now (fewer than client ones with subscriptions.dedupe).")
+        upstreams.add_metric([], hub.upstreams)
+        yield upstreams
         events = CounterMetricFamily("router_subscription_events",
                                      "Subscription events handed to clients (each a result, the last one included).")
         events.add_metric([], hub.delivered)

@@ -1,5 +1,6 @@
 """Where the protocols meet the HTTP stage: a WebSocket route on the GraphQL path, and the
-streaming answers of POST/GET requests whose Accept asks for SSE or multipart."""
+streaming answers of POST/GET requests whose Accept asks for SSE or multipart subscriptions
+(`@defer`'s multipart answers are defer_http.py's)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from .. import defer_http
-from ..pipeline import GraphQLRequest, Router
+from ..pipeline import Router
+from ..streamed_request import bad_request, read_request
 from . import multipart, sse, ws
 from .settings import load
 from .sse_single import SingleConnection
-from .stream import Hub, Subscription, error
+from .stream import Hub, Subscription
 
 log = logging.getLogger("router.subscriptions")
 
@@ -56,37 +56,35 @@ class Streams:
     async def _websocket(self, websocket: WebSocket) -> None:
         await ws.serve(websocket, self.hub)
 
+    def in_single_connection(self, request: Request) -> bool:
+        """The request belongs to a graphql-sse single connection (its token names one)."""
+        return self.single.token_of(request) is not None
+
     async def http(self, request: Request) -> Response | None:
         """The streaming answer when Accept asks for one (SSE or multipart), else None: the
         ordinary GraphQL-over-HTTP path answers."""
         accept = request.headers.get("accept", "")
-        if self.single.token_of(request) is not None:  # graphql-sse's single connection mode
+        if self.in_single_connection(request):  # graphql-sse's single connection mode
             if request.method == "GET":
                 return self.single.stream(request)
-            parsed = await self._request(request)
+            parsed = await read_request(request, self.max_body)
             if isinstance(parsed, Response):
                 return parsed
             return self.single.operation(request, parsed)
-        if defer_http.wants(accept):  # @defer's incremental delivery (or a plain answer)
-            parsed = await self._request(request)
-            if isinstance(parsed, Response):
-                return parsed
-            return await defer_http.answer(self.hub.router, parsed, accept,
-                                           request.headers.get("x-router-expose-plan") == "true")
         if sse.wants(accept):
             proto: Any = sse
         elif multipart.wants(accept):
             proto = multipart
         else:
             return None
-        parsed = await self._request(request)
+        parsed = await read_request(request, self.max_body)
         if isinstance(parsed, Response):
             return parsed
         try:
             got = await self.hub.subscribe(parsed)
         except Exception:  # a router bug: a clear error, never a stack trace
             log.exception("subscribe failed")
-            return _bad("Internal router error.", 500, "INTERNAL_SERVER_ERROR")
+            return bad_request("Internal router error.", 500, "INTERNAL_SERVER_ERROR")
         if isinstance(got, Subscription):
             return proto.stream(request, got, self.hub.settings.keep_alive)  # type: ignore[no-any-return]
         status, body = got
@@ -97,55 +95,3 @@ class Streams:
         if status == 401:
             response.headers["www-authenticate"] = "Bearer"
         return response
-
-    async def _request(self, request: Request) -> GraphQLRequest | Response:
-        if request.method == "POST":
-            ctype = request.headers.get("content-type", "")
-            if not ctype.startswith("application/json"):
-                return _bad("Content-Type must be application/json.", 415, "UNSUPPORTED_MEDIA_TYPE")
-            declared = request.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-                return _bad(f"Request body is larger than {self.max_body} bytes.", 413, "PAYLOAD_TOO_LARGE")
-            chunks: list[bytes] = []
-            size = 0
-            try:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > self.max_body:
-                        return _bad(f"Request body is larger than {self.max_body} bytes.", 413, "PAYLOAD_TOO_LARGE")
-                    chunks.append(chunk)
-            except ClientDisconnect:
-                return Response(status_code=400)
-            try:
-                payload = orjson.loads(b"".join(chunks))
-            except orjson.JSONDecodeError:
-                return _bad("Request body is not valid JSON.", 400)
-            if not isinstance(payload, dict):
-                return _bad("Request body must be a JSON object.", 400)
-        else:
-            params = request.query_params
-            try:
-                payload = {"query": params.get("query"), "operationName": params.get("operationName"),
-                           "variables": orjson.loads(params["variables"]) if params.get("variables") else None,
-                           "extensions": orjson.loads(params["extensions"]) if params.get("extensions") else None}
-            except orjson.JSONDecodeError:
-                return _bad("variables/extensions must be JSON.", 400)
-        query, op_name = payload.get("query"), payload.get("operationName")
-        variables, extensions = payload.get("variables"), payload.get("extensions")
-        if not isinstance(query, str) or not query.strip():
-            return _bad("Request must contain a query string.", 400)
-        if op_name is not None and not isinstance(op_name, str):
-            return _bad("operationName must be a string.", 400)
-        if variables is not None and not isinstance(variables, dict):
-            return _bad("variables must be an object.", 400)
-        if extensions is not None and not isinstance(extensions, dict):
-            return _bad("extensions must be an object.", 400)
-        req = GraphQLRequest(query, op_name, variables, extensions, request.method, dict(request.headers),
-                             request.client.host if request.client else None)
-        request.scope["router.request"] = req  # for telemetry's access line
-        return req
-
-
-def _bad(message: str, status: int, code: str = "BAD_REQUEST") -> Response:
-    return Response(orjson.dumps({"errors": [error(message, code)]}), status_code=status,
-                    media_type="application/json")

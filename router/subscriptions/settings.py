@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field
 
 from ..config import Config
-from ..settings import Duration, Settings, validate
+from ..settings import Duration, Settings
 
 SECTION = "subscriptions"
+
+# false: each client subscription its own; true: identical ones share; replay_last: they share,
+# and a joiner first gets the group's latest event
+Dedupe = bool | Literal["replay_last"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,12 @@ class SubscriptionSettings:
     resubscribe_attempts: int = 0
     resubscribe_backoff: float = 0.5
     resubscribe_max_backoff: float = 10.0
+    # identical subscriptions (same subgraph request, same headers) share one subgraph
+    # subscription, and each event's entity fetches run once per identical plan and inputs:
+    # "off" (each its own), "on" (a joiner sees the events after it joined), "replay_last"
+    # (a joiner also gets the group's latest event at once: right for streams that start with
+    # the current state, like the shop's orderUpdated)
+    dedupe: Literal["off", "on", "replay_last"] = "off"
 
     def resubscribe_delay(self, attempt: int) -> float:
         """The wait before the `attempt`-th (1-based) resubscription in a row."""
@@ -54,10 +65,11 @@ class SubscriptionsSection(Settings):
     connection_init_timeout: Duration = 10.0
     upstream_timeout: Duration = 10.0
     resubscribe: ResubscribeSection | None = None
+    dedupe: Dedupe = False
 
 
 def load(config: Config) -> SubscriptionSettings:
-    s = validate(SubscriptionsSection, SECTION, config.plugins.get(SECTION))
+    s = config.section(SECTION, SubscriptionsSection) or SubscriptionsSection()
     again = s.resubscribe
     return SubscriptionSettings(
         enabled=s.enabled, max_per_client=s.max_per_client, queue_size=s.queue_size, keep_alive=s.keep_alive,
@@ -65,4 +77,5 @@ def load(config: Config) -> SubscriptionSettings:
         resubscribe_attempts=again.attempts if again else 0,
         resubscribe_backoff=again.backoff if again else SubscriptionSettings.resubscribe_backoff,
         resubscribe_max_backoff=again.max_backoff if again else SubscriptionSettings.resubscribe_max_backoff,
+        dedupe="replay_last" if s.dedupe == "replay_last" else "on" if s.dedupe else "off",
     )

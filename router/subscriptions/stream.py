@@ -19,7 +19,7 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -37,8 +37,9 @@ from ..executor.run import Execution, Send
 from ..pipeline import Context, GraphQLRequest, Router, RouterState
 from ..planner.plan import Fetch, Plan
 from ..plugins.signing import SubgraphSigning
+from ..plugins.telemetry import Telemetry
+from .channel import Channel
 from .settings import SubscriptionSettings
-from .upstream import Upstream
 
 log = logging.getLogger("router.subscriptions")
 
@@ -102,6 +103,7 @@ class Hub:
         self.open: set[Subscription] = set()
         self._counts = _Counts()
         self._signing = next((p for p in router.plugins if isinstance(p, SubgraphSigning)), None)
+        self.channels: dict[Hashable, Channel] = {}  # the shared ones (subscriptions.dedupe), by request
         self.closing = False
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's, known at the first subscribe
         # what the metrics read at scrape time (router_subscription_* in subscriptions/metrics.py)
@@ -117,13 +119,10 @@ class Hub:
         from .metrics import SubscriptionMetrics
 
         for p in self.router.plugins:
-            metrics = getattr(p, "metrics", None)
-            registry = getattr(metrics, "registry", None)
-            if registry is not None:
-                registry.register(SubscriptionMetrics(self))
-            access = getattr(p, "log", None)
-            if isinstance(access, logging.Logger) and access.name == "router.access":
-                self.access = access
+            if isinstance(p, Telemetry):
+                if p.metrics is not None:
+                    p.metrics.registry.register(SubscriptionMetrics(self))
+                self.access = p.log
 
     def reloaded(self, old: RouterState, new: RouterState) -> None:
         """A new supergraph: each subscription keeps running on the one it started on (its plan,
@@ -177,10 +176,50 @@ class Hub:
                                           "per client): end one first.", LIMIT)]}
         self._counts.per_client[client] = held + 1
         sub = Subscription(self, ctx, roots[0], client)
+        try:
+            await self._join(sub)
+        except BaseException:
+            if held:
+                self._counts.per_client[client] = held
+            else:
+                self._counts.per_client.pop(client, None)
+            raise
         self.open.add(sub)
-        ctx.state.users.add(sub)  # its subgraph clients stay open across a reload until it ends
+        ctx.state.use(sub)  # its subgraph clients stay open across a reload until it ends
         sub.start()
         return sub
+
+    async def _join(self, sub: Subscription) -> None:
+        """Finds the channel `sub` shares (subscriptions.dedupe), or makes its own."""
+        ctx, root = sub.ctx, sub.root
+        op = ctx.operation
+        assert op is not None
+        service = root.service
+        variables = op.variables
+        vs = {v: variables[v] for v in root.variables if v in variables}
+        body: dict[str, Any] = {"query": root.operation}
+        if root.operation_name:
+            body["operationName"] = root.operation_name
+        if vs:
+            body["variables"] = vs
+        payload = await self.router.subgraph_body(ctx, service, orjson.dumps(body))
+        mode = self.settings.dedupe
+        if mode == "off":
+            sub.channel = Channel(self, object(), sub, payload, replay=False)
+            return
+        sub.exec_key = _execution_key(ctx, self.router)
+        headers = self.upstream_headers(ctx, service)
+        headers.pop(SIGNATURE_HEADER, None)  # made afresh for each upgrade
+        key = (id(ctx.state), service, payload, tuple(sorted(headers.items())))
+        channel = self.channels.get(key)
+        if channel is None or channel.done:
+            channel = self.channels[key] = Channel(self, key, sub, payload, replay=mode == "replay_last")
+        sub.channel = channel
+
+    @property
+    def upstreams(self) -> int:
+        """Subgraph subscriptions open now, or being opened."""
+        return len({id(s.channel) for s in self.open if s.channel is not None and not s.channel.done})
 
     def release(self, sub: Subscription) -> None:
         if sub not in self.open:
@@ -238,6 +277,19 @@ def drop_connection(request: HTTPConnection) -> None:
         ext["abort"]()
 
 
+def _execution_key(ctx: Context, router: Router) -> Hashable:
+    """What the rest of a plan's run on an event depends on, besides the event: the plan, the
+    variables, the headers of the entity fetches; with plugins that rewrite each subgraph body
+    per request, the request itself (nothing is shared)."""
+    op = ctx.operation
+    assert op is not None
+    if router.rewrites_subgraph_bodies:
+        return id(ctx)
+    return (id(ctx.plan), orjson.dumps(op.variables, option=orjson.OPT_SORT_KEYS),
+            tuple(sorted(ctx.subgraph_headers.items())),
+            tuple(sorted((s, tuple(sorted(h.items()))) for s, h in ctx.service_headers.items())))
+
+
 def _client_of(ctx: Context) -> str:
     claims = ctx.claims
     sub = claims.get("sub") if claims else None
@@ -258,7 +310,8 @@ class Subscription:
         self._end: End | None = None
         self._now: End | None = None  # ends before the queued events are delivered
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.channel: Channel | None = None
+        self.exec_key: Hashable = None  # members of a channel with equal keys share each event's execution
         self._timer: asyncio.TimerHandle | None = None
         self._delivered_end = False
         self._final: End | None = None
@@ -270,7 +323,8 @@ class Subscription:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._task = loop.create_task(self._produce())
+        assert self.channel is not None
+        self.channel.join(self)
         exp = (self.ctx.claims or {}).get("exp")
         if isinstance(exp, (int, float)) and not isinstance(exp, bool):
             delay = max(0.0, float(exp) - time.time())
@@ -361,94 +415,27 @@ class Subscription:
         self._wake.set()
         return True
 
-    def _stop_producer(self) -> None:
-        task = self._task
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel()
+    def _stop_producer(self) -> asyncio.Task[None] | None:
+        channel = self.channel
+        return channel.leave(self) if channel is not None else None
 
     async def close(self) -> None:
-        """The client left or the stream was delivered: stop the subgraph subscription, free the slot."""
+        """The client left or the stream was delivered: leave the subgraph subscription (closed
+        when nobody else reads it), free the slot."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
+        task = self._stop_producer()
+        if task is not None:
             try:
                 await task
             except asyncio.CancelledError:
                 pass
         self.hub.release(self)
 
-    async def _produce(self) -> None:
-        """Subscribes to the subgraph and turns each of its answers into a client result; a lost
-        subgraph subscription is opened again per `resubscribe` (the count starts over after
-        each event that got through), then ends the stream with the error."""
-        settings = self.hub.settings
-        attempt = 0
-        while True:
-            upstream: Upstream | None = None
-            try:
-                upstream = self._upstream()
-                await self._open(upstream)
-                if attempt:
-                    log.info("subgraph subscription to %s open again after %d attempt(s)", self.root.service, attempt)
-                async for answer in upstream.events():
-                    attempt = 0
-                    if not await self._deliver(answer):
-                        return
-                self._finish(End())
-                return
-            except SubgraphError as e:
-                retry = upstream is not None and upstream.retryable and not self.hub.closing
-                if retry and attempt < settings.resubscribe_attempts:
-                    attempt += 1
-                    self.hub.resubscribed += 1
-                    delay = settings.resubscribe_delay(attempt)
-                    log.warning("subgraph subscription lost (%s); subscribing again in %.2fs (attempt %d of %d)",
-                                e, delay, attempt, settings.resubscribe_attempts)
-                    if upstream is not None:
-                        await asyncio.shield(upstream.close())
-                    upstream = None
-                    await asyncio.sleep(delay)
-                    continue
-                await self._failed(e)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a router bug: the client gets a clear end, the log the traceback
-                log.exception("subscription failed")
-                self._finish(End({"errors": [error("Internal router error.", "INTERNAL_SERVER_ERROR")]},
-                                 "INTERNAL_SERVER_ERROR"))
-                return
-            finally:
-                if upstream is not None:
-                    await asyncio.shield(upstream.close())
-
-    def _upstream(self) -> Upstream:
-        service = self.root.service
-        client = self.ctx.state.clients.clients.get(service)
-        if client is None:
-            raise SubgraphError(service, f'unknown subgraph "{service}"')
-        return Upstream(service, client.url, self.hub.settings.upstream_timeout)
-
-    async def _open(self, upstream: Upstream) -> None:
-        ctx, root, router = self.ctx, self.root, self.hub.router
-        op = ctx.operation
-        assert op is not None
-        service = root.service
-        variables = op.variables
-        vs = {v: variables[v] for v in root.variables if v in variables}
-        body: dict[str, Any] = {"query": root.operation}
-        if root.operation_name:
-            body["operationName"] = root.operation_name
-        if vs:
-            body["variables"] = vs
-        raw = orjson.dumps(body)
-        raw = await router.subgraph_body(ctx, service, raw)
-        await upstream.open(orjson.loads(raw), self.hub.upstream_headers(ctx, service))
-
-    async def _deliver(self, answer: dict[str, Any]) -> bool:
+    async def execute(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """The rest of the plan on one event of the subgraph subscription: the result before
+        the plugins after execution."""
         ctx, router = self.ctx, self.hub.router
         op, plan = ctx.operation, ctx.plan
         assert op is not None and plan is not None
@@ -456,11 +443,30 @@ class Subscription:
             self._send = router.subgraph_send(ctx)
         ex = EventExecution(plan, op.variables, self._send, answer)
         await ex.run()
-        ctx.result = ex.response()
-        await router.respond(ctx)
-        return self._push(ctx.result)
+        return ex.response()
 
-    async def _failed(self, e: SubgraphError) -> None:
+    async def deliver(self, result: dict[str, Any]) -> None:
+        """This client's plugins after execution on its copy of an event's result, into its queue."""
+        if self.gone:
+            return
+        ctx = self.ctx
+        ctx.result = result
+        await self.hub.router.respond(ctx)
+        self._push(ctx.result)
+
+    @property
+    def gone(self) -> bool:
+        """Ended, or ending: nothing more is queued for it."""
+        return self._now is not None or self._delivered_end or self._end is not None
+
+    def finish_complete(self) -> None:
+        self._finish(End())
+
+    def finish_internal_error(self) -> None:
+        self._finish(End({"errors": [error("Internal router error.", "INTERNAL_SERVER_ERROR")]},
+                         "INTERNAL_SERVER_ERROR"))
+
+    async def failed(self, e: SubgraphError) -> None:
         ctx = self.ctx
         ctx.result = {"data": None, "errors": [{"message": str(e),
                                                 "extensions": {"code": e.code, "serviceName": self.root.service}}]}

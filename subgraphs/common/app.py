@@ -30,6 +30,9 @@ Startup = Callable[[Starlette], Awaitable[Any]]
 Shutdown = Callable[[Starlette], Awaitable[None]]
 
 
+SUBSCRIPTIONS_PER_SOCKET = 100_000
+
+
 def key_source_from_settings(settings: ServiceSettings) -> KeySource:
     if settings.jwt_public_key_file:
         try:
@@ -76,7 +79,10 @@ def create_app(
                 await key_source.aclose()
             await app.state.mongo.close()
 
-    endpoint = SubgraphGraphQL(schema, graphql_ide=None)
+    # Gateways that multiplex (Hive Gateway sends every subscription to a subgraph over one
+    # WebSocket) would meet Strawberry's default cap of 100 per connection; ours opens a socket
+    # per subgraph subscription. The cap stays, high enough for a gateway's whole load.
+    endpoint = SubgraphGraphQL(schema, graphql_ide=None, max_subscriptions_per_connection=SUBSCRIPTIONS_PER_SOCKET)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),

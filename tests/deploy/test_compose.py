@@ -134,7 +134,7 @@ def test_router_service_matches_the_router() -> None:
     # The shop's router.yaml, read with the container's environment, is a valid configuration.
     config = load_config(str(ROOT / "router" / "router.yaml"), env=environment)
     assert config.subgraphs["users"].url == "http://users:3001/graphql"
-    assert config.plugins["rate_limit"]["store"] == "redis"
+    assert config.sections["rate_limit"].store == "redis"
     assert build_plugins(config)
 
 

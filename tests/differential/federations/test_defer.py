@@ -2,8 +2,13 @@
 random places (fields moved into deferred inline fragments, existing fragments deferred,
 labels or none, nested), sent to our router as multipart requests and merged client-side;
 the merged data must equal @apollo/gateway's answer to the same operation without @defer.
-Only answers without errors are compared (an error's null stays inside its deferred
-fragment by design, so the shapes differ there); the test asserts how many were compared."""
+Only answers without errors are compared there (an error's null stays inside its deferred
+fragment by design, so the shapes differ).
+
+With errors and nulls (failing subgraphs, null entities, non-null fields answered null), the
+initial payload is compared instead: it must equal the gateway's answer to the operation with
+its deferred fragments left out, whatever the deferred fields do (null propagation from a
+deferred field stops at its fragment). The tests assert how many were compared."""
 
 from __future__ import annotations
 
@@ -17,7 +22,9 @@ from graphql import (
     ArgumentNode,
     BooleanValueNode,
     DirectiveNode,
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
     NameNode,
@@ -39,6 +46,8 @@ import incremental as inc  # noqa: E402
 
 MIN_COMPARED = 150
 MIN_DEFERRED_PARTS = 150
+MIN_PRIMARY_COMPARED = 200
+MIN_PRIMARY_WITH_ERRORS = 30  # of them, operations whose whole answer has errors or nulls
 
 
 def _defer(rng: random.Random, labels: list[str]) -> DirectiveNode:
@@ -154,3 +163,97 @@ def test_deferred_operations_merge_to_the_gateways_answer(stack):
     assert not problems, f"{len(problems)} of {compared} deferred operations differ:\n\n" + "\n\n".join(problems[:10])
     assert compared >= MIN_COMPARED, f"only {compared} deferred operations compared"
     assert parts_seen >= MIN_DEFERRED_PARTS, f"only {parts_seen} incremental parts seen"
+
+
+class _Empty(Exception):
+    """A selection set left with nothing once its deferred fragments are out."""
+
+
+def _is_deferred(s) -> bool:
+    return isinstance(s, (InlineFragmentNode, FragmentSpreadNode)) and any(
+        d.name.value == "defer" for d in s.directives or ())
+
+
+def _strip(ss: SelectionSetNode) -> SelectionSetNode:
+    out = []
+    for s in ss.selections:
+        if _is_deferred(s):
+            continue
+        if isinstance(s, FieldNode) and s.selection_set is not None:
+            s = FieldNode(alias=s.alias, name=s.name, arguments=s.arguments, directives=s.directives,
+                          selection_set=_strip(s.selection_set))
+        elif isinstance(s, InlineFragmentNode):
+            s = InlineFragmentNode(type_condition=s.type_condition, directives=s.directives,
+                                   selection_set=_strip(s.selection_set))
+        out.append(s)
+    if not out:
+        raise _Empty
+    return SelectionSetNode(selections=tuple(out))
+
+
+def _spreads(ss: SelectionSetNode, into: set[str]) -> None:
+    for s in ss.selections:
+        if isinstance(s, FragmentSpreadNode):
+            into.add(s.name.value)
+        elif getattr(s, "selection_set", None) is not None:
+            _spreads(s.selection_set, into)
+
+
+def without_deferred(query: str) -> str | None:
+    """The operation with its deferred fragments left out: what its initial payload holds (None
+    when a selection would be left empty)."""
+    doc = parse(query)
+    try:
+        defs = [type(d)(**{**{k: getattr(d, k) for k in d.keys if k != "loc"}, "selection_set": _strip(d.selection_set)})
+                if hasattr(d, "selection_set") else d for d in doc.definitions]
+    except _Empty:
+        return None
+    frags = {d.name.value: d for d in defs if isinstance(d, FragmentDefinitionNode)}
+    used: set[str] = set()
+    todo = [d for d in defs if isinstance(d, OperationDefinitionNode)]
+    while todo:
+        found: set[str] = set()
+        _spreads(todo.pop().selection_set, found)
+        for name in found - used:
+            used.add(name)
+            todo.append(frags[name])
+    kept = [d for d in defs if not isinstance(d, FragmentDefinitionNode) or d.name.value in used]
+    return print_ast(DocumentNode(definitions=tuple(kept)))
+
+
+def test_initial_payload_is_the_gateways_answer_without_the_deferred_fragments(stack):
+    decisions = federation_diff.load_decisions()
+    compared = with_errors = 0
+    problems: list[str] = []
+    for fed in stack.federations.values():
+        for op in fed.operations:
+            if not op.query.lstrip().startswith(("query", "{")):
+                continue
+            whole, _ = stack.ask("apollo", fed.name, op, read_log=False)
+            if whole.get("__status") != 200:
+                continue
+            for attempt in range(4):  # the seeds of the test above and two more
+                deferred = with_defer(op.query, zlib.crc32(f"{fed.name}/{op.name}/{attempt}".encode()))
+                primary = without_deferred(deferred) if deferred is not None else None
+                if primary is None:
+                    continue
+                primary_op = harness.Operation(op.name, primary, op.variables, op.generated)
+                target = "ours" if (fed.name, op.name) in decisions else "apollo"
+                expected, _ = stack.ask(target, fed.name, primary_op, read_log=False)
+                if expected.get("__status") != 200:
+                    continue
+                body = {"query": deferred, "variables": op.variables or {}, "operationName": op.name}
+                r = stack.http.post(stack.url("ours", fed.name), json=body, headers={"accept": inc.ACCEPT})
+                ctype = r.headers.get("content-type", "")
+                if not ctype.startswith("multipart/mixed"):
+                    continue
+                first = inc.parts(r.content, ctype)[0]
+                compared += 1
+                if whole.get("errors") or whole.get("data") is None:
+                    with_errors += 1
+                if first.get("data") != expected.get("data"):
+                    problems.append(f"{fed.name}/{op.name}\n{deferred}\nexpected: {expected}\ninitial:  {first}")
+    print(f"initial payloads compared: {compared}, of operations with errors: {with_errors}")
+    assert not problems, f"{len(problems)} of {compared} initial payloads differ:\n\n" + "\n\n".join(problems[:10])
+    assert compared >= MIN_PRIMARY_COMPARED, f"only {compared} initial payloads compared"
+    assert with_errors >= MIN_PRIMARY_WITH_ERRORS, f"only {with_errors} operations with errors compared"

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -243,3 +244,226 @@ def test_initial_payload_does_not_wait_for_a_slow_subgraph(subgraphs, tmp_path):
         held.release.set()
         r.stop()
         held.server.stop()
+
+
+def items_of(parts: list[dict]) -> list[dict]:
+    return [i for p in parts[1:] for i in p.get("incremental", ())]
+
+
+def _first_part(chunks) -> tuple[dict, bytes]:
+    """Reads the stream until the first part is whole: (that part, the bytes read)."""
+    buf = b""
+    while True:
+        buf += next(chunks)
+        _, _, payload = buf.partition(b"\r\n\r\n")
+        try:
+            return json.loads(payload.split(b"\r\n--graphql")[0]), buf
+        except ValueError:
+            continue
+
+
+def test_the_request_timeout_ends_a_deferred_stream(make_router, subgraphs):
+    """The deferred reviews fetch never answers: at limits.request_timeout the stream gets a
+    last part with REQUEST_TIMEOUT (the code a timed-out query answers) and closes."""
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"limits:\n  request_timeout: 0.5\nsubgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    try:
+        q = '{ products(first: 2) { upc ... @defer(label: "slow") { reviews { body } } } }'
+        with httpx.stream("POST", r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30) as resp:
+            assert resp.status_code == 200 and resp.headers["content-type"] == MULTIPART
+            body = resp.read()
+        assert held.arrived.is_set() and not held.answered.is_set()  # closed while the fetch was held
+        first, last = inc.parts(body, MULTIPART)
+        assert first["hasNext"] is True and [p["upc"] for p in first["data"]["products"]]
+        assert last == {"hasNext": False, "errors": [{"message": "Request timed out after 0.5 s.",
+                                                      "extensions": {"code": "REQUEST_TIMEOUT"}}]}
+        # a query that times out answers the same code (504)
+        plain_resp = httpx.post(r.url, json={"query": "{ products(first: 1) { reviews { body } } }"}, timeout=30)
+        assert plain_resp.status_code == 504
+        assert plain_resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    finally:
+        held.release.set()
+        held.server.stop()
+
+
+def test_a_timeout_before_the_initial_payload_is_the_queries_504(make_router, subgraphs):
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"limits:\n  request_timeout: 0.5\nsubgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    try:
+        q = "{ products(first: 2) { upc reviews { body } ... @defer { name } } }"
+        resp = httpx.post(r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30)
+        assert resp.status_code == 504 and resp.headers["content-type"].startswith("application/json")
+        assert resp.json()["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
+    finally:
+        held.release.set()
+        held.server.stop()
+
+
+def test_telemetry_counts_a_deferred_request_once_until_its_last_part(make_router, subgraphs, capsys):
+    """One request in the metrics and one access line, written after the last part, with the
+    whole duration; the deferred parts' fetches and errors are counted too."""
+    from tests.integration.router.traffic.test_observability import metric
+    from tests.support.wait import wait_until
+
+    held = _HeldSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router("telemetry:\n  metrics: { enabled: true }\n  access_log: { enabled: true }\n"
+                    f"subgraphs:\n  reviews:\n    url: {held.server.base}/graphql\n")
+    access: list[dict] = []
+
+    def lines() -> int:
+        out = capsys.readouterr().out
+        access.extend(x for x in map(json.loads, filter(lambda s: s.startswith("{"), out.splitlines()))
+                      if x.get("logger") == "router.access")
+        return len(access)
+
+    try:
+        lines()
+        q = ('query Slow { users { id ... @defer(label: "slow") { reviews { body } } '
+             '... @defer(label: "down") { legacyScore } } }')
+        with httpx.stream("POST", r.url, json={"query": q}, headers={"accept": inc.ACCEPT}, timeout=30) as resp:
+            chunks = resp.iter_raw()
+            first, buf = _first_part(chunks)
+            got_first = time.perf_counter()
+            assert first["hasNext"] is True and held.arrived.wait(10)
+            assert lines() == 0  # the request is not over while a part is still to come
+            released = time.perf_counter()
+            held.release.set()
+            rest = buf + b"".join(chunks)
+        parts = inc.parts(rest, MULTIPART)
+        assert parts[-1]["hasNext"] is False
+        assert wait_until(lambda: lines() >= 1, 5)
+        [line] = access
+        assert line["operation"] == "Slow" and line["status"] == 200
+        assert line["duration_ms"] >= (released - got_first) * 1000
+        assert line["errors"] == ["SUBGRAPH_REQUEST_FAILED"]  # the deferred legacy fetch failed
+        text = httpx.get(r.base + "/metrics").text
+        assert metric(text, "router_http_requests_total", '{status="200"}') == 1
+        assert metric(text, "router_http_request_duration_seconds_count") == 1
+        sent = [e for i in items_of(parts) for e in i.get("errors", ())]
+        assert sent and {e["extensions"]["code"] for e in sent} == {"SUBGRAPH_REQUEST_FAILED"}
+        assert metric(text, "router_graphql_errors_total", '{code="SUBGRAPH_REQUEST_FAILED"}') == len(sent)
+        assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="users"}') == 1
+        assert metric(text, "router_subgraph_fetch_duration_seconds_count", '{subgraph="reviews"}') == 1
+        assert metric(text, "router_subgraph_fetch_errors_total",
+                      '{code="SUBGRAPH_REQUEST_FAILED",subgraph="legacy"}') == 1
+    finally:
+        held.release.set()
+        held.server.stop()
+
+
+# ---------------------------------------------------------------- nulls stop at the fragment
+# strictFlaky (String!) fails for reviews rated below 3 (r4, r6); review r4 is user u3's.
+
+def _items(parts: list[dict]) -> dict[tuple, dict]:
+    return {tuple(i["path"]): i for p in parts[1:] for i in p.get("incremental", ())}
+
+
+def test_a_failing_deferred_field_fetched_with_the_parent_spares_the_initial_payload(make_router):
+    """Without @defer the subgraph nulls the review and `reviews: [Review!]!` takes the whole
+    data with it; deferred, the field has a fetch of its own and only the failing items are null."""
+    r = make_router()
+    q = "{ reviews { id rating ... @defer { strictFlaky } } }"
+    _, parts = deferred(r.url, q)
+    first = parts[0]
+    assert "errors" not in first and first["hasNext"] is True
+    whole = plain(r.url, "{ reviews { id rating } }")
+    assert first["data"] == whole["data"]
+    items = _items(parts)
+    assert set(items) == {("reviews", n) for n in range(len(whole["data"]["reviews"]))}
+    for n, review in enumerate(whole["data"]["reviews"]):
+        item = items[("reviews", n)]
+        if review["rating"] < 3:
+            assert item["data"] is None
+            assert [e["path"] for e in item["errors"]] == [["reviews", n, "strictFlaky"]]
+            assert item["errors"][0]["extensions"]["code"] == "FLAKY"
+        else:
+            assert item == {"data": {"strictFlaky": f"ok-{review['id']}"}, "path": ["reviews", n]}
+    assert plain(r.url, q.replace("... @defer", "..."))["data"] is None  # what @defer spared
+
+
+def test_a_failing_deferred_field_two_entity_levels_down(make_router):
+    r = make_router()
+    q = "{ users { id reviews { id rating ... @defer(label: \"s\") { strictFlaky } } } }"
+    _, parts = deferred(r.url, q)
+    assert "errors" not in parts[0]
+    assert parts[0]["data"] == plain(r.url, "{ users { id reviews { id rating } } }")["data"]
+    items = _items(parts)
+    failing = {p: i for p, i in items.items() if i["data"] is None}
+    assert list(failing) == [("users", 2, "reviews", 0)]
+    assert failing[("users", 2, "reviews", 0)]["errors"][0]["path"] == ["users", 2, "reviews", 0, "strictFlaky"]
+    assert all(i["label"] == "s" for i in items.values())
+    assert plain(r.url, q.replace('... @defer(label: "s")', "..."))["data"] is None
+
+
+def test_a_null_stops_at_the_nearest_nullable_field_inside_the_fragment(make_router):
+    """`review(id:)` is nullable: the failing non-null field under it nulls it, the item keeps
+    its data, and the root fields of the initial payload are whole."""
+    r = make_router()
+    q = '{ me { id } ... @defer(label: "top") { review(id: "r4") { id strictFlaky } ok: review(id: "r1") { id } } }'
+    _, parts = deferred(r.url, q)
+    assert parts[0] == {"data": {"me": {"id": "u1"}}, "hasNext": True}
+    [item] = _items(parts).values()
+    assert item["path"] == [] and item["label"] == "top"
+    assert item["data"] == {"review": None, "ok": {"id": "r1"}}
+    assert [e["path"] for e in item["errors"]] == [["review", "strictFlaky"]]
+    assert inc.merge(parts) == plain(r.url, q.replace('... @defer(label: "top")', "..."))
+
+
+class _NullingSubgraph:
+    """A proxy in front of one subgraph that answers null (and no error) for every
+    `strictFlaky` in `_entities` answers: a subgraph breaking its own schema."""
+
+    def __init__(self, target: str) -> None:
+        async def handle(request: Request) -> Response:
+            body = await request.body()
+            async with httpx.AsyncClient() as c:
+                resp = await c.post(target, content=body, headers={"content-type": "application/json"})
+            out = resp.json()
+            for entity in (out.get("data") or {}).get("_entities") or ():
+                if isinstance(entity, dict) and "strictFlaky" in entity:
+                    entity["strictFlaky"] = None
+            out.pop("errors", None)
+            return Response(json.dumps(out), media_type="application/json")
+
+        self.server = h.AppServer(Starlette(routes=[Route("/graphql", handle, methods=["POST"])]))
+
+
+def test_a_null_without_error_for_a_deferred_non_null_field(make_router, subgraphs):
+    nulling = _NullingSubgraph(f"http://127.0.0.1:{subgraphs}/reviews/graphql")
+    r = make_router(f"subgraphs:\n  reviews:\n    url: {nulling.server.base}/graphql\n")
+    try:
+        _, parts = deferred(r.url, "{ reviews { id rating ... @defer { body strictFlaky } } }")
+        reviews = parts[0]["data"]["reviews"]
+        assert "errors" not in parts[0] and len(reviews) > 1
+        items = _items(parts)
+        assert set(items) == {("reviews", n) for n in range(len(reviews))}
+        for n, review in enumerate(reviews):
+            item = items[("reviews", n)]
+            assert item["data"] is None
+            [error] = item["errors"]
+            # a failing review comes back a null entity (its error dropped): its first field is reported
+            assert error["path"] == ["reviews", n, "strictFlaky" if review["rating"] >= 3 else "body"]
+    finally:
+        nulling.server.stop()
+
+
+def test_apollo_client_keeps_the_initial_data_when_a_deferred_field_fails(make_router):
+    """What an @apollo/client user sees (errorPolicy: all): every review in the first result;
+    then the deferred field merged where it succeeded, and where it failed the item's null
+    (the client writes it at the item's path) with its error."""
+    r = make_router()
+    q = "query Flaky { reviews { id rating ... @defer { strictFlaky } } }"
+    out = subprocess.run(["node", str(h.HERE / "defer_client.mjs")], input=json.dumps({"url": r.url, "query": q}),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    whole = plain(r.url, "{ reviews { id rating } }")["data"]["reviews"]
+    assert got["results"][0]["data"]["reviews"] == whole and not got["results"][0].get("errors")
+    final = got["final"]["reviews"]
+    assert len(final) == len(whole)
+    failing = [n for n, x in enumerate(whole) if x["rating"] < 3]
+    assert failing
+    for n, review in enumerate(whole):
+        assert final[n] == (None if n in failing else {**review, "strictFlaky": f"ok-{review['id']}"})
+    errors = got["results"][-1]["errors"]
+    assert [e["path"] for e in errors] == [["reviews", n, "strictFlaky"] for n in failing]

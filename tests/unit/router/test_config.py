@@ -62,7 +62,8 @@ def test_a_profile_extends_a_base_file_key_by_key(tmp_path):
                        "  trusted_proxies: []\n")
     cfg = load_config(str(profile), env={})
     assert (cfg.host, cfg.port) == ("0.0.0.0", 5001)
-    assert cfg.plugins["rate_limit"] == {"per_client": {"requests": 9, "window": "15m"}, "trusted_proxies": []}
+    limits = cfg.sections["rate_limit"]
+    assert (limits.per_client.requests, limits.per_client.window, limits.trusted_proxies) == (9, 900.0, [])
 
 
 @pytest.mark.parametrize("files,message", [
@@ -89,8 +90,9 @@ def test_any_setting_from_a_router_env_variable(tmp_path):
         "ROUTER_INTROSPECTION__ENABLED": "false",
         "ROUTER_ENV": "production", "ROUTER_CONFIG": path,          # no '__': not a setting path
     })
-    assert cfg.plugins["rate_limit"] == {"per_client": {"requests": 1000, "window": "15m"}}
-    assert cfg.plugins["cors"] == {"origins": ["http://localhost:5173"]}
+    limits = cfg.sections["rate_limit"]
+    assert (limits.per_client.requests, limits.per_client.window, limits.global_) == (1000, 900.0, None)
+    assert cfg.sections["cors"].origins == ["http://localhost:5173"]
     assert (cfg.host, cfg.port, cfg.introspection) == ("0.0.0.0", 5000, False)
 
 

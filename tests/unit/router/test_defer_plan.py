@@ -1,5 +1,6 @@
-"""The planner's side of @defer (planner/defer.py): the same fetches as without @defer, split
-into the primary part's and each deferred fragment's; nothing changes without an active defer."""
+"""The planner's side of @defer (planner/defer.py, planner/defer_parts.py): the primary part
+planned first, each deferred fragment in fetches of its own where a null could otherwise reach
+the initial payload; nothing changes without an active defer."""
 
 from pathlib import Path
 
@@ -41,11 +42,41 @@ def test_deferred_fields_of_another_subgraph_are_left_out_of_the_primary_part(sg
     assert d.owner[next(f.id for f in p.fetches if f.service == "reviews")] == deferred.id
 
 
-def test_a_deferred_field_of_the_parents_fetch_waits_for_nothing_more(sg):
-    p = plan(sg, "{ products { upc ... @defer { name } } }")
+def test_a_nullable_deferred_field_of_the_parents_fetch_waits_for_nothing_more(sg):
+    p = plan(sg, "{ reviews { id ... @defer { flaky } } }")
     (deferred,) = p.defer.deferred
-    assert set(deferred.fetches) <= set(p.defer.primary_fetches)
-    assert deferred.label is None and deferred.keys == frozenset({"name"})
+    assert set(deferred.fetches) <= set(p.defer.primary_fetches) and len(p.fetches) == 1
+    assert deferred.label is None and deferred.keys == frozenset({"flaky"})
+
+
+def test_a_non_null_deferred_field_gets_an_entity_fetch_of_its_own(sg):
+    """Fetched with `id`, a failing `strictFlaky: String!` would null the review in the
+    subgraph's answer (and `reviews: [Review!]!` with it): the initial payload's data."""
+    p = plan(sg, "{ reviews { id ... @defer { strictFlaky } } }")
+    (deferred,) = p.defer.deferred
+    (primary,) = p.defer.primary_fetches
+    assert "strictFlaky" not in p.fetches[primary].operation
+    own = [p.fetches[i] for i in deferred.fetches if i != primary]
+    assert [(f.service, f.root, f.part) for f in own] == [("reviews", False, deferred.id)]
+    assert "_entities" in own[0].operation and "strictFlaky" in own[0].operation
+    assert p.defer.owner[own[0].id] == deferred.id
+
+
+def test_deferred_fetches_are_never_merged_with_the_primary_parts(sg):
+    p = plan(sg, "{ users { id reviews { id } ... @defer { reviews { strictFlaky } } } }")
+    (deferred,) = p.defer.deferred
+    primary_text = " ".join(p.fetches[i].operation for i in p.defer.primary_fetches)
+    assert "strictFlaky" not in primary_text
+    assert any("strictFlaky" in p.fetches[i].operation for i in deferred.fetches
+               if i not in p.defer.primary_fetches)
+
+
+def test_a_root_level_deferred_fragment_gets_root_fetches_of_its_own(sg):
+    p = plan(sg, '{ me { id } ... @defer(label: "top") { reviews { id } } }')
+    (deferred,) = p.defer.deferred
+    own = [p.fetches[i] for i in deferred.fetches]
+    assert [(f.service, f.root) for f in own] == [("reviews", True)]
+    assert by_service(p, p.defer.primary_fetches) == ["users"]
 
 
 def test_nested_and_spread_fragments(sg):

@@ -15,12 +15,14 @@ def test_dev_profile_relaxes_rate_limit_and_cors_and_production_stays_strict():
 
     prod = load_config(str(ROOT / "router" / "router.yaml"), env={})
     dev = load_config(str(ROOT / "router" / "router.dev.yaml"), env={})
-    assert prod.plugins["rate_limit"]["per_client"] == {"requests": 100, "window": "15m"}
-    assert "cors" not in prod.plugins
-    assert dev.plugins["rate_limit"]["per_client"] == {"requests": 10000, "window": "15m"}
-    assert {k: v for k, v in dev.plugins.items() if k not in ("rate_limit", "cors")} == \
-        {k: v for k, v in prod.plugins.items() if k != "rate_limit"}
-    regex = CorsPlugin.from_config(dev.plugins["cors"], dev).kwargs["allow_origin_regex"]
+    per_client = prod.sections["rate_limit"].per_client
+    assert (per_client.requests, per_client.window) == (100, 900.0)
+    assert "cors" not in prod.sections
+    per_client = dev.sections["rate_limit"].per_client
+    assert (per_client.requests, per_client.window) == (10000, 900.0)
+    assert {k: v for k, v in dev.sections.items() if k not in ("rate_limit", "cors")} == \
+        {k: v for k, v in prod.sections.items() if k != "rate_limit"}
+    regex = CorsPlugin.from_config(dev.sections["cors"], dev).kwargs["allow_origin_regex"]
     import re
     for origin in ("http://localhost:5173", "http://127.0.0.1:3000", "http://localhost"):
         assert re.fullmatch(regex, origin), origin

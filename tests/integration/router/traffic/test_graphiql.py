@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from router import graphiql
-from router.config import Config, ConfigError
+from router.config import Config, ConfigError, validate_sections
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -43,7 +43,7 @@ def test_off_in_production_unless_enabled(make_router):
     resp = httpx.get(r.url, headers=BROWSER)
     assert "text/html" not in resp.headers["content-type"]
     assert graphiql.build(Config(), env={"ROUTER_ENV": "production"}) is None
-    assert graphiql.build(Config(plugins={"graphiql": {"enabled": True}}), env={"ROUTER_ENV": "production"})
+    assert graphiql.build(Config(sections=validate_sections({"graphiql": {"enabled": True}})), env={"ROUTER_ENV": "production"})
     assert graphiql.build(Config(), env={}) is not None
 
 
@@ -67,9 +67,9 @@ def test_sign_in_form_is_configured_and_checked(make_router):
     html = httpx.get(r.base + "/", headers=BROWSER).text
     assert 'id="sign-in"' in html and 'type="password"' in html
     assert "login(email: $email, password: $password) { token }" in html
-    custom = graphiql.build(Config(plugins={"graphiql": {"sign_in": {
+    custom = graphiql.build(Config(sections=validate_sections({"graphiql": {"sign_in": {
         "mutation": "mutation($email: String!, $password: String!) { signIn(e: $email, p: $password) { jwt } }",
-        "token_path": "signIn.jwt"}}}), env={})
+        "token_path": "signIn.jwt"}}})), env={})
     assert custom is not None and custom.cfg.sign_in is not None
     assert custom.cfg.sign_in.settings()["tokenPath"] == ["signIn", "jwt"]
     for bad, message in ((
@@ -79,4 +79,4 @@ def test_sign_in_form_is_configured_and_checked(make_router):
         ("yes", "graphiql.sign_in: expected true or false or a mapping, got 'yes'"),
     ):
         with pytest.raises(ConfigError, match=message):
-            graphiql.build(Config(plugins={"graphiql": {"sign_in": bad}}), env={})
+            graphiql.build(Config(sections=validate_sections({"graphiql": {"sign_in": bad}})), env={})

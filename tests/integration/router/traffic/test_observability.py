@@ -145,18 +145,18 @@ def test_metrics_on_a_port_of_their_own(make_router):
 def test_production_keeps_metrics_off_the_client_port(monkeypatch):
     import pytest
 
-    from router.config import Config, ConfigError
+    from router.config import Config, ConfigError, validate_sections
     from router.plugins import telemetry
 
     section = {"metrics": {"enabled": True}}
     monkeypatch.delenv("ROUTER_ENV", raising=False)
-    assert telemetry.build(Config(plugins={"telemetry": section})).cfg.metrics_listen is None
+    assert telemetry.build(Config(sections=validate_sections({"telemetry": section}))).cfg.metrics_listen is None
     monkeypatch.setenv("ROUTER_ENV", "production")
-    built = telemetry.build(Config(host="0.0.0.0", plugins={"telemetry": section}))
+    built = telemetry.build(Config(host="0.0.0.0", sections=validate_sections({"telemetry": section})))
     assert built.cfg.metrics_listen == "0.0.0.0:9090"
     main = {"metrics": {"enabled": True, "listen": "main"}}  # explicitly back on the client port
-    assert telemetry.build(Config(plugins={"telemetry": main})).cfg.metrics_listen == "main"
+    assert telemetry.build(Config(sections=validate_sections({"telemetry": main}))).cfg.metrics_listen == "main"
     with pytest.raises(ConfigError, match="telemetry.metrics.listen: one port cannot serve 2 workers"):
-        telemetry.build(Config(workers=2, plugins={"telemetry": section}))
+        telemetry.build(Config(workers=2, sections=validate_sections({"telemetry": section})))
     with pytest.raises(ConfigError, match="telemetry.metrics.listen: expected HOST:PORT"):
-        telemetry.build(Config(plugins={"telemetry": {"metrics": {"listen": "9090"}}}))
+        telemetry.build(Config(sections=validate_sections({"telemetry": {"metrics": {"listen": "9090"}}})))

@@ -30,6 +30,21 @@ def test_an_answer_over_the_size_cap_fails_its_fetch(make_router, stub, client):
 
 
 @pytest.mark.parametrize("client", ["pool", "httpx"])
+def test_an_answer_over_the_size_cap_is_not_retried(make_router, stub, client):
+    r = make_router(f"traffic: {{ client: {client}, max_response_bytes: 2000 }}\n"
+                    "limits: { retry: { attempts: 3, backoff: 0 } }\n"
+                    f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\n")
+    stub.fail_next = 2  # a failure a re-send can fix is retried: the third request answers
+    assert post(r.url, "{ legacyStatus }").json() == {"data": {"legacyStatus": "ok"}}
+    assert len(stub.requests) == 3
+    stub.requests.clear()
+    stub.data = {"legacyStatus": "x" * 5000}
+    body = post(r.url, "{ legacyStatus }").json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["SUBGRAPH_RESPONSE_TOO_LARGE"]
+    assert len(stub.requests) == 1  # the same query would get the same too-large answer
+
+
+@pytest.mark.parametrize("client", ["pool", "httpx"])
 def test_fetches_beyond_the_connection_cap_wait_for_a_free_connection(make_router, stub, client):
     r = make_router(f"traffic: {{ client: {client}, max_connections_per_subgraph: 2 }}\n"
                     f"subgraphs:\n  legacy: {{ url: \"{stub.url}\" }}\n")

@@ -165,15 +165,15 @@ async def test_supergraph_reload_recomputes_rules():
 
 def test_config_validation():
     with pytest.raises(ConfigError, match="authorization.mode"):
-        AuthorizationPlugin.from_config({"mode": "deny"}, None)
+        AuthorizationPlugin.from_yaml({"mode": "deny"}, None)
     with pytest.raises(ConfigError, match="authorization.nope: unknown key"):
-        AuthorizationPlugin.from_config({"nope": 1}, None)
+        AuthorizationPlugin.from_yaml({"nope": 1}, None)
     with pytest.raises(ConfigError, match="policy_hook: cannot import"):
-        AuthorizationPlugin.from_config({"policy_hook": "no_such_module_x:f"}, None)
+        AuthorizationPlugin.from_yaml({"policy_hook": "no_such_module_x:f"}, None)
     with pytest.raises(ConfigError, match="module:function"):
         load_hook("justaname", "authorization.policy_hook")
-    assert AuthorizationPlugin.from_config({"enabled": False}, None) is None
-    p = AuthorizationPlugin.from_config({"policy_hook": "os.path:join", "scope_claim": "scp"}, None)
+    assert AuthorizationPlugin.from_yaml({"enabled": False}, None) is None
+    p = AuthorizationPlugin.from_yaml({"policy_hook": "os.path:join", "scope_claim": "scp"}, None)
     assert p.policy_hook is not None and p.scope_claim == "scp"
 
 

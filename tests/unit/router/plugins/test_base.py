@@ -96,3 +96,25 @@ def test_build_plugins_follows_the_registry_and_connects_jwt_to_rate_limits(tmp_
     jwt, limiter = plugins[1], plugins[2]
     assert isinstance(jwt, JwtPlugin) and isinstance(limiter, RateLimit)
     assert jwt.on_failure == limiter.count_failed_auth  # a refused token still counts against its IP
+
+
+def test_each_plugin_is_built_from_its_validated_section_model(tmp_path, monkeypatch):
+    from router.plugins.limits import Limits, LimitsSettings
+
+    path = tmp_path / "router.yaml"
+    path.write_text("limits: {max_depth: 5, request_timeout: 30}\n")
+    cfg = load_config(str(path), env={})
+    built = Limits.from_config.__func__
+    received = []
+
+    def spy(cls, settings, config):
+        received.append(settings)
+        return built(cls, settings, config)
+
+    monkeypatch.setattr(Limits, "from_config", classmethod(spy))
+    (limits,) = build_plugins(cfg)
+    (settings,) = received
+    assert isinstance(settings, LimitsSettings) and settings is cfg.sections["limits"]  # validated once, at load
+    assert (settings.max_depth, limits.request_timeout) == (5, 30)
+    with pytest.raises(TypeError, match="holds a LimitsSettings"):
+        cfg.section("limits", RateLimit.settings)

@@ -29,14 +29,14 @@ def test_simple_requests_need_a_preflight_header(method, headers, ok):
 
 
 def test_configured_headers_replace_the_defaults():
-    p = CsrfPlugin.from_config({"required_headers": ["X-CSRF-Token"]}, None)
+    p = CsrfPlugin.from_yaml({"required_headers": ["X-CSRF-Token"]}, None)
     assert p.preflighted("GET", {"x-csrf-token": "1"})
     assert not p.preflighted("GET", {"apollo-require-preflight": "1"})
-    assert CsrfPlugin.from_config({"enabled": False}, None) is None
+    assert CsrfPlugin.from_yaml({"enabled": False}, None) is None
     with pytest.raises(ConfigError, match="csrf.required_headers"):
-        CsrfPlugin.from_config({"required_headers": []}, None)
+        CsrfPlugin.from_yaml({"required_headers": []}, None)
     with pytest.raises(ConfigError, match="csrf.headers: unknown key"):
-        CsrfPlugin.from_config({"headers": ["x"]}, None)
+        CsrfPlugin.from_yaml({"headers": ["x"]}, None)
 
 
 @pytest.mark.parametrize("body,message", [
@@ -50,4 +50,4 @@ def test_configured_headers_replace_the_defaults():
 ])
 def test_cors_config_errors(body, message):
     with pytest.raises(ConfigError, match=message):
-        CorsPlugin.from_config(body, None)
+        CorsPlugin.from_yaml(body, None)

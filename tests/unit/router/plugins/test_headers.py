@@ -70,20 +70,20 @@ def test_config_errors_name_the_rule(rules, message):
 
 
 def test_plugin_from_config():
-    assert HeadersPlugin.from_config({}, None) is None
-    p = HeadersPlugin.from_config({"all": [{"propagate": {"named": "authorization"}}],
+    assert HeadersPlugin.from_yaml({}, None) is None
+    p = HeadersPlugin.from_yaml({"all": [{"propagate": {"named": "authorization"}}],
                                    "subgraphs": {"reviews": [{"remove": {"named": "authorization"}}]}}, None)
     assert list(p.per_subgraph) == ["reviews"] and p.hooks() == {"on_request"}
-    p = HeadersPlugin.from_config({"all": [{"extension": {"name": "u", "claim": "sub"}}]}, None)
+    p = HeadersPlugin.from_yaml({"all": [{"extension": {"name": "u", "claim": "sub"}}]}, None)
     assert p.hooks() == {"on_request", "on_subgraph_request"}
     with pytest.raises(ConfigError, match="headers.subgraphs.reviews"):
-        HeadersPlugin.from_config({"subgraphs": {"reviews": {"remove": {}}}}, None)
+        HeadersPlugin.from_yaml({"subgraphs": {"reviews": {"remove": {}}}}, None)
 
 
 async def test_extensions_merge_with_ones_already_in_the_body():
     from router.pipeline import Context, GraphQLRequest
 
-    p = HeadersPlugin.from_config({"all": [{"extension": {"name": "userId", "claim": "sub"}}]}, None)
+    p = HeadersPlugin.from_yaml({"all": [{"extension": {"name": "userId", "claim": "sub"}}]}, None)
     ctx = Context(GraphQLRequest("{ a }"), None)  # type: ignore[arg-type]
     ctx.claims = {"sub": "u1"}
     await p.on_request(ctx)

@@ -63,7 +63,7 @@ def plugin(jwks_file, **extra):
     body = {"jwks": [{"file": str(jwks_file)}], "secrets": [{"secret": SECRET, "kid": "hs1"}],
             "issuers": ["https://issuer.test"], "audiences": ["shop"]}
     body.update(extra)
-    return JwtPlugin.from_config(body, None)
+    return JwtPlugin.from_yaml(body, None)
 
 
 async def verify(p, token):
@@ -101,9 +101,9 @@ async def test_hs_rs_confusion_is_impossible(jwks_file):
                         ("hs1", "signature does not verify")):
         header = {"alg": "HS256", **({"kid": kid} if kid else {})}
         await refused(plugin(jwks_file), forge(header, claims(), RSA_PEM), reason)
-    only_rsa = JwtPlugin.from_config({"jwks": [{"file": str(jwks_file)}]}, None)
+    only_rsa = JwtPlugin.from_yaml({"jwks": [{"file": str(jwks_file)}]}, None)
     await refused(only_rsa, forge({"alg": "HS256", "kid": "rsa1"}, claims(), RSA_PEM), "not allowed")
-    only_rsa = JwtPlugin.from_config({"jwks": [{"file": str(jwks_file)}], "algorithms": ["RS256", "HS256"]}, None)
+    only_rsa = JwtPlugin.from_yaml({"jwks": [{"file": str(jwks_file)}], "algorithms": ["RS256", "HS256"]}, None)
     await refused(only_rsa, forge({"alg": "HS256", "kid": "rsa1"}, claims(), RSA_PEM), "unknown")
     # and an EC key is never used for an RSA algorithm or the reverse
     await refused(plugin(jwks_file), jwt.encode(claims(), EC_KEY, "ES256", headers={"kid": "rsa1"}), "unknown")
@@ -209,14 +209,14 @@ def test_config_errors_name_the_key(jwks_file):
     ]
     for body, message in cases:
         with pytest.raises(ConfigError, match=message):
-            JwtPlugin.from_config(body, None)
-    assert JwtPlugin.from_config({"enabled": False}, None) is None
+            JwtPlugin.from_yaml(body, None)
+    assert JwtPlugin.from_yaml({"enabled": False}, None) is None
 
 
 async def test_verified_token_cache_respects_expiry_and_key_changes(tmp_path):
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps({"keys": [jwk_of(RSA_KEY, "rsa1")]}))
-    p = JwtPlugin.from_config({"jwks": [{"file": str(path), "poll_interval": 0}]}, None)
+    p = JwtPlugin.from_yaml({"jwks": [{"file": str(path), "poll_interval": 0}]}, None)
     token = jwt.encode(claims(), RSA_KEY, "RS256", headers={"kid": "rsa1"})
     first = await p.verify(token)
     first["sub"] = "someone-else"  # callers get copies

@@ -37,26 +37,26 @@ async def test_modes_include_and_per_subgraph():
     out = await masked(MaskingPlugin(mode="all"), NOT_FOUND)
     assert out[0]["message"] == "Internal server error"
     custom = {"message": "order already paid", "extensions": {"code": "ORDER_ALREADY_PAID", "serviceName": "p"}}
-    out = await masked(MaskingPlugin.from_config({"mode": "internal"}, None), INTERNAL, NOT_FOUND, NO_CODE, custom)
+    out = await masked(MaskingPlugin.from_yaml({"mode": "internal"}, None), INTERNAL, NOT_FOUND, NO_CODE, custom)
     assert [e["message"] for e in out] == ["Internal server error", "no such order", "Internal server error",
                                            "order already paid"]
     out = await masked(MaskingPlugin(), custom)  # not in the default safe codes
     assert out[0]["message"] == "Internal server error"
-    out = await masked(MaskingPlugin.from_config({"include_subgraph_errors": True}, None), INTERNAL)
+    out = await masked(MaskingPlugin.from_yaml({"include_subgraph_errors": True}, None), INTERNAL)
     assert out[0]["message"] == "db at 10.0.0.5 down" and "stacktrace" not in out[0]["extensions"]
-    p = MaskingPlugin.from_config({"include_subgraph_errors": {"all": False, "orders": True}}, None)
+    p = MaskingPlugin.from_yaml({"include_subgraph_errors": {"all": False, "orders": True}}, None)
     out = await masked(p, INTERNAL, NO_CODE)
     assert out[0]["message"] == "Internal server error" and out[1]["message"] == NO_CODE["message"]
-    p = MaskingPlugin.from_config({"safe_codes": ["CONFLICT"], "message": "Something went wrong"}, None)
+    p = MaskingPlugin.from_yaml({"safe_codes": ["CONFLICT"], "message": "Something went wrong"}, None)
     out = await masked(p, NOT_FOUND)
     assert out[0]["message"] == "Something went wrong"
 
 
 def test_config_errors():
     with pytest.raises(ConfigError, match="error_masking.mode"):
-        MaskingPlugin.from_config({"mode": "some"}, None)
+        MaskingPlugin.from_yaml({"mode": "some"}, None)
     with pytest.raises(ConfigError, match="include_subgraph_errors"):
-        MaskingPlugin.from_config({"include_subgraph_errors": "yes"}, None)
+        MaskingPlugin.from_yaml({"include_subgraph_errors": "yes"}, None)
     with pytest.raises(ConfigError, match="error_masking.safe: unknown key"):
-        MaskingPlugin.from_config({"safe": []}, None)
-    assert MaskingPlugin.from_config({"enabled": False}, None) is None
+        MaskingPlugin.from_yaml({"safe": []}, None)
+    assert MaskingPlugin.from_yaml({"enabled": False}, None) is None

@@ -59,13 +59,13 @@ async def test_apq_cache_is_bounded():
 
 async def test_safelist_by_id_and_by_body(tmp_path):
     path = manifest_file(tmp_path, [{"id": "op-1", "name": "Hello", "type": "query", "body": Q}])
-    p = PersistedPlugin.from_config({"manifest": path, "safelist": True}, None)
+    p = PersistedPlugin.from_yaml({"manifest": path, "safelist": True}, None)
     assert p.apq is False
     ctx, early = await send(p, "", pq(h="0" * 64))
     assert early["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST" and ctx.status == 400
     # ids need not be hashes in a manifest, but the protocol carries a sha256Hash: use one
     path = manifest_file(tmp_path, [{"id": H, "name": "Hello", "type": "query", "body": Q}])
-    p = PersistedPlugin.from_config({"manifest": path, "safelist": True}, None)
+    p = PersistedPlugin.from_yaml({"manifest": path, "safelist": True}, None)
     ctx, early = await send(p, "", pq())
     assert early is None and ctx.request.query == Q
     _, early = await send(p, "query Hello {\n  # a comment\n  public,\n}")
@@ -78,11 +78,11 @@ async def test_safelist_by_id_and_by_body(tmp_path):
 
 async def test_require_id_and_log_only(tmp_path, caplog):
     path = manifest_file(tmp_path, [{"id": H, "body": Q}])
-    p = PersistedPlugin.from_config({"manifest": path, "safelist": True, "require_id": True}, None)
+    p = PersistedPlugin.from_yaml({"manifest": path, "safelist": True, "require_id": True}, None)
     _, early = await send(p, Q)
     assert early["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_ID_REQUIRED"
     assert (await send(p, "", pq()))[1] is None
-    audit = PersistedPlugin.from_config({"manifest": path, "safelist": True, "log_unknown": True}, None)
+    audit = PersistedPlugin.from_yaml({"manifest": path, "safelist": True, "log_unknown": True}, None)
     ctx, early = await send(audit, "{ counter }")
     assert early is None and ctx.status == 200
     assert "would refuse" in caplog.text
@@ -104,12 +104,12 @@ def test_manifest_and_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_manifest(str(tmp_path / "missing.json"))
     with pytest.raises(ConfigError, match="needs persisted_queries.manifest"):
-        PersistedPlugin.from_config({"safelist": True}, None)
+        PersistedPlugin.from_yaml({"safelist": True}, None)
     with pytest.raises(ConfigError, match="apq.enabled"):
-        PersistedPlugin.from_config({"manifest": manifest_file(tmp_path, []), "safelist": True,
+        PersistedPlugin.from_yaml({"manifest": manifest_file(tmp_path, []), "safelist": True,
                                      "apq": {"enabled": True}}, None)
     with pytest.raises(ConfigError, match="persisted_queries.apq.size: unknown key"):
-        PersistedPlugin.from_config({"apq": {"size": 3}}, None)
+        PersistedPlugin.from_yaml({"apq": {"size": 3}}, None)
 
 
 def test_canonical_ignores_ignored_tokens_only():

@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from router.config import Config, ConfigError
+from router.config import Config, ConfigError, validate_sections
 from router.plugins import rate_limit
 from router.plugins.rate_limit import Limit, MemoryBuckets, MemoryWindows, resolve_client_ip
 
@@ -123,5 +123,5 @@ def test_durations_and_no_limit_without_limits():
     cfg = rate_limit.parse({"per_client": {"requests": 100, "window": "15m"}})
     assert cfg.per_client == Limit("client", 100, 900.0)
     assert rate_limit.build(Config()) is None
-    assert rate_limit.build(Config(plugins={"rate_limit": {"trusted_proxies": ["10.0.0.0/8"]}})) is None
+    assert rate_limit.build(Config(sections=validate_sections({"rate_limit": {"trusted_proxies": ["10.0.0.0/8"]}}))) is None
     assert asyncio.iscoroutinefunction(MemoryWindows().hit)
