@@ -127,7 +127,7 @@ def test_fast_functions_answer_as_the_interpreter_or_give_way():
                 continue
             answered += 1
             assert got == expected and expected is not INVALID and errors == []
-    assert answered > 500 and gave_way > 500
+    assert answered > 200 and gave_way > 500  # a missing key gives way too (fast code subscripts)
 
 
 def test_a_clean_answer_takes_the_fast_path_and_a_null_the_full_one():
@@ -156,3 +156,25 @@ def shape_path(p):
     from router.executor.shape import path_list
 
     return path_list(p)
+
+
+def test_a_field_missing_from_the_working_data_gives_way_and_is_answered_null():
+    """The fast functions read fields by subscript: a missing one (a subgraph that left out a
+    nullable field) sends the response to the full functions, which answer it with null."""
+    op = prepare_operation(SG.api_schema, DocumentCache(SG.api_schema).get("{ users { legacyScore id } }"), None, None)
+    from router.planner import build_plan
+
+    shape = compile_shape(build_plan(SG, op).selection)
+    fast = compile_fast_shape_code(shape)
+    full = compile_shape_code(shape)
+    assert fast is not None and full is not None
+    missing = {"users": [{"id": "u1", "legacyScore": 3}, {"id": "u2"}]}
+    try:
+        fast(missing)
+        raise AssertionError("a missing field must leave the fast path")
+    except Slow:
+        pass
+    errors: list = []
+    assert full(missing, None, errors) == {"users": [{"legacyScore": 3, "id": "u1"},
+                                                   {"legacyScore": None, "id": "u2"}]}
+    assert errors == []
